@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "Roster",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "roster", targets: ["roster"]),
+    .library(name: "RosterModel", targets: ["RosterModel"]),
+    .library(name: "RosterConfig", targets: ["RosterConfig"]),
+    .library(name: "RosterYAML", targets: ["RosterYAML"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // libyaml, the C parser every YAML byte goes through (DESIGN §8).
+    .systemLibrary(
+      name: "CYAML",
+      pkgConfig: "yaml-0.1",
+      providers: [.apt(["libyaml-dev"])]
+    ),
+    // A general YAML 1.2 reader over libyaml: positions, core-schema scalars, limits.
+    .target(name: "RosterYAML", dependencies: ["CYAML"]),
+    // Entities, catalogs, invariants and the authorizer: pure Swift, no I/O.
+    .target(name: "RosterModel"),
+    // Documents → desired state, the shipped catalogs, diagnostics.
+    .target(
+      name: "RosterConfig",
+      dependencies: ["RosterModel", "RosterYAML"],
+      plugins: ["EmbedFiles"]
+    ),
+    .target(
+      name: "RosterCLI",
+      dependencies: [
+        "RosterConfig", "RosterModel",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(name: "roster", dependencies: ["RosterCLI"]),
+    // Build-time helper: embeds catalogs/*.yaml into RosterConfig as string literals.
+    .executableTarget(name: "EmbedFilesTool", path: "Sources/EmbedFilesTool"),
+    .plugin(
+      name: "EmbedFiles",
+      capability: .buildTool(),
+      dependencies: ["EmbedFilesTool"]
+    ),
+    .testTarget(name: "RosterYAMLTests", dependencies: ["RosterYAML"]),
+    .testTarget(name: "RosterModelTests", dependencies: ["RosterModel", "RosterConfig"]),
+    .testTarget(name: "RosterConfigTests", dependencies: ["RosterConfig", "RosterModel"]),
+    .testTarget(name: "RosterCLITests", dependencies: ["RosterCLI", "RosterConfig"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,57 @@
+import ArgumentParser
+import RosterConfig
+
+struct ValidateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "validate",
+    abstract: "Check a configuration and report every problem at once.",
+    discussion: "Exits 0 when valid, 1 when not; warnings fail only with --strict.")
+
+  @OptionGroup var source: ConfigOptions
+  @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+  @Flag(help: "Treat warnings as errors.") var strict = false
+
+  struct Report: Encodable {
+    struct Item: Encodable {
+      var severity: String
+      var rule: String
+      var message: String
+      var file: String?
+      var line: Int?
+      var column: Int?
+      var hint: String?
+    }
+
+    var valid: Bool
+    var files: Int
+    var documents: Int
+    var diagnostics: [Item]
+  }
+
+  func run() throws {
+    let loaded = try source.load()
+    let failed = loaded.diagnostics.hasErrors || (strict && loaded.diagnostics.contains { $0.severity == .warning })
+    switch format {
+    case .json:
+      let items = loaded.diagnostics.map {
+        Report.Item(
+          severity: $0.severity.rawValue, rule: $0.rule.id, message: $0.message, file: $0.location?.file,
+          line: $0.location?.line, column: $0.location?.column, hint: $0.hint)
+      }
+      Console.out(
+        try renderJSON(
+          Report(valid: !failed, files: loaded.fileCount, documents: loaded.documentCount, diagnostics: items)))
+    case .text:
+      printDiagnostics(loaded.diagnostics, toStandardError: false)
+      let errors = loaded.diagnostics.filter { $0.severity == .error }.count
+      let warnings = loaded.diagnostics.filter { $0.severity == .warning }.count
+      let summary = "\(loaded.fileCount) files, \(loaded.documentCount) documents: "
+      if failed {
+        Console.out(summary + "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
+      } else {
+        Console.out(summary + "valid" + (warnings > 0 ? " (\(warnings) warnings)" : ""))
+      }
+    }
+    if failed { throw ExitCode.failure }
+  }
+}

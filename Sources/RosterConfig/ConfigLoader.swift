@@ -1,0 +1,384 @@
+import RosterModel
+import RosterYAML
+
+/// One configuration file's path (relative to the configuration's root) and bytes.
+public struct ConfigFile: Sendable {
+  public var path: String
+  public var bytes: [UInt8]
+
+  public init(path: String, bytes: [UInt8]) {
+    self.path = path
+    self.bytes = bytes
+  }
+
+  public init(path: String, text: String) {
+    self.init(path: path, bytes: Array(text.utf8))
+  }
+}
+
+/// The desired state read from configuration files, or what kept it from being read.
+public struct LoadedConfig: Sendable {
+  /// The model, when the configuration had no errors.
+  public var model: AccessModel?
+  /// Every problem, in file, line and column order.
+  public var diagnostics: [Diagnostic]
+  public var fileCount: Int
+  public var documentCount: Int
+}
+
+/// Reads configuration documents (`apiVersion: roster/v1`, any layout, several per file) into
+/// an ``AccessModel``, strictly: unknown kinds, unknown or missing fields, wrong types and
+/// unknown references are errors with file, line and column, all reported at once.
+public enum ConfigLoader {
+  public static let apiVersion = "roster/v1"
+  public static let kinds = [
+    "Organization", "Platform", "Tenant", "User", "UserList", "Group", "Role", "RobotAccount", "ExternalApp",
+  ]
+
+  public static func load(_ files: [ConfigFile], limits: YAMLLimits = .default) -> LoadedConfig {
+    var loader = Loader(limits: limits)
+    loader.run(files)
+    return LoadedConfig(
+      model: loader.sink.items.hasErrors ? nil : loader.model,
+      diagnostics: loader.sink.items.sortedByLocation(),
+      fileCount: files.count, documentCount: loader.documentCount)
+  }
+}
+
+/// A document with its kind and where it came from.
+private struct Document {
+  var kind: String
+  var root: YAMLNode
+  var file: String
+}
+
+private struct Loader {
+  let limits: YAMLLimits
+  let sink = DiagnosticSink()
+  var model: AccessModel?
+  var documentCount = 0
+  /// Bindings and memberships are applied once every principal, tenant and role exists.
+  var pendingBindings: [(principal: PrincipalID, node: YAMLNode, file: String)] = []
+  var pendingMembers: [(group: String, node: YAMLNode, file: String)] = []
+
+  init(limits: YAMLLimits) { self.limits = limits }
+
+  mutating func run(_ files: [ConfigFile]) {
+    var documents: [Document] = []
+    for file in files {
+      let stream = YAMLReader.read(file.bytes, file: file.path, limits: limits)
+      for error in stream.errors { sink.add(Diagnostic(yamlError: error)) }
+      // A file with a syntax error may have lost documents: read none of it rather than half.
+      if stream.errors.contains(where: { $0.kind != .duplicateKey }) { continue }
+      for document in stream.documents where !document.root.isNull {
+        documentCount += 1
+        if let doc = classify(document) { documents.append(doc) }
+      }
+    }
+    guard let model = makeModel(documents) else { return }
+    self.model = model
+    for doc in documents {
+      switch doc.kind {
+      case "Tenant": tenant(doc)
+      case "Role": role(doc)
+      default: break
+      }
+    }
+    for doc in documents {
+      switch doc.kind {
+      case "User":
+        user(doc.root, file: doc.file, what: "User", extraKeys: ["apiVersion", "kind"])
+      case "UserList": userList(doc)
+      case "Group": group(doc)
+      case "RobotAccount": robot(doc)
+      case "ExternalApp": app(doc)
+      default: break
+      }
+    }
+    for (group, node, file) in pendingMembers { member(node, of: group, file: file) }
+    for (principal, node, file) in pendingBindings { bind(node, to: principal, file: file) }
+  }
+
+  /// Checks `apiVersion` and `kind`.
+  func classify(_ document: YAMLDocument) -> Document? {
+    let file = document.file
+    guard document.root.mapping != nil else {
+      sink.error(
+        .documentKind, "a document must be a mapping with apiVersion and kind, not a \(document.root.kindName)",
+        file: file, at: document.root.mark)
+      return nil
+    }
+    guard let version = document.root["apiVersion"] else {
+      sink.error(.documentKind, "document has no 'apiVersion' (expected \(ConfigLoader.apiVersion))", file: file,
+        at: document.root.mark)
+      return nil
+    }
+    guard version.string == ConfigLoader.apiVersion else {
+      sink.error(
+        .documentKind, "unsupported apiVersion '\(version.scalar?.text ?? version.kindName)'", file: file,
+        at: version.mark, hint: "expected '\(ConfigLoader.apiVersion)'")
+      return nil
+    }
+    guard let kindNode = document.root["kind"] else {
+      sink.error(.documentKind, "document has no 'kind'", file: file, at: document.root.mark,
+        hint: "one of \(ConfigLoader.kinds.joined(separator: ", "))")
+      return nil
+    }
+    guard let kind = kindNode.string, ConfigLoader.kinds.contains(kind) else {
+      let text = kindNode.scalar?.text ?? kindNode.kindName
+      sink.error(
+        .documentKind, "unknown kind '\(text)'", file: file, at: kindNode.mark,
+        hint: closestMatch(to: text, in: ConfigLoader.kinds).map { "did you mean '\($0)'?" }
+          ?? "one of \(ConfigLoader.kinds.joined(separator: ", "))")
+      return nil
+    }
+    return Document(kind: kind, root: document.root, file: file)
+  }
+
+  // MARK: Organisation and platform
+
+  mutating func makeModel(_ documents: [Document]) -> AccessModel? {
+    var customCatalogs: [String: (PlatformCatalog, Document)] = [:]
+    for doc in documents where doc.kind == "Platform" {
+      guard let catalog = CatalogDecoder.decode(doc.root, file: doc.file, sink: sink) else { continue }
+      if BuiltinCatalogs.catalog(catalog.name) != nil {
+        sink.error(
+          .invalidCatalog, "platform '\(catalog.name)' is shipped with Roster; give a custom platform another name",
+          file: doc.file, at: doc.root["name"]?.mark ?? doc.root.mark)
+      } else if let (_, first) = customCatalogs[catalog.name] {
+        sink.error(
+          .duplicateName, "platform '\(catalog.name)' is defined twice (first in \(first.file))", file: doc.file,
+          at: doc.root.mark)
+      } else {
+        customCatalogs[catalog.name] = (catalog, doc)
+      }
+    }
+    let organizations = documents.filter { $0.kind == "Organization" }
+    guard let orgDoc = organizations.first else {
+      sink.add(
+        Diagnostic(
+          .error, .organizationCount, "no Organization document found", at: nil,
+          hint: "add one document with 'kind: Organization'"))
+      return nil
+    }
+    for extra in organizations.dropFirst() {
+      sink.error(
+        .organizationCount,
+        "a second Organization document (the first is at \(orgDoc.file):\(orgDoc.root.mark))",
+        file: extra.file, at: extra.root.mark)
+    }
+    guard let organization = organization(orgDoc) else { return nil }
+    guard let catalog = customCatalogs[organization.platform]?.0 ?? BuiltinCatalogs.catalog(organization.platform)
+    else {
+      let known = BuiltinCatalogs.names + customCatalogs.keys.sorted()
+      sink.error(
+        .unknownPlatform, "unknown platform '\(organization.platform)'", file: orgDoc.file,
+        at: orgDoc.root["platform"]?.mark ?? orgDoc.root.mark,
+        hint: closestMatch(to: organization.platform, in: known).map { "did you mean '\($0)'?" }
+          ?? "one of \(known.joined(separator: ", ")), or a Platform document of this configuration")
+      return nil
+    }
+    do {
+      return try AccessModel(organization: organization, catalog: catalog)
+    } catch {
+      sink.refused(error, file: orgDoc.file, at: orgDoc.root.mark)
+      return nil
+    }
+  }
+
+  func organization(_ doc: Document) -> Organization? {
+    guard
+      let r = MappingReader(
+        doc.root, file: doc.file, sink: sink, what: "Organization",
+        keys: [
+          "apiVersion", "kind", "name", "description", "platform", "tier", "signIn", "autoProvisioning", "safety",
+        ])
+    else { return nil }
+    let name = r.string("name", required: true)
+    let platform = r.string("platform", required: true)
+    _ = r.string("description")
+    var organization = Organization(name: name ?? "", platform: platform ?? "", tier: r.string("tier"))
+    if let s = r.mapping("signIn", keys: ["mode", "provider", "requireTwoFactor"]) {
+      organization.signIn = SignInPolicy(
+        mode: s.choice("mode", SignInMode.self, required: true) ?? .password, provider: s.string("provider"),
+        requireTwoFactor: s.bool("requireTwoFactor") ?? false)
+    }
+    organization.autoProvisioning = r.bool("autoProvisioning") ?? false
+    if let s = r.mapping("safety", keys: ["minAdmins", "maxRemovalRatio"]) {
+      organization.safety = SafetySettings(
+        minAdmins: s.int("minAdmins") ?? 1, maxRemovalRatio: s.number("maxRemovalRatio") ?? 0.25)
+    }
+    return name != nil && platform != nil ? organization : nil
+  }
+
+  // MARK: Objects
+
+  /// Applies one mutation; a refused one is reported at `mark` and changes nothing.
+  mutating func attempt(_ file: String, _ mark: YAMLMark, _ body: (inout AccessModel) throws -> Void) {
+    guard var model else { return }
+    do {
+      try body(&model)
+      self.model = model
+    } catch {
+      sink.refused(error, file: file, at: mark)
+    }
+  }
+
+  mutating func tenant(_ doc: Document) {
+    guard
+      let r = MappingReader(
+        doc.root, file: doc.file, sink: sink, what: "Tenant", keys: ["apiVersion", "kind", "name", "description", "services"]),
+      let name = r.string("name", required: true)
+    else { return }
+    _ = r.string("description")
+    var tenant = Tenant(name: name)
+    for item in r.list("services") {
+      if let serviceName = item.string {
+        tenant.services.append(TenantService(name: serviceName))
+        continue
+      }
+      guard
+        let s = MappingReader(item, file: doc.file, sink: sink, what: "a service of tenant '\(name)'",
+          keys: ["name", "folders"]),
+        let serviceName = s.string("name", required: true)
+      else { continue }
+      let folders = s.strings("folders").map { text, _ in text.split(separator: "/").map(String.init) }
+      tenant.services.append(TenantService(name: serviceName, folders: folders))
+    }
+    attempt(doc.file, doc.root["name"]?.mark ?? doc.root.mark) { try $0.addTenant(tenant) }
+  }
+
+  mutating func role(_ doc: Document) {
+    guard let role = CatalogDecoder.decodeRole(doc.root, file: doc.file, sink: sink, builtIn: false) else { return }
+    attempt(doc.file, doc.root["id"]?.mark ?? doc.root.mark) { try $0.defineRole(role) }
+  }
+
+  static let userKeys = ["email", "name", "description", "source", "directoryId", "twoFactor", "disabled", "roles"]
+
+  mutating func user(_ node: YAMLNode, file: String, what: String, extraKeys: [String] = []) {
+    guard
+      let r = MappingReader(node, file: file, sink: sink, what: what, keys: extraKeys + Self.userKeys),
+      let email = r.string("email", required: true)
+    else { return }
+    _ = r.string("description")
+    let user = User(
+      email: email, name: r.string("name"), source: r.choice("source", PrincipalSource.self) ?? .local,
+      directoryId: r.string("directoryId"), twoFactorEnrolled: r.bool("twoFactor") ?? false,
+      disabled: r.bool("disabled") ?? false)
+    let before = model?.users.count
+    attempt(file, node["email"]?.mark ?? node.mark) { try $0.addUser(user) }
+    if let roles = r.node("roles"), model?.users.count != before {
+      pendingBindings.append((.user(email), roles, file))
+    }
+  }
+
+  mutating func userList(_ doc: Document) {
+    guard
+      let r = MappingReader(
+        doc.root, file: doc.file, sink: sink, what: "UserList", keys: ["apiVersion", "kind", "description", "users"])
+    else { return }
+    _ = r.string("description")
+    for item in r.list("users", required: true) { user(item, file: doc.file, what: "a user") }
+  }
+
+  mutating func group(_ doc: Document) {
+    guard
+      let r = MappingReader(
+        doc.root, file: doc.file, sink: sink, what: "Group",
+        keys: ["apiVersion", "kind", "name", "description", "source", "directoryId", "members", "roles"]),
+      let name = r.string("name", required: true)
+    else { return }
+    let isDefault = model?.groups[name]?.isDefault == true
+    if isDefault {
+      // A default group exists already: its document adds members and roles, nothing else.
+      for key in ["source", "directoryId"] where r.has(key) {
+        sink.error(
+          .platformRule, "'\(name)' is a default group of the platform; its '\(key)' cannot be set", file: doc.file,
+          at: r.node(key)?.mark ?? doc.root.mark)
+      }
+      _ = r.string("description")
+    } else {
+      let group = Group(
+        name: name, description: r.string("description"), source: r.choice("source", PrincipalSource.self) ?? .local,
+        directoryId: r.string("directoryId"))
+      let before = model?.groups.count
+      attempt(doc.file, doc.root["name"]?.mark ?? doc.root.mark) { try $0.addGroup(group) }
+      guard model?.groups.count != before else { return }
+    }
+    for item in r.list("members") { pendingMembers.append((name, item, doc.file)) }
+    if let roles = r.node("roles") { pendingBindings.append((.group(name), roles, doc.file)) }
+  }
+
+  mutating func robot(_ doc: Document) {
+    guard
+      let r = MappingReader(
+        doc.root, file: doc.file, sink: sink, what: "RobotAccount", keys: ["apiVersion", "kind", "name", "description", "roles"]),
+      let name = r.string("name", required: true)
+    else { return }
+    let before = model?.robots.count
+    attempt(doc.file, doc.root["name"]?.mark ?? doc.root.mark) {
+      try $0.addRobot(RobotAccount(name: name, description: r.string("description")))
+    }
+    if let roles = r.node("roles"), model?.robots.count != before { pendingBindings.append((.robot(name), roles, doc.file)) }
+  }
+
+  mutating func app(_ doc: Document) {
+    guard
+      let r = MappingReader(
+        doc.root, file: doc.file, sink: sink, what: "ExternalApp",
+        keys: ["apiVersion", "kind", "name", "appId", "description", "roles"]),
+      let name = r.string("name", required: true)
+    else { return }
+    let before = model?.apps.count
+    attempt(doc.file, doc.root["name"]?.mark ?? doc.root.mark) {
+      try $0.addApp(ExternalApp(name: name, appId: r.string("appId"), description: r.string("description")))
+    }
+    if let roles = r.node("roles"), model?.apps.count != before { pendingBindings.append((.app(name), roles, doc.file)) }
+  }
+
+  // MARK: Relations
+
+  mutating func member(_ node: YAMLNode, of group: String, file: String) {
+    guard let text = MappingReader.string(node, file: file, sink: sink, what: "a member of group '\(group)'"),
+      let model
+    else { return }
+    let principal: PrincipalID
+    do {
+      principal = try PrincipalReference.resolve(text, in: model)
+    } catch {
+      sink.refused(error, file: file, at: node.mark)
+      return
+    }
+    attempt(file, node.mark) { try $0.addMember(principal, to: group) }
+  }
+
+  mutating func bind(_ node: YAMLNode, to principal: PrincipalID, file: String) {
+    guard let items = node.isNull ? [] : node.sequence else {
+      sink.error(.wrongType, "'roles' must be a list, not a \(node.kindName)", file: file, at: node.mark)
+      return
+    }
+    for item in items {
+      var roleID: String?
+      var scope = Scope.organization
+      if item.string != nil {
+        roleID = item.string
+      } else {
+        guard
+          let r = MappingReader(item, file: file, sink: sink, what: "a role binding", keys: ["role", "scope"])
+        else { continue }
+        roleID = r.string("role", required: true)
+        if let scopeNode = r.node("scope") {
+          guard let text = MappingReader.string(scopeNode, file: file, sink: sink, what: "'scope'") else { continue }
+          do {
+            scope = try Scope(parsing: text)
+          } catch {
+            sink.error(.unknownScope, error.description, file: file, at: scopeNode.mark)
+            continue
+          }
+        }
+      }
+      guard let roleID else { continue }
+      attempt(file, item.mark) { try $0.bind(Binding(principal: principal, role: roleID, scope: scope)) }
+    }
+  }
+}

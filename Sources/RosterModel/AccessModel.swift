@@ -1,0 +1,415 @@
+/// The whole access state of one organisation: its catalog, tenants, principals, custom roles,
+/// memberships and bindings.
+///
+/// Every mutation checks the model's invariants and throws a ``ModelError`` that says what
+/// was refused and why; a refused mutation changes nothing.
+public struct AccessModel: Sendable {
+  public let catalog: PlatformCatalog
+  public private(set) var organization: Organization
+  public private(set) var tenants: [String: Tenant] = [:]
+  public private(set) var users: [String: User] = [:]
+  public private(set) var groups: [String: Group] = [:]
+  public private(set) var robots: [String: RobotAccount] = [:]
+  public private(set) var apps: [String: ExternalApp] = [:]
+  public private(set) var customRoles: [String: Role] = [:]
+  /// Bindings made directly (default groups' own roles are not listed: see ``groupRoles(_:)``).
+  public private(set) var bindings: [Binding] = []
+
+  private var bindingSet: Set<Binding> = []
+  /// The organisation-level roles bound to each principal, for the platform's per-account limit.
+  private var organizationRoles: [PrincipalID: [String]] = [:]
+  private var memberSet: [String: Set<PrincipalID>] = [:]
+  /// Folders that exist, by tenant and service, as joined paths.
+  private var folderPaths: [String: Set<String>] = [:]
+
+  /// Creates the organisation with its platform's default groups.
+  public init(organization: Organization, catalog: PlatformCatalog) throws(ModelError) {
+    guard organization.platform == catalog.name else {
+      throw ModelError(
+        .invalidValue,
+        "organization uses platform '\(organization.platform)' but the catalog is '\(catalog.name)'")
+    }
+    self.catalog = catalog
+    self.organization = organization
+    try checkOrganization(organization)
+    for defaultGroup in catalog.defaultGroups {
+      var group = Group(name: defaultGroup.name, description: defaultGroup.description)
+      group.isDefault = true
+      groups[group.name] = group
+    }
+  }
+
+  // MARK: Lookup
+
+  /// A built-in or custom role.
+  public func role(_ id: String) -> Role? { catalog.role(id) ?? customRoles[id] }
+
+  /// Every role, built-in first, then custom ones by id.
+  public var allRoles: [Role] {
+    catalog.roles + customRoles.keys.sorted().compactMap { customRoles[$0] }
+  }
+
+  public func user(_ email: String) -> User? { users[email.lowercased()] }
+
+  /// The tier in force: the organisation's, or the catalog's default.
+  public var tier: Tier? {
+    (organization.tier ?? catalog.defaultTier).flatMap { catalog.tier($0) }
+  }
+
+  public func exists(_ principal: PrincipalID) -> Bool {
+    switch principal {
+    case .user(let email): return users[email.lowercased()] != nil
+    case .group(let name): return groups[name] != nil
+    case .robot(let name): return robots[name] != nil
+    case .app(let name): return apps[name] != nil
+    case .operator: return catalog.platformOperator != nil
+    }
+  }
+
+  /// The roles a group holds through the catalog: a default group's roles, or the roles
+  /// every custom group holds.
+  public func groupRoles(_ name: String) -> [GroupRole] {
+    guard let group = groups[name] else { return [] }
+    if group.isDefault { return catalog.defaultGroup(name)?.roles ?? [] }
+    return catalog.customGroupRoles.map { GroupRole(role: $0) }
+  }
+
+  /// Whether a scope exists in this organisation (its tenant, service and folders).
+  public func scopeExists(_ scope: Scope) -> Bool { (try? checkScope(scope)) != nil }
+
+  /// Every scope that exists, outermost first and sorted within a level.
+  public var allScopes: [Scope] {
+    var result: [Scope] = [.organization]
+    for name in tenants.keys.sorted() {
+      let tenantScope = Scope(tenant: name)
+      result.append(tenantScope)
+      for service in tenants[name]?.services ?? [] {
+        result.append(Scope(tenant: name, service: service.name))
+        for folder in service.folders.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+          result.append(Scope(tenant: name, service: service.name, folders: folder))
+        }
+      }
+    }
+    return result
+  }
+
+  // MARK: Organisation and tenants
+
+  public mutating func setOrganization(_ organization: Organization) throws(ModelError) {
+    guard organization.platform == catalog.name else {
+      throw ModelError(.invalidValue, "the platform of an organisation cannot change here")
+    }
+    try checkOrganization(organization)
+    self.organization = organization
+  }
+
+  private func checkOrganization(_ organization: Organization) throws(ModelError) {
+    if let tier = organization.tier {
+      guard catalog.tier(tier) != nil else {
+        if catalog.tiers.isEmpty {
+          throw ModelError(.invalidValue, "platform '\(catalog.name)' has no tiers, so 'tier' does not apply")
+        }
+        throw .unknown("tier", tier, among: catalog.tiers.map(\.name))
+      }
+    }
+    if organization.signIn.mode == .managed && (organization.signIn.provider ?? "").isEmpty {
+      throw ModelError(
+        .invalidValue, "managed sign-in needs the identity provider ('provider')")
+    }
+    guard organization.safety.minAdmins >= 1 else {
+      throw ModelError(.invalidValue, "safety.minAdmins must be at least 1")
+    }
+    guard organization.safety.maxRemovalRatio > 0 && organization.safety.maxRemovalRatio <= 1 else {
+      throw ModelError(.invalidValue, "safety.maxRemovalRatio must be more than 0 and at most 1")
+    }
+  }
+
+  public mutating func addTenant(_ tenant: Tenant) throws(ModelError) {
+    guard catalog.hasLevel(.tenant) else {
+      throw ModelError(.invalidValue, "platform '\(catalog.name)' has no tenants")
+    }
+    guard tenants[tenant.name] == nil else {
+      throw ModelError(.duplicate, "tenant '\(tenant.name)' is defined twice")
+    }
+    try checkName(tenant.name, of: "tenant")
+    var paths: [String: Set<String>] = [:]
+    var seenServices = Set<String>()
+    for service in tenant.services {
+      guard catalog.hasLevel(.service) else {
+        throw ModelError(.invalidValue, "platform '\(catalog.name)' has no services")
+      }
+      guard catalog.service(service.name) != nil else {
+        throw .unknown(
+          "service", service.name, among: catalog.services.map(\.name),
+          context: " in tenant '\(tenant.name)'")
+      }
+      guard seenServices.insert(service.name).inserted else {
+        throw ModelError(.duplicate, "service '\(service.name)' is listed twice in tenant '\(tenant.name)'")
+      }
+      if !service.folders.isEmpty && !catalog.hasLevel(.folder) {
+        throw ModelError(.invalidValue, "platform '\(catalog.name)' has no folders")
+      }
+      var set = Set<String>()
+      for folder in service.folders {
+        for name in folder { try checkName(name, of: "folder") }
+        guard set.insert(folder.joined(separator: "/")).inserted else {
+          throw ModelError(.duplicate, "folder '\(folder.joined(separator: "/"))' is listed twice")
+        }
+      }
+      // A nested folder needs its parent.
+      for folder in service.folders where folder.count > 1 {
+        let parent = folder.dropLast().joined(separator: "/")
+        guard set.contains(parent) else {
+          throw ModelError(
+            .unknownReference, "folder '\(folder.joined(separator: "/"))' is inside '\(parent)', which is not listed")
+        }
+      }
+      paths["\(tenant.name)/\(service.name)"] = set
+    }
+    tenants[tenant.name] = tenant
+    folderPaths.merge(paths) { $1 }
+  }
+
+  private func checkName(_ name: String, of what: String) throws(ModelError) {
+    guard !name.isEmpty, !name.contains("/"), name != "*" else {
+      throw ModelError(.invalidValue, "\(what) name '\(name)' may not be empty, '*', or contain '/'")
+    }
+  }
+
+  /// Refuses a scope that does not exist, saying which part is missing.
+  public func checkScope(_ scope: Scope) throws(ModelError) {
+    guard catalog.hasLevel(scope.level) else {
+      throw ModelError(
+        .invalidValue, "platform '\(catalog.name)' has no '\(scope.level.rawValue)' level (scope \(scope))")
+    }
+    guard let tenantName = scope.tenant else { return }
+    guard let tenant = tenants[tenantName] else {
+      throw .unknown("tenant", tenantName, among: tenants.keys, context: " in scope \(scope)")
+    }
+    guard let serviceName = scope.service else { return }
+    guard tenant.services.contains(where: { $0.name == serviceName }) else {
+      throw .unknown(
+        "service", serviceName, among: tenant.services.map(\.name),
+        context: " in tenant '\(tenantName)' (scope \(scope))")
+    }
+    guard !scope.folders.isEmpty else { return }
+    let known = folderPaths["\(tenantName)/\(serviceName)"] ?? []
+    let path = scope.folders.joined(separator: "/")
+    guard known.contains(path) else {
+      throw .unknown("folder", path, among: known, context: " in \(tenantName)/\(serviceName) (scope \(scope))")
+    }
+  }
+
+  // MARK: Principals
+
+  public mutating func addUser(_ user: User) throws(ModelError) {
+    let key = user.email.lowercased()
+    guard users[key] == nil else {
+      throw ModelError(.duplicate, "user '\(user.email)' is defined twice")
+    }
+    guard user.email.contains("@") else {
+      throw ModelError(.invalidValue, "user '\(user.email)' needs an email address")
+    }
+    users[key] = user
+  }
+
+  public mutating func addGroup(_ group: Group) throws(ModelError) {
+    guard catalog.rules.principals.contains(.group) else {
+      throw ModelError(.platformRule, "platform '\(catalog.name)' has no groups")
+    }
+    if let existing = groups[group.name] {
+      throw ModelError(
+        .duplicate,
+        existing.isDefault
+          ? "'\(group.name)' is a default group of platform '\(catalog.name)'"
+          : "group '\(group.name)' is defined twice")
+    }
+    guard !group.name.isEmpty else { throw ModelError(.invalidValue, "a group needs a name") }
+    var g = group
+    g.isDefault = false
+    groups[group.name] = g
+  }
+
+  public mutating func addRobot(_ robot: RobotAccount) throws(ModelError) {
+    guard catalog.rules.principals.contains(.robot) else {
+      throw ModelError(.platformRule, "platform '\(catalog.name)' has no robot accounts")
+    }
+    guard robots[robot.name] == nil else {
+      throw ModelError(.duplicate, "robot account '\(robot.name)' is defined twice")
+    }
+    robots[robot.name] = robot
+  }
+
+  public mutating func addApp(_ app: ExternalApp) throws(ModelError) {
+    guard catalog.rules.principals.contains(.app) else {
+      throw ModelError(.platformRule, "platform '\(catalog.name)' has no external applications")
+    }
+    guard apps[app.name] == nil else {
+      throw ModelError(.duplicate, "external application '\(app.name)' is defined twice")
+    }
+    apps[app.name] = app
+  }
+
+  /// Adds a member to a group. Users and robot accounts may be members; groups only where the
+  /// platform allows nesting, never in a cycle.
+  public mutating func addMember(_ member: PrincipalID, to groupName: String) throws(ModelError) {
+    guard let group = groups[groupName] else {
+      throw .unknown("group", groupName, among: groups.keys)
+    }
+    let member = canonical(member)
+    guard exists(member) else {
+      throw unknownPrincipal(member, context: " (member of group '\(groupName)')")
+    }
+    switch member.kind {
+    case .user, .robot:
+      break
+    case .group:
+      let memberGroup = groups[member.name]
+      switch catalog.rules.groupNesting {
+      case .none:
+        throw ModelError(
+          .platformRule,
+          "platform '\(catalog.name)' does not allow groups inside groups ('\(member.name)' in '\(groupName)')")
+      case .directoryGroups:
+        guard memberGroup?.source == .directory else {
+          throw ModelError(
+            .platformRule,
+            "only directory groups may join groups on platform '\(catalog.name)': "
+              + "'\(member.name)' is a local group")
+        }
+      case .any:
+        break
+      }
+      if member.name == groupName || groupContains(member.name, groupName) {
+        throw ModelError(
+          .platformRule, "adding group '\(member.name)' to '\(groupName)' would make a cycle")
+      }
+    case .app, .operator:
+      throw ModelError(
+        .platformRule, "\(member.kind.noun)s cannot be group members ('\(member.name)')")
+    }
+    guard memberSet[groupName, default: []].insert(member).inserted else {
+      throw ModelError(.duplicate, "\(member) is listed twice in group '\(groupName)'")
+    }
+    _ = group
+    groups[groupName]?.appendMember(member)
+  }
+
+  /// True when `inner` is (transitively) a member of `outer`.
+  public func groupContains(_ outer: String, _ inner: String) -> Bool {
+    var seen = Set<String>()
+    var stack = [outer]
+    while let name = stack.popLast() {
+      guard seen.insert(name).inserted else { continue }
+      for member in groups[name]?.members ?? [] {
+        guard case .group(let child) = member else { continue }
+        if child == inner { return true }
+        stack.append(child)
+      }
+    }
+    return false
+  }
+
+  /// Users are keyed by lower-cased email; the stored email keeps its case.
+  func canonical(_ principal: PrincipalID) -> PrincipalID {
+    if case .user(let email) = principal, let user = users[email.lowercased()] {
+      return .user(user.email)
+    }
+    return principal
+  }
+
+  func unknownPrincipal(_ principal: PrincipalID, context: String = "") -> ModelError {
+    let candidates: [String]
+    switch principal.kind {
+    case .user: candidates = users.values.map(\.email)
+    case .group: candidates = Array(groups.keys)
+    case .robot: candidates = Array(robots.keys)
+    case .app: candidates = Array(apps.keys)
+    case .operator:
+      return ModelError(.unknownReference, "platform '\(catalog.name)' has no operator\(context)")
+    }
+    return .unknown(principal.kind.noun, principal.name, among: candidates, context: context)
+  }
+
+  // MARK: Roles and bindings
+
+  /// Defines a custom role. Built-in roles cannot be redefined, and custom roles exist only at
+  /// the levels the platform allows.
+  public mutating func defineRole(_ role: Role) throws(ModelError) {
+    if catalog.role(role.id) != nil {
+      throw ModelError(
+        .builtInRole, "'\(role.id)' is a built-in role of platform '\(catalog.name)' and cannot be changed")
+    }
+    guard customRoles[role.id] == nil else {
+      throw ModelError(.duplicate, "role '\(role.id)' is defined twice")
+    }
+    if catalog.rules.customRoleLevels.isEmpty {
+      throw ModelError(.platformRule, "platform '\(catalog.name)' has no custom roles")
+    }
+    for level in role.levels where !catalog.rules.customRoleLevels.contains(level) {
+      let allowed = catalog.rules.customRoleLevels.map(\.rawValue).joined(separator: ", ")
+      throw ModelError(
+        .platformRule,
+        "custom roles on platform '\(catalog.name)' exist only at \(allowed), not at '\(level.rawValue)'")
+    }
+    var role = role
+    role.builtIn = false
+    role.assignment = .direct
+    role.administrator = false
+    try catalog.checkRole(role)
+    customRoles[role.id] = role
+  }
+
+  /// Binds a role to a principal at a scope, after checking the role, the principal, the scope
+  /// and the platform's rules.
+  public mutating func bind(_ binding: Binding) throws(ModelError) {
+    var binding = binding
+    binding.principal = canonical(binding.principal)
+    guard let role = role(binding.role) else {
+      throw .unknown("role", binding.role, among: allRoles.map(\.id))
+    }
+    guard exists(binding.principal) else { throw unknownPrincipal(binding.principal) }
+    switch role.assignment {
+    case .direct: break
+    case .membership:
+      let holders = catalog.defaultGroups.filter { $0.roles.contains { $0.role == role.id } }.map(\.name)
+      let via = holders.isEmpty ? "" : ": add the account to \(holders.map { "'\($0)'" }.joined(separator: " or "))"
+      throw ModelError(
+        .roleBinding, "role '\(role.id)' is held only through membership of a default group\(via)")
+    case .operator:
+      throw ModelError(
+        .roleBinding, "role '\(role.id)' belongs to the platform's operator and cannot be bound here")
+    }
+    if let kinds = role.bindableTo, !kinds.contains(binding.principal.kind) {
+      throw ModelError(
+        .roleBinding,
+        "role '\(role.id)' cannot be bound to a \(binding.principal.kind.noun) "
+          + "(only to: \(kinds.map(\.noun).joined(separator: ", ")))")
+    }
+    try checkScope(binding.scope)
+    guard role.levels.contains(binding.scope.level) else {
+      throw ModelError(
+        .roleBinding,
+        "role '\(role.id)' may be bound only at \(role.levels.map(\.rawValue).joined(separator: ", ")), "
+          + "not at \(binding.scope.level.rawValue) (\(binding.scope))")
+    }
+    if let services = role.services, let service = binding.scope.service, !services.contains(service) {
+      throw ModelError(
+        .roleBinding, "role '\(role.id)' does not reach service '\(service)' (it reaches: \(services.joined(separator: ", ")))")
+    }
+    if let limit = catalog.rules.maxOrganizationRolesPerPrincipal, binding.scope.level == .organization {
+      let held = organizationRoles[binding.principal, default: []].filter { $0 != binding.role }
+      if held.count >= limit {
+        throw ModelError(
+          .platformRule,
+          "\(binding.principal) already holds organization-level role '\(held[0])'; "
+            + "platform '\(catalog.name)' allows \(limit) per account")
+      }
+    }
+    guard bindingSet.insert(binding).inserted else {
+      throw ModelError(.duplicate, "\(binding.principal) already holds '\(role.id)' at \(binding.scope)")
+    }
+    if binding.scope == .organization { organizationRoles[binding.principal, default: []].append(role.id) }
+    bindings.append(binding)
+  }
+}

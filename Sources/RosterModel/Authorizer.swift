@@ -1,0 +1,178 @@
+/// The state compiled into indexed tables, so that a check is a few lookups, never a scan
+/// over rules: principal × scope → permission bitsets (unconditional, *own*, *self*), already
+/// intersected with the organisation's tier.
+///
+/// Answers are plain; ``AccessModel/decide(_:)`` gives the same answer with its reasons.
+public struct Authorizer: Sendable {
+  /// What a principal holds of one permission at one scope.
+  public enum Access: Sendable, Hashable {
+    case denied
+    case allowed
+    /// Only on resources the principal created.
+    case ownOnly
+    /// Only on the principal's own account.
+    case selfOnly
+  }
+
+  public let model: AccessModel
+  /// 64-bit words per bitset.
+  let words: Int
+  private(set) var principalIndex: [PrincipalID: Int32] = [:]
+  private(set) var principals: [PrincipalID] = []
+  private(set) var scopeIndex: [Scope: Int32] = [:]
+  private var scopeParent: [Int32] = []
+  /// (principal << 32 | scope) → entry number; each entry is 3 bitsets in `bits`.
+  private var entries: [Int64: Int32] = [:]
+  private var bits: [UInt64] = []
+
+  /// Compiles the model. Linear in bindings, memberships and principals.
+  public init(_ model: AccessModel) {
+    self.model = model
+    let catalog = model.catalog
+    words = max(1, (catalog.permissions.count + 63) / 64)
+    for scope in model.allScopes {
+      scopeIndex[scope] = Int32(scopeIndex.count)
+    }
+    scopeParent = model.allScopes.map { scope in scope.parent.flatMap { scopeIndex[$0] } ?? -1 }
+
+    let roleBits = Self.compileRoles(model, words: words)
+    let byPrincipal = model.bindingsByPrincipal
+    let memberOf = model.groupsByMember
+
+    // Each group's roles, including those of the groups it is (transitively) in.
+    var groupHoldings: [String: [(String, Scope)]] = [:]
+    func effective(_ group: String) -> [(String, Scope)] {
+      if let known = groupHoldings[group] { return known }
+      var list = model.ownHoldings(ofGroup: group, bindingsByPrincipal: byPrincipal).map { ($0.role, $0.scope) }
+      for parent in memberOf[.group(group)] ?? [] { list += effective(parent) }
+      groupHoldings[group] = list
+      return list
+    }
+
+    var accounts: [PrincipalID] = model.users.values.map { .user($0.email) }
+    accounts += model.robots.keys.map { .robot($0) }
+    accounts += model.apps.keys.map { .app($0) }
+    accounts += model.groups.keys.map { .group($0) }
+    if catalog.platformOperator != nil { accounts.append(.operator) }
+    accounts.sort()
+
+    for principal in accounts {
+      let index = Int32(principals.count)
+      principals.append(principal)
+      principalIndex[principal] = index
+      if case .user(let email) = principal, model.user(email)?.disabled == true { continue }
+      var held: [(String, Scope)] = []
+      switch principal {
+      case .operator:
+        held = (catalog.platformOperator?.roles ?? []).map { ($0, .organization) }
+      case .group(let name):
+        held = effective(name)
+      default:
+        held = (byPrincipal[principal] ?? []).map { ($0.role, $0.scope) }
+        var groups = memberOf[principal] ?? []
+        groups += model.automaticGroups(of: principal).filter { !groups.contains($0) }
+        for group in groups { held += effective(group) }
+      }
+      for (role, scope) in held {
+        guard let roleBits = roleBits[role], let scopeNumber = scopeIndex[scope] else { continue }
+        let key = Int64(index) << 32 | Int64(scopeNumber)
+        let entry: Int
+        if let existing = entries[key] {
+          entry = Int(existing)
+        } else {
+          entry = bits.count / (3 * words)
+          entries[key] = Int32(entry)
+          bits.append(contentsOf: repeatElement(0, count: 3 * words))
+        }
+        for w in 0..<(3 * words) { bits[entry * 3 * words + w] |= roleBits[w] }
+      }
+    }
+  }
+
+  /// Each role's permissions as three bitsets (unconditional, own, self), with the tier's
+  /// missing features already removed.
+  private static func compileRoles(_ model: AccessModel, words: Int) -> [String: [UInt64]] {
+    let catalog = model.catalog
+    let tierFeatures = Set(model.tier?.features ?? [])
+    var result: [String: [UInt64]] = [:]
+    for role in model.allRoles {
+      var set = [UInt64](repeating: 0, count: 3 * words)
+      for (permission, condition) in model.grants(of: role) {
+        guard model.reaches(role, permission) else { continue }
+        if let feature = permission.feature, !tierFeatures.contains(feature) { continue }
+        guard let number = catalog.permissionNumber(permission.id) else { continue }
+        let part: Int
+        switch condition {
+        case nil: part = 0
+        case .own: part = 1
+        case .ownAccount: part = 2
+        }
+        set[part * words + number / 64] |= 1 << UInt64(number % 64)
+      }
+      result[role.id] = set
+    }
+    return result
+  }
+
+  /// The compiled number of a principal, for repeated checks.
+  public func number(of principal: PrincipalID) -> Int32? {
+    principalIndex[model.canonical(principal)]
+  }
+
+  /// The compiled number of a scope, for repeated checks.
+  public func number(of scope: Scope) -> Int32? { scopeIndex[scope] }
+
+  /// What a principal holds of a permission at a scope, by compiled numbers.
+  @inline(__always)
+  public func access(principal: Int32, permission: Int, scope: Int32) -> Access {
+    let word = permission / 64
+    let mask: UInt64 = 1 << UInt64(permission % 64)
+    var own = false
+    var ownAccount = false
+    var s = scope
+    let high = Int64(principal) << 32
+    while s >= 0 {
+      if let entry = entries[high | Int64(s)] {
+        let base = Int(entry) * 3 * words
+        if bits[base + word] & mask != 0 { return .allowed }
+        if bits[base + words + word] & mask != 0 { own = true }
+        if bits[base + 2 * words + word] & mask != 0 { ownAccount = true }
+      }
+      s = scopeParent[Int(s)]
+    }
+    if own { return .ownOnly }
+    if ownAccount { return .selfOnly }
+    return .denied
+  }
+
+  /// Whether `principal` may use `permission` at `scope`, on a resource owned by `owner`
+  /// (for *self* permissions: the account acted on; nil means the principal's own).
+  public func isAllowed(
+    _ principal: PrincipalID, _ permissionID: String, at scope: Scope = .organization,
+    owner: PrincipalID? = nil
+  ) -> Bool {
+    guard let p = number(of: principal), let s = number(of: scope),
+      let permission = model.catalog.permissionNumber(permissionID)
+    else { return false }
+    switch access(principal: p, permission: permission, scope: s) {
+    case .allowed: return true
+    case .denied: return false
+    case .ownOnly: return owner.map { model.canonical($0) } == model.canonical(principal)
+    case .selfOnly: return owner == nil || model.canonical(owner!) == model.canonical(principal)
+    }
+  }
+
+  /// The accounts (users, robot accounts, external applications, the operator) that hold a
+  /// permission at a scope, each with the condition it holds it under.
+  public func whoCan(_ permissionID: String, at scope: Scope = .organization) -> [(PrincipalID, Access)] {
+    guard let permission = model.catalog.permissionNumber(permissionID), let s = number(of: scope) else {
+      return []
+    }
+    var result: [(PrincipalID, Access)] = []
+    for (index, principal) in principals.enumerated() where principal.kind != .group {
+      let access = access(principal: Int32(index), permission: permission, scope: s)
+      if access != .denied { result.append((principal, access)) }
+    }
+    return result
+  }
+}

@@ -1,0 +1,172 @@
+/// The levels at which a role can be bound, outermost first.
+public enum ScopeLevel: String, Sendable, CaseIterable, Comparable, Codable {
+  case organization
+  case tenant
+  case service
+  case folder
+
+  /// 0 for the organisation, growing inwards.
+  public var depth: Int {
+    switch self {
+    case .organization: return 0
+    case .tenant: return 1
+    case .service: return 2
+    case .folder: return 3
+    }
+  }
+
+  public static func < (a: ScopeLevel, b: ScopeLevel) -> Bool { a.depth < b.depth }
+}
+
+/// A place where a role can be bound: the organisation, a tenant, a service inside a tenant,
+/// or a folder (possibly nested) inside a service.
+///
+/// Written as `organization`, `tenant/emea`, `tenant/emea/service/orchestrator`,
+/// `tenant/emea/service/orchestrator/folder/Shared[/folder/Sub]`. A binding at a scope applies
+/// at every scope inside it.
+public struct Scope: Hashable, Sendable, Comparable, CustomStringConvertible {
+  public var tenant: String?
+  public var service: String?
+  public var folders: [String]
+
+  public init(tenant: String? = nil, service: String? = nil, folders: [String] = []) {
+    self.tenant = tenant
+    self.service = service
+    self.folders = folders
+  }
+
+  /// The whole organisation.
+  public static let organization = Scope()
+
+  public var level: ScopeLevel {
+    if !folders.isEmpty { return .folder }
+    if service != nil { return .service }
+    if tenant != nil { return .tenant }
+    return .organization
+  }
+
+  /// The scope directly enclosing this one; nil for the organisation.
+  public var parent: Scope? {
+    if !folders.isEmpty { return Scope(tenant: tenant, service: service, folders: folders.dropLast()) }
+    if service != nil { return Scope(tenant: tenant) }
+    if tenant != nil { return .organization }
+    return nil
+  }
+
+  /// This scope and every scope enclosing it, innermost first.
+  public var selfAndAncestors: [Scope] {
+    var result = [self]
+    var current = self
+    while let next = current.parent {
+      result.append(next)
+      current = next
+    }
+    return result
+  }
+
+  /// True when `other` is this scope or lies inside it.
+  public func contains(_ other: Scope) -> Bool {
+    if tenant == nil { return true }
+    guard tenant == other.tenant else { return false }
+    if service == nil { return true }
+    guard service == other.service, folders.count <= other.folders.count else { return false }
+    return Array(other.folders.prefix(folders.count)) == folders
+  }
+
+  public var description: String {
+    var parts = [String]()
+    guard let tenant else { return "organization" }
+    parts.append("tenant/\(tenant)")
+    if let service { parts.append("service/\(service)") }
+    for folder in folders { parts.append("folder/\(folder)") }
+    return parts.joined(separator: "/")
+  }
+
+  public static func < (a: Scope, b: Scope) -> Bool { a.description < b.description }
+
+  /// Parses the written form. Names may hold any character but `/`; `*` is refused here
+  /// (patterns are ``ScopePattern``).
+  public init(parsing text: String) throws(ScopeSyntaxError) {
+    self = try Scope.parse(text, allowWildcard: false)
+  }
+
+  static func parse(_ text: String, allowWildcard: Bool) throws(ScopeSyntaxError) -> Scope {
+    let trimmed = text.trimmingSpaces
+    if trimmed == "organization" || trimmed == "organisation" || trimmed.isEmpty {
+      return .organization
+    }
+    let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    guard parts.count % 2 == 0 else {
+      throw ScopeSyntaxError(text: text, problem: "expected pairs of level and name")
+    }
+    var scope = Scope()
+    var index = 0
+    while index < parts.count {
+      let level = parts[index]
+      let name = parts[index + 1]
+      guard !name.isEmpty else {
+        throw ScopeSyntaxError(text: text, problem: "'\(level)' has an empty name")
+      }
+      if name == "*" && !(allowWildcard && level == "tenant") {
+        throw ScopeSyntaxError(
+          text: text, problem: "'*' stands only for a tenant, and only in catalog patterns")
+      }
+      switch level {
+      case "tenant" where index == 0:
+        scope.tenant = name
+      case "service" where index == 2:
+        scope.service = name
+      case "folder" where index >= 4:
+        scope.folders.append(name)
+      case "tenant", "service", "folder":
+        throw ScopeSyntaxError(
+          text: text,
+          problem: "'\(level)' is out of order: scopes go tenant/NAME/service/NAME/folder/NAME")
+      default:
+        throw ScopeSyntaxError(
+          text: text,
+          problem: "unknown level '\(level)' (expected tenant, service or folder)")
+      }
+      index += 2
+    }
+    return scope
+  }
+}
+
+/// A scope written with `*` for the tenant, as default groups' bindings are: bound in every
+/// tenant where the rest of the scope exists.
+public struct ScopePattern: Hashable, Sendable, CustomStringConvertible {
+  public var scope: Scope
+
+  public init(parsing text: String) throws(ScopeSyntaxError) {
+    scope = try Scope.parse(text, allowWildcard: true)
+  }
+
+  public init(_ scope: Scope) { self.scope = scope }
+
+  public var isWildcard: Bool { scope.tenant == "*" }
+
+  /// The concrete scopes for these tenants (all of them for `*`).
+  public func expand(tenants: [String]) -> [Scope] {
+    guard isWildcard else { return [scope] }
+    return tenants.map { Scope(tenant: $0, service: scope.service, folders: scope.folders) }
+  }
+
+  public var description: String { scope.description }
+}
+
+/// A scope that could not be read.
+public struct ScopeSyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
+  public var text: String
+  public var problem: String
+  public var description: String { "invalid scope '\(text)': \(problem)" }
+}
+
+extension String {
+  var trimmingSpaces: String {
+    var s = Substring(self)
+    while s.first == " " { s = s.dropFirst() }
+    while s.last == " " { s = s.dropLast() }
+    return String(s)
+  }
+}

@@ -1,0 +1,341 @@
+internal import CYAML
+
+/// Bounds that keep a hostile file from exhausting time or memory.
+public struct YAMLLimits: Sendable {
+  /// The largest input accepted, in bytes.
+  public var maxInputBytes: Int
+  /// The deepest nesting of sequences and mappings.
+  public var maxDepth: Int
+  /// The most nodes that aliases may stand for, counted with their whole subtrees.
+  public var maxAliasedNodes: Int
+
+  public init(maxInputBytes: Int = 256 << 20, maxDepth: Int = 128, maxAliasedNodes: Int = 100_000) {
+    self.maxInputBytes = maxInputBytes
+    self.maxDepth = maxDepth
+    self.maxAliasedNodes = maxAliasedNodes
+  }
+
+  public static let `default` = YAMLLimits()
+}
+
+/// A problem found while reading YAML, with its place.
+public struct YAMLError: Error, Sendable, CustomStringConvertible {
+  public enum Kind: Sendable, Hashable {
+    /// Not well-formed YAML, including invalid UTF-8 and forbidden characters.
+    case syntax
+    /// A mapping states the same key twice.
+    case duplicateKey
+    /// An alias names an anchor that was not defined before it.
+    case unknownAnchor
+    /// A limit of ``YAMLLimits`` was passed.
+    case limit
+  }
+
+  public var kind: Kind
+  public var message: String
+  public var file: String
+  public var mark: YAMLMark
+  /// Where a related construct started (the first occurrence of a duplicate key, the
+  /// mapping a syntax error happened in).
+  public var related: YAMLMark?
+
+  public var description: String { "\(file):\(mark): \(message)" }
+}
+
+/// The documents read from one source, and what went wrong.
+public struct YAMLStream: Sendable {
+  public var documents: [YAMLDocument]
+  /// Every problem found. After a syntax or limit error reading stops, so the documents
+  /// hold only those completed before it; duplicate keys do not stop reading.
+  public var errors: [YAMLError]
+}
+
+/// Reads YAML 1.2 with libyaml into ``YAMLNode`` trees that keep every node's position.
+///
+/// It knows nothing of what the documents mean: several documents per source, core-schema
+/// scalars, duplicate keys reported, aliases expanded within ``YAMLLimits/maxAliasedNodes``,
+/// nesting within ``YAMLLimits/maxDepth``.
+public enum YAMLReader {
+  /// Reads every document of `bytes`. `file` names the source in marks and errors.
+  public static func read(
+    _ bytes: [UInt8], file: String, limits: YAMLLimits = .default
+  ) -> YAMLStream {
+    if bytes.count > limits.maxInputBytes {
+      let error = YAMLError(
+        kind: .limit,
+        message: "file is \(bytes.count) bytes, more than the limit of \(limits.maxInputBytes)",
+        file: file, mark: YAMLMark(line: 1, column: 1))
+      return YAMLStream(documents: [], errors: [error])
+    }
+    return bytes.withUnsafeBufferPointer { buffer in
+      var builder = TreeBuilder(file: file, limits: limits)
+      builder.run(buffer)
+      return YAMLStream(documents: builder.documents, errors: builder.errors)
+    }
+  }
+
+  /// Reads every document of a string.
+  public static func read(
+    _ text: String, file: String, limits: YAMLLimits = .default
+  ) -> YAMLStream {
+    read(Array(text.utf8), file: file, limits: limits)
+  }
+}
+
+/// Turns libyaml's event stream into trees, with an explicit stack (no recursion, so depth
+/// is bounded by the limit, not by the thread's stack).
+private struct TreeBuilder {
+  struct Frame {
+    var isMapping: Bool
+    var mark: YAMLMark
+    var tag: String?
+    var anchor: String?
+    var items: [YAMLNode] = []
+    var pairs: [YAMLPair] = []
+    var pendingKey: YAMLNode?
+    /// Keys seen so far in this mapping, by canonical form, with where each first appeared.
+    var keys: [String: YAMLMark] = [:]
+    /// Nodes in the subtree, counting aliases by what they stand for.
+    var weight = 1
+  }
+
+  let file: String
+  let limits: YAMLLimits
+  var documents: [YAMLDocument] = []
+  var errors: [YAMLError] = []
+  var stack: [Frame] = []
+  var anchors: [String: (node: YAMLNode, weight: Int)] = [:]
+  var aliasedNodes = 0
+  var documentRoot: YAMLNode?
+  /// The bytes being read: libyaml gives reader errors as a byte offset, counted here into
+  /// a line and column.
+  var input = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+
+  init(file: String, limits: YAMLLimits) {
+    self.file = file
+    self.limits = limits
+  }
+
+  mutating func run(_ buffer: UnsafeBufferPointer<UInt8>) {
+    input = buffer
+    var parser = yaml_parser_t()
+    guard yaml_parser_initialize(&parser) == 1 else {
+      fail(.limit, "libyaml could not allocate a parser", YAMLMark(line: 1, column: 1))
+      return
+    }
+    defer { yaml_parser_delete(&parser) }
+    if let base = buffer.baseAddress {
+      yaml_parser_set_input_string(&parser, base, buffer.count)
+    } else {
+      var empty: UInt8 = 0
+      yaml_parser_set_input_string(&parser, &empty, 0)
+    }
+    var event = yaml_event_t()
+    while true {
+      guard yaml_parser_parse(&parser, &event) == 1 else {
+        syntaxError(parser)
+        return
+      }
+      let done = event.type == YAML_STREAM_END_EVENT
+      let ok = handle(&event)
+      yaml_event_delete(&event)
+      if done || !ok { return }
+    }
+  }
+
+  private mutating func syntaxError(_ parser: yaml_parser_t) {
+    let problem = parser.problem.map { String(cString: $0) } ?? "malformed YAML"
+    var message = problem
+    var related: YAMLMark?
+    if let context = parser.context.map({ String(cString: $0) }) {
+      let at = mark(parser.context_mark)
+      message += " (\(context) at line \(at.line), column \(at.column))"
+      related = at
+    }
+    // libyaml reports byte offsets for reader errors (bad UTF-8, control characters)
+    // through problem_offset, and places for scanner and parser errors.
+    let at: YAMLMark
+    if parser.error == YAML_READER_ERROR {
+      var offset = Int(parser.problem_offset)
+      // For a bad trailing octet libyaml points past the sequence's lead byte: report
+      // the character that is broken, where it starts.
+      if problem.contains("trailing") {
+        var lead = offset - 1
+        while lead >= 0, offset - lead <= 3, input[lead] & 0xC0 == 0x80 { lead -= 1 }
+        if lead >= 0, input[lead] & 0xC0 == 0xC0 { offset = lead }
+      }
+      at = position(ofOffset: offset)
+      message = readerMessage(problem, value: parser.problem_value, offset: parser.problem_offset)
+    } else {
+      at = mark(parser.problem_mark)
+    }
+    errors.append(
+      YAMLError(kind: .syntax, message: message, file: file, mark: at, related: related))
+  }
+
+  private func readerMessage(_ problem: String, value: Int32, offset: Int) -> String {
+    if problem.contains("UTF-8") || problem.contains("UTF-16") {
+      return "\(problem): the file is not valid UTF-8 (byte offset \(offset)); save it as UTF-8"
+    }
+    if value >= 0 {
+      let hex = String(value, radix: 16, uppercase: true)
+      return "\(problem) (U+\(String(repeating: "0", count: max(0, 4 - hex.count)))\(hex))"
+    }
+    return problem
+  }
+
+  private func position(ofOffset offset: Int) -> YAMLMark {
+    var line = 1
+    var column = 1
+    var i = 0
+    let end = min(offset, input.count)
+    while i < end {
+      let byte = input[i]
+      if byte == 0x0A {
+        line += 1
+        column = 1
+      } else if byte & 0xC0 != 0x80 {
+        column += 1
+      }
+      i += 1
+    }
+    return YAMLMark(line: line, column: column)
+  }
+
+  private func mark(_ m: yaml_mark_t) -> YAMLMark {
+    YAMLMark(line: Int(m.line) + 1, column: Int(m.column) + 1)
+  }
+
+  private mutating func fail(_ kind: YAMLError.Kind, _ message: String, _ at: YAMLMark) {
+    errors.append(YAMLError(kind: kind, message: message, file: file, mark: at))
+  }
+
+  private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+    guard let pointer else { return nil }
+    return String(cString: pointer)
+  }
+
+  /// Handles one event; false stops reading.
+  private mutating func handle(_ event: inout yaml_event_t) -> Bool {
+    let at = mark(event.start_mark)
+    switch event.type {
+    case YAML_DOCUMENT_START_EVENT:
+      stack.removeAll()
+      anchors.removeAll()
+      documentRoot = nil
+    case YAML_DOCUMENT_END_EVENT:
+      if let root = documentRoot {
+        documents.append(YAMLDocument(file: file, index: documents.count, root: root))
+      }
+      documentRoot = nil
+    case YAML_SCALAR_EVENT:
+      let data = event.data.scalar
+      let text: String
+      if let value = data.value {
+        text = String(
+          decoding: UnsafeBufferPointer(start: value, count: Int(data.length)), as: UTF8.self)
+      } else {
+        text = ""
+      }
+      let style: YAMLScalarStyle
+      switch data.style {
+      case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
+      case YAML_DOUBLE_QUOTED_SCALAR_STYLE: style = .doubleQuoted
+      case YAML_LITERAL_SCALAR_STYLE: style = .literal
+      case YAML_FOLDED_SCALAR_STYLE: style = .folded
+      default: style = .plain
+      }
+      let tag = Self.string(data.tag)
+      let node = YAMLNode(
+        .scalar(YAMLScalar(text: text, style: style, tag: tag)), mark: at, tag: tag)
+      return add(node, weight: 1, anchor: Self.string(data.anchor))
+    case YAML_ALIAS_EVENT:
+      let name = Self.string(event.data.alias.anchor) ?? ""
+      guard let (node, weight) = anchors[name] else {
+        fail(.unknownAnchor, "alias '*\(name)' refers to no anchor defined before it", at)
+        return false
+      }
+      aliasedNodes += weight
+      if aliasedNodes > limits.maxAliasedNodes {
+        fail(
+          .limit,
+          "aliases expand to more than \(limits.maxAliasedNodes) nodes; "
+            + "a file that multiplies aliases (a 'billion laughs') is refused", at)
+        return false
+      }
+      var copy = node
+      copy.mark = at
+      return add(copy, weight: weight, anchor: nil)
+    case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+      let isMapping = event.type == YAML_MAPPING_START_EVENT
+      if stack.count >= limits.maxDepth {
+        fail(.limit, "nesting is deeper than \(limits.maxDepth) levels", at)
+        return false
+      }
+      let tag =
+        isMapping
+        ? Self.string(event.data.mapping_start.tag) : Self.string(event.data.sequence_start.tag)
+      let anchor =
+        isMapping
+        ? Self.string(event.data.mapping_start.anchor)
+        : Self.string(event.data.sequence_start.anchor)
+      stack.append(Frame(isMapping: isMapping, mark: at, tag: tag, anchor: anchor))
+    case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+      guard let frame = stack.popLast() else { return true }
+      let content: YAMLNode.Content = frame.isMapping ? .mapping(frame.pairs) : .sequence(frame.items)
+      return add(
+        YAMLNode(content, mark: frame.mark, tag: frame.tag), weight: frame.weight,
+        anchor: frame.anchor)
+    default:
+      break
+    }
+    return true
+  }
+
+  /// Places a completed node into its parent (or as the document's root).
+  private mutating func add(_ node: YAMLNode, weight: Int, anchor: String?) -> Bool {
+    if let anchor { anchors[anchor] = (node, weight) }
+    guard !stack.isEmpty else {
+      documentRoot = node
+      return true
+    }
+    let top = stack.count - 1
+    stack[top].weight += weight
+    if !stack[top].isMapping {
+      stack[top].items.append(node)
+    } else if let key = stack[top].pendingKey {
+      stack[top].pendingKey = nil
+      if let canonical = Self.canonicalKey(key) {
+        if let first = stack[top].keys[canonical] {
+          let shown = key.scalar?.text ?? canonical
+          errors.append(
+            YAMLError(
+              kind: .duplicateKey,
+              message: "duplicate key '\(shown)' (first defined at line \(first.line), "
+                + "column \(first.column))",
+              file: file, mark: key.mark, related: first))
+          return true
+        }
+        stack[top].keys[canonical] = key.mark
+      }
+      stack[top].pairs.append(YAMLPair(key: key, value: node))
+    } else {
+      stack[top].pendingKey = node
+    }
+    return true
+  }
+
+  /// Keys are the same when their core-schema values are (`1` and `01` are, `1` and `"1"`
+  /// are not). Keys that are collections are not compared.
+  private static func canonicalKey(_ key: YAMLNode) -> String? {
+    guard case .scalar(let s) = key.content else { return nil }
+    switch s.value {
+    case .null: return "null"
+    case .bool(let b): return "bool:\(b)"
+    case .int(let i): return "int:\(i)"
+    case .float(let d): return "float:\(d)"
+    case .string(let t): return "str:" + t
+    }
+  }
+}
+

@@ -1,0 +1,3 @@
+import RosterCLI
+
+RosterCommand.main()

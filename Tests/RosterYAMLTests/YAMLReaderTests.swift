@@ -1,0 +1,224 @@
+import Testing
+
+@testable import RosterYAML
+
+private func read(_ text: String, limits: YAMLLimits = .default) -> YAMLStream {
+  YAMLReader.read(text, file: "test.yaml", limits: limits)
+}
+
+private func root(_ text: String) throws -> YAMLNode {
+  let stream = read(text)
+  #expect(stream.errors.isEmpty, "unexpected errors: \(stream.errors)")
+  return try #require(stream.documents.first).root
+}
+
+@Suite("YAML reader")
+struct YAMLReaderTests {
+  @Test("every node keeps its 1-based line and column")
+  func positions() throws {
+    let node = try root(
+      """
+      name: Ops
+      members:
+        - ada@acme.example
+        - grace@acme.example
+      roles: [ { role: writer, scope: tenant/emea } ]
+      """)
+    #expect(node.mark == YAMLMark(line: 1, column: 1))
+    #expect(node["name"]?.mark == YAMLMark(line: 1, column: 7))
+    let members = try #require(node["members"]?.sequence)
+    #expect(members.map(\.mark) == [YAMLMark(line: 3, column: 5), YAMLMark(line: 4, column: 5)])
+    let binding = try #require(node["roles"]?.sequence?.first)
+    #expect(binding["scope"]?.mark == YAMLMark(line: 5, column: 33))
+    #expect(binding["scope"]?.string == "tenant/emea")
+  }
+
+  @Test("columns count characters, not bytes")
+  func unicodeColumns() throws {
+    let node = try root("title: Document Understanding™ ok\nnext: é\n")
+    #expect(node["next"]?.mark == YAMLMark(line: 2, column: 7))
+    #expect(node["title"]?.string == "Document Understanding™ ok")
+  }
+
+  @Test("several documents per file, each with its own position")
+  func multipleDocuments() {
+    let stream = read("a: 1\n---\nb: 2\n---\n# only a comment\n...\n---\nc: 3\n")
+    #expect(stream.errors.isEmpty)
+    #expect(stream.documents.count == 3 || stream.documents.count == 4)
+    let nonNull = stream.documents.filter { !$0.root.isNull }
+    #expect(nonNull.count == 3)
+    #expect(nonNull[1].root.mark == YAMLMark(line: 3, column: 1))
+    #expect(nonNull[2].root["c"]?.scalar?.value == .int(3))
+  }
+
+  @Test(
+    "YAML 1.2 core scalars: no YAML 1.1 surprises",
+    arguments: [
+      ("NO", YAMLScalarValue.string("NO")),
+      ("no", .string("no")),
+      ("yes", .string("yes")),
+      ("Yes", .string("Yes")),
+      ("off", .string("off")),
+      ("on", .string("on")),
+      ("y", .string("y")),
+      ("true", .bool(true)),
+      ("False", .bool(false)),
+      ("TRUE", .bool(true)),
+      ("0755", .int(755)),
+      ("0o17", .int(15)),
+      ("0x1F", .int(31)),
+      ("-12", .int(-12)),
+      ("+3", .int(3)),
+      ("1_000", .string("1_000")),
+      ("12:30", .string("12:30")),
+      ("1.5", .float(1.5)),
+      ("1e3", .float(1000)),
+      (".5", .float(0.5)),
+      ("~", .null),
+      ("null", .null),
+      ("Null", .null),
+      ("", .null),
+      ("nullable", .string("nullable")),
+      ("2024-01-01", .string("2024-01-01")),
+      (".inf", .float(.infinity)),
+      ("-.Inf", .float(-.infinity)),
+    ])
+  func coreSchema(text: String, expected: YAMLScalarValue) throws {
+    let node = try root("v: \(text)\n")
+    #expect(node["v"]?.scalar?.value == expected)
+  }
+
+  @Test("quoted scalars and explicit tags are strings unless the tag says otherwise")
+  func quotedAndTagged() throws {
+    let node = try root("a: 'true'\nb: \"0755\"\nc: !!str 12\nd: !!int \"12\"\ne: |\n  yes\n")
+    #expect(node["a"]?.string == "true")
+    #expect(node["b"]?.string == "0755")
+    #expect(node["c"]?.string == "12")
+    #expect(node["d"]?.scalar?.value == .int(12))
+    #expect(node["e"]?.string == "yes\n")
+  }
+
+  @Test(".nan resolves to a NaN float")
+  func notANumber() throws {
+    let node = try root("v: .NaN\n")
+    guard case .float(let d)? = node["v"]?.scalar?.value else {
+      Issue.record("expected a float")
+      return
+    }
+    #expect(d.isNaN)
+  }
+
+  @Test("a duplicate key is an error at the second key, naming the first")
+  func duplicateKeys() {
+    let stream = read("name: a\nroles: []\nname: b\n")
+    #expect(stream.errors.count == 1)
+    let error = stream.errors[0]
+    #expect(error.kind == .duplicateKey)
+    #expect(error.mark == YAMLMark(line: 3, column: 1))
+    #expect(error.related == YAMLMark(line: 1, column: 1))
+    #expect(error.message.contains("'name'"))
+    // The first value is kept; reading goes on past the duplicate.
+    #expect(stream.documents.first?.root["name"]?.string == "a")
+  }
+
+  @Test("keys are duplicates when their values are, not their spelling")
+  func duplicateByValue() {
+    #expect(read("1: a\n01: b\n").errors.map(\.kind) == [.duplicateKey])
+    #expect(read("1: a\n'1': b\n").errors.isEmpty)
+  }
+
+  @Test("duplicate keys in nested mappings are found too")
+  func nestedDuplicate() {
+    let stream = read("a:\n  b: 1\n  c: 2\n  b: 3\n")
+    #expect(stream.errors.first?.mark == YAMLMark(line: 4, column: 3))
+  }
+
+  @Test("aliases expand to their anchor's value")
+  func aliases() throws {
+    let node = try root("base: &b {role: writer}\ncopy: *b\n")
+    #expect(node["copy"]?["role"]?.string == "writer")
+    #expect(node["copy"]?.mark == YAMLMark(line: 2, column: 7))
+  }
+
+  @Test("a billion-laughs file fails fast with a clear error")
+  func billionLaughs() {
+    var text = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    for i in 1...9 {
+      let previous = "*a\(i - 1)"
+      text += "a\(i): &a\(i) [\(Array(repeating: previous, count: 10).joined(separator: ", "))]\n"
+    }
+    let clock = ContinuousClock()
+    let start = clock.now
+    let stream = read(text)
+    let elapsed = clock.now - start
+    #expect(stream.errors.count == 1)
+    #expect(stream.errors.first?.kind == .limit)
+    #expect(stream.errors.first?.message.contains("billion laughs") == true)
+    #expect(elapsed < .seconds(5))
+  }
+
+  @Test("an alias to an unknown anchor is an error with its place")
+  func unknownAnchor() {
+    let stream = read("a: *nowhere\n")
+    #expect(stream.errors.first?.kind == .syntax || stream.errors.first?.kind == .unknownAnchor)
+    #expect(stream.errors.first?.mark.line == 1)
+  }
+
+  @Test("nesting deeper than the limit is refused")
+  func depth() {
+    let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+    let stream = read(deep)
+    #expect(stream.errors.first?.kind == .limit)
+    #expect(stream.errors.first?.message.contains("deeper than 128") == true)
+    #expect(read(String(repeating: "[", count: 100) + String(repeating: "]", count: 100)).errors.isEmpty)
+  }
+
+  @Test("input larger than the limit is refused before parsing")
+  func size() {
+    let stream = read("a: 123456789\n", limits: YAMLLimits(maxInputBytes: 5))
+    #expect(stream.errors.first?.kind == .limit)
+    #expect(stream.documents.isEmpty)
+  }
+
+  @Test("a syntax error carries its position and the construct it was in")
+  func syntaxError() {
+    let stream = read("name: ok\nmembers:\n  - a\n  b: c\n")
+    let error = stream.errors.first
+    #expect(error?.kind == .syntax)
+    #expect(error?.mark.line == 4)
+    #expect(error?.description.hasPrefix("test.yaml:4:") == true)
+  }
+
+  @Test("an unclosed quote is reported where it opens or ends")
+  func unclosedQuote() {
+    let stream = read("a: \"open\nb: 2\n")
+    #expect(stream.errors.first?.kind == .syntax)
+    #expect(stream.errors.first?.message.contains("quoted scalar") == true)
+  }
+
+  @Test("invalid UTF-8 is reported with its line and column")
+  func invalidUTF8() {
+    var bytes = Array("name: ok\ntitle: caf".utf8)
+    bytes.append(0xC3)  // a lead byte with no continuation
+    bytes += Array("x\n".utf8)
+    let stream = YAMLReader.read(bytes, file: "bad.yaml")
+    let error = stream.errors.first
+    #expect(error?.kind == .syntax)
+    #expect(error?.mark == YAMLMark(line: 2, column: 11))
+    #expect(error?.message.contains("UTF-8") == true)
+  }
+
+  @Test("control characters are refused")
+  func controlCharacters() {
+    let stream = YAMLReader.read(Array("a: b\u{07}\n".utf8), file: "c.yaml")
+    #expect(stream.errors.first?.kind == .syntax)
+    #expect(stream.errors.first?.message.contains("U+0007") == true)
+  }
+
+  @Test("empty input has no documents and no errors")
+  func empty() {
+    let stream = read("")
+    #expect(stream.errors.isEmpty)
+    #expect(stream.documents.isEmpty)
+  }
+}
