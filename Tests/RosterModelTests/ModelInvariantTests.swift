@@ -1,0 +1,304 @@
+import Testing
+
+@testable import RosterModel
+
+/// A small catalog built in code, so the invariants are tested apart from the shipped ones.
+func tinyCatalog(
+  nesting: GroupNesting = .none, maxOrgRoles: Int? = nil, customLevels: [ScopeLevel] = [.service, .folder]
+) throws -> PlatformCatalog {
+  var catalog = try PlatformCatalog(
+    name: "tiny", title: "Tiny",
+    scopeLevels: [
+      ScopeLevelInfo(level: .organization), ScopeLevelInfo(level: .tenant), ScopeLevelInfo(level: .service),
+      ScopeLevelInfo(level: .folder),
+    ],
+    rules: PlatformRules(
+      maxOrganizationRolesPerPrincipal: maxOrgRoles, groupNesting: nesting, customRoleLevels: customLevels,
+      principals: [.user, .group, .robot, .app]))
+  try catalog.addService(Service(name: "orchestrator", title: "Orchestrator"))
+  try catalog.addService(Service(name: "ai-center", title: "AI Center"))
+  try catalog.addFeature(Feature(name: "pro", title: "Pro features"))
+  try catalog.addTier(Tier(name: "basic", features: []))
+  try catalog.addTier(Tier(name: "pro", features: ["pro"]))
+  try catalog.setDefaultTier("basic")
+  try catalog.addPermission(Permission(id: "settings.edit", title: "Edit settings"))
+  try catalog.addPermission(Permission(id: "flows.run", title: "Run flows", level: .folder, service: "orchestrator"))
+  try catalog.addPermission(Permission(id: "flows.edit", title: "Edit flows", level: .folder, service: "orchestrator"))
+  try catalog.addPermission(Permission(id: "models.train", title: "Train models", level: .service, service: "ai-center"))
+  try catalog.addPermission(Permission(id: "reports.export", title: "Export reports", feature: "pro"))
+  try catalog.addPermission(Permission(id: "own.mfa", title: "Enable own MFA", condition: .ownAccount))
+  try catalog.addRole(Role(id: "admin", name: "Admin", levels: [.organization], administrator: true, allPermissions: true))
+  try catalog.addRole(
+    Role(id: "member", name: "Member", levels: [.organization], assignment: .membership, grants: [Grant("own.mfa")]))
+  try catalog.addRole(
+    Role(
+      id: "runner", name: "Runner", levels: [.tenant, .service, .folder],
+      grants: [Grant("flows.run"), Grant("flows.edit", condition: .own)]))
+  try catalog.addRole(
+    Role(
+      id: "tenant-admin", name: "Tenant Admin", levels: [.tenant], bindableTo: [.user, .group],
+      services: ["orchestrator"], allPermissions: true,
+      limitations: [Limitation(permissions: ["models.train"], note: "does not reach AI Center")]))
+  try catalog.addRole(Role(id: "exporter", name: "Exporter", levels: [.organization], grants: [Grant("reports.export")]))
+  try catalog.addRole(Role(id: "editor", name: "Editor", levels: [.organization], grants: [Grant("settings.edit")]))
+  try catalog.addDefaultGroup(
+    DefaultGroup(name: "Everyone", automaticMembers: .localUsers, roles: [GroupRole(role: "member")]))
+  try catalog.addDefaultGroup(
+    DefaultGroup(
+      name: "Runners",
+      roles: [GroupRole(role: "runner", scope: try ScopePattern(parsing: "tenant/*/service/orchestrator/folder/Shared"))]))
+  try catalog.validateComplete()
+  return catalog
+}
+
+func tinyModel(_ catalog: PlatformCatalog? = nil, tier: String? = nil) throws -> AccessModel {
+  var model = try AccessModel(
+    organization: Organization(name: "Acme", platform: "tiny", tier: tier), catalog: catalog ?? tinyCatalog())
+  try model.addTenant(
+    Tenant(name: "emea", services: [TenantService(name: "orchestrator", folders: [["Shared"], ["Finance"]])]))
+  try model.addTenant(Tenant(name: "apac", services: [TenantService(name: "ai-center")]))
+  try model.addUser(User(email: "ada@acme.example"))
+  try model.addUser(User(email: "bob@acme.example", source: .directory))
+  return model
+}
+
+/// Asserts that a mutation is refused with the given kind, and returns the message.
+@discardableResult
+func expectRefused(
+  _ kind: ModelError.Kind, _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation
+) -> String {
+  do {
+    try body()
+    Issue.record("expected a \(kind) refusal", sourceLocation: sourceLocation)
+    return ""
+  } catch let error as ModelError {
+    #expect(error.kind == kind, "\(error)", sourceLocation: sourceLocation)
+    return error.description
+  } catch {
+    Issue.record("expected a ModelError, got \(error)", sourceLocation: sourceLocation)
+    return ""
+  }
+}
+
+@Suite("Model invariants")
+struct ModelInvariantTests {
+  @Test("names are unique: users (case-insensitively), groups, tenants, robots")
+  func duplicates() throws {
+    var model = try tinyModel()
+    expectRefused(.duplicate) { try model.addUser(User(email: "ADA@acme.example")) }
+    try model.addGroup(Group(name: "Ops"))
+    expectRefused(.duplicate) { try model.addGroup(Group(name: "Ops")) }
+    let message = expectRefused(.duplicate) { try model.addGroup(Group(name: "Everyone")) }
+    #expect(message.contains("default group"))
+    expectRefused(.duplicate) { try model.addTenant(Tenant(name: "emea")) }
+    try model.addRobot(RobotAccount(name: "nightly"))
+    expectRefused(.duplicate) { try model.addRobot(RobotAccount(name: "nightly")) }
+  }
+
+  @Test("a refused mutation leaves the model as it was")
+  func refusedChangesNothing() throws {
+    var model = try tinyModel()
+    try model.addGroup(Group(name: "Ops"))
+    let before = model.bindings
+    expectRefused(.unknownReference) { try model.bind(Binding(principal: .group("Ops"), role: "nope")) }
+    expectRefused(.unknownReference) {
+      try model.bind(Binding(principal: .group("Ops"), role: "runner", scope: Scope(tenant: "mars")))
+    }
+    #expect(model.bindings == before)
+    #expect(model.groups["Ops"]?.members == [])
+  }
+
+  @Test("unknown role names come with a suggestion")
+  func suggestion() throws {
+    var model = try tinyModel()
+    do {
+      try model.bind(Binding(principal: .user("ada@acme.example"), role: "runer", scope: Scope(tenant: "emea")))
+      Issue.record("expected a refusal")
+    } catch {
+      #expect(error.kind == .unknownReference)
+      #expect(error.suggestion == "runner")
+      #expect(error.referenceKind == "role")
+    }
+  }
+
+  @Test("a role is bound only at its levels")
+  func levels() throws {
+    var model = try tinyModel()
+    let message = expectRefused(.roleBinding) {
+      try model.bind(Binding(principal: .user("ada@acme.example"), role: "tenant-admin"))
+    }
+    #expect(message.contains("only at tenant"))
+    try model.bind(Binding(principal: .user("ada@acme.example"), role: "tenant-admin", scope: Scope(tenant: "emea")))
+  }
+
+  @Test("scopes must exist: tenant, service in that tenant, folder in that service")
+  func scopes() throws {
+    var model = try tinyModel()
+    let ada = PrincipalID.user("ada@acme.example")
+    expectRefused(.unknownReference) {
+      try model.bind(Binding(principal: ada, role: "runner", scope: Scope(tenant: "apac", service: "orchestrator")))
+    }
+    expectRefused(.unknownReference) {
+      try model.bind(
+        Binding(principal: ada, role: "runner", scope: Scope(tenant: "emea", service: "orchestrator", folders: ["HR"])))
+    }
+    try model.bind(
+      Binding(principal: ada, role: "runner", scope: Scope(tenant: "emea", service: "orchestrator", folders: ["Finance"])))
+  }
+
+  @Test("membership roles cannot be bound directly; the message names the group that gives them")
+  func membershipOnly() throws {
+    var model = try tinyModel()
+    let message = expectRefused(.roleBinding) {
+      try model.bind(Binding(principal: .user("ada@acme.example"), role: "member"))
+    }
+    #expect(message.contains("'Everyone'"))
+  }
+
+  @Test("bindableTo limits the principal kinds")
+  func bindableTo() throws {
+    var model = try tinyModel()
+    try model.addRobot(RobotAccount(name: "nightly"))
+    expectRefused(.roleBinding) {
+      try model.bind(Binding(principal: .robot("nightly"), role: "tenant-admin", scope: Scope(tenant: "emea")))
+    }
+  }
+
+  @Test("a role restricted to some services is not bound in another")
+  func serviceRestriction() throws {
+    var model = try tinyModel()
+    try model.addTenant(Tenant(name: "us", services: [TenantService(name: "ai-center")]))
+    // tenant-admin may only be bound at tenant level anyway; the restriction shows in checks.
+    try model.bind(Binding(principal: .user("ada@acme.example"), role: "tenant-admin", scope: Scope(tenant: "us")))
+    let authorizer = Authorizer(model)
+    #expect(!authorizer.isAllowed(.user("ada@acme.example"), "models.train", at: Scope(tenant: "us", service: "ai-center")))
+  }
+
+  @Test("group nesting follows the platform: none, directory groups only, any; never a cycle")
+  func nesting() throws {
+    var none = try tinyModel()
+    try none.addGroup(Group(name: "A"))
+    try none.addGroup(Group(name: "B", source: .directory))
+    expectRefused(.platformRule) { try none.addMember(.group("B"), to: "A") }
+
+    var directory = try tinyModel(tinyCatalog(nesting: .directoryGroups))
+    try directory.addGroup(Group(name: "Local"))
+    try directory.addGroup(Group(name: "Dir", source: .directory))
+    let message = expectRefused(.platformRule) { try directory.addMember(.group("Local"), to: "Everyone") }
+    #expect(message.contains("local group"))
+    try directory.addMember(.group("Dir"), to: "Everyone")
+
+    var any = try tinyModel(tinyCatalog(nesting: .any))
+    try any.addGroup(Group(name: "A"))
+    try any.addGroup(Group(name: "B"))
+    try any.addGroup(Group(name: "C"))
+    try any.addMember(.group("B"), to: "A")
+    try any.addMember(.group("C"), to: "B")
+    expectRefused(.platformRule) { try any.addMember(.group("A"), to: "C") }
+    expectRefused(.platformRule) { try any.addMember(.group("A"), to: "A") }
+  }
+
+  @Test("members must exist and appear once; applications cannot be members")
+  func members() throws {
+    var model = try tinyModel()
+    try model.addGroup(Group(name: "Ops"))
+    expectRefused(.unknownReference) { try model.addMember(.user("eve@acme.example"), to: "Ops") }
+    try model.addMember(.user("ADA@acme.example"), to: "Ops")
+    #expect(model.groups["Ops"]?.members == [.user("ada@acme.example")])
+    expectRefused(.duplicate) { try model.addMember(.user("ada@acme.example"), to: "Ops") }
+    try model.addApp(ExternalApp(name: "ci"))
+    expectRefused(.platformRule) { try model.addMember(.app("ci"), to: "Ops") }
+  }
+
+  @Test("one organisation-level role per account where the platform says so")
+  func oneOrganizationRole() throws {
+    var model = try tinyModel(tinyCatalog(maxOrgRoles: 1))
+    let ada = PrincipalID.user("ada@acme.example")
+    try model.bind(Binding(principal: ada, role: "editor"))
+    let message = expectRefused(.platformRule) { try model.bind(Binding(principal: ada, role: "exporter")) }
+    #expect(message.contains("already holds organization-level role 'editor'"))
+    // Tenant-level roles are not counted.
+    try model.bind(Binding(principal: ada, role: "runner", scope: Scope(tenant: "emea")))
+  }
+
+  @Test("built-in roles are immutable; custom roles only at the allowed levels")
+  func customRoles() throws {
+    var model = try tinyModel()
+    expectRefused(.builtInRole) {
+      try model.defineRole(Role(id: "admin", name: "Admin", levels: [.organization], grants: [Grant("flows.run")]))
+    }
+    let message = expectRefused(.platformRule) {
+      try model.defineRole(Role(id: "org-thing", name: "Org", levels: [.organization], grants: [Grant("settings.edit")]))
+    }
+    #expect(message.contains("only at service, folder"))
+    expectRefused(.unknownReference) {
+      try model.defineRole(Role(id: "x", name: "X", levels: [.folder], grants: [Grant("flows.walk")]))
+    }
+    try model.defineRole(Role(id: "invoice-runner", name: "Invoice runner", levels: [.folder], grants: [Grant("flows.run")]))
+    #expect(model.role("invoice-runner")?.builtIn == false)
+    var none = try tinyModel(tinyCatalog(customLevels: []))
+    expectRefused(.platformRule) {
+      try none.defineRole(Role(id: "x", name: "X", levels: [.folder], grants: [Grant("flows.run")]))
+    }
+  }
+
+  @Test("managed sign-in needs a provider; tiers must exist")
+  func organization() throws {
+    let catalog = try tinyCatalog()
+    expectRefused(.invalidValue) {
+      _ = try AccessModel(
+        organization: Organization(name: "A", platform: "tiny", signIn: SignInPolicy(mode: .managed)), catalog: catalog)
+    }
+    expectRefused(.unknownReference) {
+      _ = try AccessModel(organization: Organization(name: "A", platform: "tiny", tier: "gold"), catalog: catalog)
+    }
+  }
+
+  @Test("catalogs refuse dangling references and duplicates")
+  func catalogInvariants() throws {
+    var catalog = try tinyCatalog()
+    expectRefused(.duplicate) { try catalog.addPermission(Permission(id: "flows.run", title: "again")) }
+    expectRefused(.unknownReference) {
+      try catalog.addRole(Role(id: "r", name: "R", levels: [.organization], grants: [Grant("nope")]))
+    }
+    expectRefused(.unknownReference) {
+      try catalog.addPermission(Permission(id: "p", title: "P", feature: "platinum"))
+    }
+    expectRefused(.roleBinding) {
+      try catalog.addDefaultGroup(DefaultGroup(name: "G", roles: [GroupRole(role: "tenant-admin")]))
+    }
+    expectRefused(.invalidValue) {
+      _ = try PlatformCatalog(
+        name: "x", title: "X", scopeLevels: [ScopeLevelInfo(level: .tenant), ScopeLevelInfo(level: .organization)])
+    }
+  }
+}
+
+@Suite("Scopes")
+struct ScopeTests {
+  @Test(
+    "written forms parse and print back",
+    arguments: [
+      "organization", "tenant/emea", "tenant/emea/service/orchestrator",
+      "tenant/emea/service/orchestrator/folder/Shared", "tenant/emea/service/orchestrator/folder/A/folder/B",
+    ])
+  func roundTrip(text: String) throws {
+    #expect(try Scope(parsing: text).description == text)
+  }
+
+  @Test("bad forms are refused with the reason", arguments: ["tenant", "service/x", "tenant/a/folder/b", "tenant/*", "team/x"])
+  func bad(text: String) {
+    #expect(throws: ScopeSyntaxError.self) { try Scope(parsing: text) }
+  }
+
+  @Test("containment follows the hierarchy")
+  func containment() throws {
+    let tenant = try Scope(parsing: "tenant/emea")
+    let folder = try Scope(parsing: "tenant/emea/service/orchestrator/folder/Shared")
+    #expect(Scope.organization.contains(folder))
+    #expect(tenant.contains(folder))
+    #expect(!folder.contains(tenant))
+    #expect(!(try Scope(parsing: "tenant/apac")).contains(folder))
+    #expect(folder.selfAndAncestors.count == 4)
+  }
+}
