@@ -38,7 +38,7 @@ struct DecisionJSON: Encodable {
     reasons = decision.reasons.map { reason in
       ReasonJSON(
         kind: reason.kind.rawValue, message: reason.message, role: reason.holding?.role,
-        scope: reason.holding?.scope.description, via: reason.holding.map(\.via),
+        scope: reason.holding?.scope.description, via: reason.holding.flatMap { $0.via.isEmpty ? nil : $0.via },
         source: reason.holding?.source.rawValue, condition: reason.condition?.rawValue)
     }
   }
