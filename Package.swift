@@ -48,7 +48,6 @@ let package = Package(
     .testTarget(name: "RosterYAMLTests", dependencies: ["RosterYAML"]),
     .testTarget(name: "RosterModelTests", dependencies: ["RosterModel", "RosterConfig"]),
     .testTarget(name: "RosterConfigTests", dependencies: ["RosterConfig", "RosterModel"]),
-    .testTarget(name: "RosterCLITests", dependencies: ["RosterCLI", "RosterConfig"]),
   ],
   swiftLanguageModes: [.v6]
 )

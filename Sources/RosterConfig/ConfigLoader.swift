@@ -109,7 +109,8 @@ private struct Loader {
       return nil
     }
     guard let version = document.root["apiVersion"] else {
-      sink.error(.documentKind, "document has no 'apiVersion' (expected \(ConfigLoader.apiVersion))", file: file,
+      sink.error(
+        .documentKind, "document has no 'apiVersion' (expected \(ConfigLoader.apiVersion))", file: file,
         at: document.root.mark)
       return nil
     }
@@ -120,7 +121,8 @@ private struct Loader {
       return nil
     }
     guard let kindNode = document.root["kind"] else {
-      sink.error(.documentKind, "document has no 'kind'", file: file, at: document.root.mark,
+      sink.error(
+        .documentKind, "document has no 'kind'", file: file, at: document.root.mark,
         hint: "one of \(ConfigLoader.kinds.joined(separator: ", "))")
       return nil
     }
@@ -227,7 +229,8 @@ private struct Loader {
   mutating func tenant(_ doc: Document) {
     guard
       let r = MappingReader(
-        doc.root, file: doc.file, sink: sink, what: "Tenant", keys: ["apiVersion", "kind", "name", "description", "services"]),
+        doc.root, file: doc.file, sink: sink, what: "Tenant",
+        keys: ["apiVersion", "kind", "name", "description", "services"]),
       let name = r.string("name", required: true)
     else { return }
     _ = r.string("description")
@@ -238,7 +241,8 @@ private struct Loader {
         continue
       }
       guard
-        let s = MappingReader(item, file: doc.file, sink: sink, what: "a service of tenant '\(name)'",
+        let s = MappingReader(
+          item, file: doc.file, sink: sink, what: "a service of tenant '\(name)'",
           keys: ["name", "folders"]),
         let serviceName = s.string("name", required: true)
       else { continue }
@@ -312,14 +316,17 @@ private struct Loader {
   mutating func robot(_ doc: Document) {
     guard
       let r = MappingReader(
-        doc.root, file: doc.file, sink: sink, what: "RobotAccount", keys: ["apiVersion", "kind", "name", "description", "roles"]),
+        doc.root, file: doc.file, sink: sink, what: "RobotAccount",
+        keys: ["apiVersion", "kind", "name", "description", "roles"]),
       let name = r.string("name", required: true)
     else { return }
     let before = model?.robots.count
     attempt(doc.file, doc.root["name"]?.mark ?? doc.root.mark) {
       try $0.addRobot(RobotAccount(name: name, description: r.string("description")))
     }
-    if let roles = r.node("roles"), model?.robots.count != before { pendingBindings.append((.robot(name), roles, doc.file)) }
+    if let roles = r.node("roles"), model?.robots.count != before {
+      pendingBindings.append((.robot(name), roles, doc.file))
+    }
   }
 
   mutating func app(_ doc: Document) {
@@ -333,7 +340,9 @@ private struct Loader {
     attempt(doc.file, doc.root["name"]?.mark ?? doc.root.mark) {
       try $0.addApp(ExternalApp(name: name, appId: r.string("appId"), description: r.string("description")))
     }
-    if let roles = r.node("roles"), model?.apps.count != before { pendingBindings.append((.app(name), roles, doc.file)) }
+    if let roles = r.node("roles"), model?.apps.count != before {
+      pendingBindings.append((.app(name), roles, doc.file))
+    }
   }
 
   // MARK: Relations

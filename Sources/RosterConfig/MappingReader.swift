@@ -117,7 +117,8 @@ struct MappingReader {
   func int(_ key: String) -> Int? {
     guard let value = node(key) else { return nil }
     if case .scalar(let s) = value.content, case .int(let i) = s.value { return i }
-    sink.error(.wrongType, "'\(key)' of \(what) must be an integer, not a \(value.kindName)", file: file, at: value.mark)
+    sink.error(
+      .wrongType, "'\(key)' of \(what) must be an integer, not a \(value.kindName)", file: file, at: value.mark)
     return nil
   }
 

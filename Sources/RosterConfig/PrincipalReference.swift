@@ -28,7 +28,8 @@ public enum PrincipalReference {
         "'\(text)' names \(matches.map(\.description).joined(separator: " and ")); say which with a prefix",
         referenceKind: "principal")
     }
-    let candidates = Array(model.groups.keys) + Array(model.robots.keys) + Array(model.apps.keys)
+    let candidates =
+      Array(model.groups.keys) + Array(model.robots.keys) + Array(model.apps.keys)
       + model.users.values.map(\.email)
     throw ModelError(
       .unknownReference, "unknown principal '\(text)'", suggestion: closestMatch(to: text, in: candidates),

@@ -58,10 +58,13 @@ public struct Rule: Sendable, Hashable, CustomStringConvertible {
     rationale: "A role may be bound only at the levels, to the principal kinds and in the way its catalog allows.")
   public static let platformRule = Rule(
     id: "RST031", name: "platform-rule",
-    rationale: "Rules of the platform hold for every organisation on it (one organisation-level role per account, group nesting, …).")
+    rationale:
+      "Rules of the platform hold for every organisation on it (one organisation-level role per account, group nesting, …)."
+  )
   public static let builtInRole = Rule(
     id: "RST032", name: "built-in-role-immutable",
-    rationale: "Built-in roles are the platform's; redefining one would make the configuration lie about what it grants.")
+    rationale:
+      "Built-in roles are the platform's; redefining one would make the configuration lie about what it grants.")
   public static let invalidCatalog = Rule(
     id: "RST040", name: "invalid-catalog",
     rationale: "A platform catalog must be consistent: every reference resolves and nothing is defined twice.")

@@ -395,7 +395,8 @@ public struct AccessModel: Sendable {
     }
     if let services = role.services, let service = binding.scope.service, !services.contains(service) {
       throw ModelError(
-        .roleBinding, "role '\(role.id)' does not reach service '\(service)' (it reaches: \(services.joined(separator: ", ")))")
+        .roleBinding,
+        "role '\(role.id)' does not reach service '\(service)' (it reaches: \(services.joined(separator: ", ")))")
     }
     if let limit = catalog.rules.maxOrganizationRolesPerPrincipal, binding.scope.level == .organization {
       let held = organizationRoles[binding.principal, default: []].filter { $0 != binding.role }

@@ -158,7 +158,7 @@ public struct Authorizer: Sendable {
     case .allowed: return true
     case .denied: return false
     case .ownOnly: return owner.map { model.canonical($0) } == model.canonical(principal)
-    case .selfOnly: return owner == nil || model.canonical(owner!) == model.canonical(principal)
+    case .selfOnly: return owner.map { model.canonical($0) == model.canonical(principal) } ?? true
     }
   }
 

@@ -136,7 +136,8 @@ extension AccessModel {
       var reasons = [Reason(kind: .tier, message: message)]
       for (holding, condition) in here {
         reasons.append(
-          Reason(kind: .tier, message: "\(describe(holding)) grants it, but not on this tier", holding: holding,
+          Reason(
+            kind: .tier, message: "\(describe(holding)) grants it, but not on this tier", holding: holding,
             condition: condition))
       }
       return decision(.deny, reasons)
@@ -168,7 +169,7 @@ extension AccessModel {
       allowed = allowed || met
       var message = "\(describe(holding)) grants it \(what)"
       if met {
-        message += question.owner == nil ? " (the account asked about)" : " (owner \(question.owner!.name))"
+        message += question.owner.map { " (owner \($0.name))" } ?? " (the account asked about)"
       } else if let owner = question.owner {
         message += ", and the owner is \(owner.name)"
       } else {

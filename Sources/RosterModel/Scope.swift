@@ -74,7 +74,7 @@ public struct Scope: Hashable, Sendable, Comparable, CustomStringConvertible {
   }
 
   public var description: String {
-    var parts = [String]()
+    var parts: [String] = []
     guard let tenant else { return "organization" }
     parts.append("tenant/\(tenant)")
     if let service { parts.append("service/\(service)") }

@@ -338,4 +338,3 @@ private struct TreeBuilder {
     }
   }
 }
-

@@ -28,21 +28,21 @@ struct ConfigLoaderTests {
     let loaded = load([
       "org.yaml": organization,
       "people/team.yaml": """
-        apiVersion: roster/v1
-        kind: UserList
-        users:
-          - email: ada@northwind.example
-            roles: [administrator]
-          - email: bob@northwind.example
-            twoFactor: true
-            roles:
-              - role: manager
-        ---
-        apiVersion: roster/v1
-        kind: User
-        email: cy@northwind.example
-        roles: [read-only]
-        """,
+      apiVersion: roster/v1
+      kind: UserList
+      users:
+        - email: ada@northwind.example
+          roles: [administrator]
+        - email: bob@northwind.example
+          twoFactor: true
+          roles:
+            - role: manager
+      ---
+      apiVersion: roster/v1
+      kind: User
+      email: cy@northwind.example
+      roles: [read-only]
+      """,
     ])
     #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
     let model = try #require(loaded.model)
@@ -58,26 +58,26 @@ struct ConfigLoaderTests {
     let loaded = load([
       "org.yaml": organization,
       "users.yaml": """
-        apiVersion: roster/v1
-        kind: User
-        email: ada@northwind.example
-        twoFactor: yes
-        nickname: Ada
-        roles:
-          - role: mananger
-        ---
-        apiVersion: roster/v1
-        kind: Usr
-        email: x@northwind.example
-        ---
-        apiVersion: roster/v1
-        kind: User
-        name: no email
-        ---
-        apiVersion: roster/v1
-        kind: User
-        email: ADA@northwind.example
-        """,
+      apiVersion: roster/v1
+      kind: User
+      email: ada@northwind.example
+      twoFactor: yes
+      nickname: Ada
+      roles:
+        - role: mananger
+      ---
+      apiVersion: roster/v1
+      kind: Usr
+      email: x@northwind.example
+      ---
+      apiVersion: roster/v1
+      kind: User
+      name: no email
+      ---
+      apiVersion: roster/v1
+      kind: User
+      email: ADA@northwind.example
+      """,
     ])
     #expect(loaded.model == nil)
     #expect(
@@ -106,36 +106,36 @@ struct ConfigLoaderTests {
   func references() {
     let loaded = load([
       "org.yaml": """
-        apiVersion: roster/v1
-        kind: Organization
-        name: Acme
-        platform: tiny
-        """,
+      apiVersion: roster/v1
+      kind: Organization
+      name: Acme
+      platform: tiny
+      """,
       "platform.yaml": tinyPlatform,
       "people.yaml": """
-        apiVersion: roster/v1
-        kind: Group
-        name: Ops
-        members: [ada@acme.example, eve@acme.example, robot:nightly]
-        roles:
-          - role: runner
-            scope: tenant/mars
-          - role: runner
-            scope: tenant/emea/service/orchestrator/folder/HR
-          - role: runner
-            scope: tenant/emea/team/x
-        ---
-        apiVersion: roster/v1
-        kind: User
-        email: ada@acme.example
-        ---
-        apiVersion: roster/v1
-        kind: Tenant
-        name: emea
-        services:
-          - name: orchestrator
-            folders: [Shared]
-        """,
+      apiVersion: roster/v1
+      kind: Group
+      name: Ops
+      members: [ada@acme.example, eve@acme.example, robot:nightly]
+      roles:
+        - role: runner
+          scope: tenant/mars
+        - role: runner
+          scope: tenant/emea/service/orchestrator/folder/HR
+        - role: runner
+          scope: tenant/emea/team/x
+      ---
+      apiVersion: roster/v1
+      kind: User
+      email: ada@acme.example
+      ---
+      apiVersion: roster/v1
+      kind: Tenant
+      name: emea
+      services:
+        - name: orchestrator
+          folders: [Shared]
+      """,
     ])
     #expect(
       places(loaded) == [
@@ -150,16 +150,16 @@ struct ConfigLoaderTests {
       "org.yaml": "apiVersion: roster/v1\nkind: Organization\nname: Acme\nplatform: tiny\n",
       "catalog/tiny.yaml": tinyPlatform,
       "users.yaml": """
-        apiVersion: roster/v1
-        kind: User
-        email: ada@acme.example
-        roles: [{role: runner, scope: tenant/emea}]
-        ---
-        apiVersion: roster/v1
-        kind: Tenant
-        name: emea
-        services: [orchestrator]
-        """,
+      apiVersion: roster/v1
+      kind: User
+      email: ada@acme.example
+      roles: [{role: runner, scope: tenant/emea}]
+      ---
+      apiVersion: roster/v1
+      kind: Tenant
+      name: emea
+      services: [orchestrator]
+      """,
     ])
     #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
     let model = try #require(loaded.model)
@@ -180,7 +180,9 @@ struct ConfigLoaderTests {
 
   @Test("exactly one Organization, naming a known platform")
   func organizationRules() {
-    #expect(load(["a.yaml": "apiVersion: roster/v1\nkind: Tenant\nname: x\n"]).diagnostics.map(\.rule) == [.organizationCount])
+    #expect(
+      load(["a.yaml": "apiVersion: roster/v1\nkind: Tenant\nname: x\n"]).diagnostics.map(\.rule) == [.organizationCount]
+    )
     let two = load(["a.yaml": organization + "\n---\n" + organization])
     #expect(places(two) == ["a.yaml:7:1 RST020"])
     let unknown = load(["a.yaml": "apiVersion: roster/v1\nkind: Organization\nname: A\nplatform: integration-hbu\n"])
@@ -191,7 +193,8 @@ struct ConfigLoaderTests {
   @Test("apiVersion is required and must be roster/v1")
   func apiVersion() {
     let loaded = load([
-      "org.yaml": organization, "x.yaml": "kind: User\nemail: a@b.c\n---\napiVersion: roster/v2\nkind: User\nemail: a@b.c\n",
+      "org.yaml": organization,
+      "x.yaml": "kind: User\nemail: a@b.c\n---\napiVersion: roster/v2\nkind: User\nemail: a@b.c\n",
     ])
     #expect(places(loaded) == ["x.yaml:1:1 RST010", "x.yaml:4:13 RST010"])
   }
@@ -199,7 +202,9 @@ struct ConfigLoaderTests {
   @Test("duplicate keys and alias bombs in configuration are reported as such")
   func hostileYAML() {
     var bomb = "apiVersion: roster/v1\nkind: User\nemail: a@b.c\nx0: &x0 [a, a, a, a, a, a, a, a, a, a]\n"
-    for i in 1...8 { bomb += "x\(i): &x\(i) [" + Array(repeating: "*x\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
+    for i in 1...8 {
+      bomb += "x\(i): &x\(i) [" + Array(repeating: "*x\(i - 1)", count: 10).joined(separator: ", ") + "]\n"
+    }
     let loaded = load(["org.yaml": organization + "\ntier: standard\n", "bomb.yaml": bomb])
     #expect(loaded.diagnostics.map(\.rule) == [.yamlLimit, .duplicateKey])
   }
@@ -208,7 +213,8 @@ struct ConfigLoaderTests {
   func directory() throws {
     let root = FileManager.default.temporaryDirectory.appending(path: "roster-config-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: root) }
-    try FileManager.default.createDirectory(at: root.appending(path: "people/.hidden"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: root.appending(path: "people/.hidden"), withIntermediateDirectories: true)
     try FileManager.default.createDirectory(at: root.appending(path: ".git"), withIntermediateDirectories: true)
     try organization.write(to: root.appending(path: "org.yaml"), atomically: true, encoding: .utf8)
     try "apiVersion: roster/v1\nkind: User\nemail: a@northwind.example\n".write(

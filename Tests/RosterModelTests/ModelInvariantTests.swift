@@ -24,10 +24,12 @@ func tinyCatalog(
   try catalog.addPermission(Permission(id: "settings.edit", title: "Edit settings"))
   try catalog.addPermission(Permission(id: "flows.run", title: "Run flows", level: .folder, service: "orchestrator"))
   try catalog.addPermission(Permission(id: "flows.edit", title: "Edit flows", level: .folder, service: "orchestrator"))
-  try catalog.addPermission(Permission(id: "models.train", title: "Train models", level: .service, service: "ai-center"))
+  try catalog.addPermission(
+    Permission(id: "models.train", title: "Train models", level: .service, service: "ai-center"))
   try catalog.addPermission(Permission(id: "reports.export", title: "Export reports", feature: "pro"))
   try catalog.addPermission(Permission(id: "own.mfa", title: "Enable own MFA", condition: .ownAccount))
-  try catalog.addRole(Role(id: "admin", name: "Admin", levels: [.organization], administrator: true, allPermissions: true))
+  try catalog.addRole(
+    Role(id: "admin", name: "Admin", levels: [.organization], administrator: true, allPermissions: true))
   try catalog.addRole(
     Role(id: "member", name: "Member", levels: [.organization], assignment: .membership, grants: [Grant("own.mfa")]))
   try catalog.addRole(
@@ -39,14 +41,17 @@ func tinyCatalog(
       id: "tenant-admin", name: "Tenant Admin", levels: [.tenant], bindableTo: [.user, .group],
       services: ["orchestrator"], allPermissions: true,
       limitations: [Limitation(permissions: ["models.train"], note: "does not reach AI Center")]))
-  try catalog.addRole(Role(id: "exporter", name: "Exporter", levels: [.organization], grants: [Grant("reports.export")]))
+  try catalog.addRole(
+    Role(id: "exporter", name: "Exporter", levels: [.organization], grants: [Grant("reports.export")]))
   try catalog.addRole(Role(id: "editor", name: "Editor", levels: [.organization], grants: [Grant("settings.edit")]))
   try catalog.addDefaultGroup(
     DefaultGroup(name: "Everyone", automaticMembers: .localUsers, roles: [GroupRole(role: "member")]))
   try catalog.addDefaultGroup(
     DefaultGroup(
       name: "Runners",
-      roles: [GroupRole(role: "runner", scope: try ScopePattern(parsing: "tenant/*/service/orchestrator/folder/Shared"))]))
+      roles: [
+        GroupRole(role: "runner", scope: try ScopePattern(parsing: "tenant/*/service/orchestrator/folder/Shared"))
+      ]))
   try catalog.validateComplete()
   return catalog
 }
@@ -143,7 +148,8 @@ struct ModelInvariantTests {
         Binding(principal: ada, role: "runner", scope: Scope(tenant: "emea", service: "orchestrator", folders: ["HR"])))
     }
     try model.bind(
-      Binding(principal: ada, role: "runner", scope: Scope(tenant: "emea", service: "orchestrator", folders: ["Finance"])))
+      Binding(
+        principal: ada, role: "runner", scope: Scope(tenant: "emea", service: "orchestrator", folders: ["Finance"])))
   }
 
   @Test("membership roles cannot be bound directly; the message names the group that gives them")
@@ -171,7 +177,8 @@ struct ModelInvariantTests {
     // tenant-admin may only be bound at tenant level anyway; the restriction shows in checks.
     try model.bind(Binding(principal: .user("ada@acme.example"), role: "tenant-admin", scope: Scope(tenant: "us")))
     let authorizer = Authorizer(model)
-    #expect(!authorizer.isAllowed(.user("ada@acme.example"), "models.train", at: Scope(tenant: "us", service: "ai-center")))
+    #expect(
+      !authorizer.isAllowed(.user("ada@acme.example"), "models.train", at: Scope(tenant: "us", service: "ai-center")))
   }
 
   @Test("group nesting follows the platform: none, directory groups only, any; never a cycle")
@@ -228,13 +235,15 @@ struct ModelInvariantTests {
       try model.defineRole(Role(id: "admin", name: "Admin", levels: [.organization], grants: [Grant("flows.run")]))
     }
     let message = expectRefused(.platformRule) {
-      try model.defineRole(Role(id: "org-thing", name: "Org", levels: [.organization], grants: [Grant("settings.edit")]))
+      try model.defineRole(
+        Role(id: "org-thing", name: "Org", levels: [.organization], grants: [Grant("settings.edit")]))
     }
     #expect(message.contains("only at service, folder"))
     expectRefused(.unknownReference) {
       try model.defineRole(Role(id: "x", name: "X", levels: [.folder], grants: [Grant("flows.walk")]))
     }
-    try model.defineRole(Role(id: "invoice-runner", name: "Invoice runner", levels: [.folder], grants: [Grant("flows.run")]))
+    try model.defineRole(
+      Role(id: "invoice-runner", name: "Invoice runner", levels: [.folder], grants: [Grant("flows.run")]))
     #expect(model.role("invoice-runner")?.builtIn == false)
     var none = try tinyModel(tinyCatalog(customLevels: []))
     expectRefused(.platformRule) {
@@ -286,7 +295,9 @@ struct ScopeTests {
     #expect(try Scope(parsing: text).description == text)
   }
 
-  @Test("bad forms are refused with the reason", arguments: ["tenant", "service/x", "tenant/a/folder/b", "tenant/*", "team/x"])
+  @Test(
+    "bad forms are refused with the reason",
+    arguments: ["tenant", "service/x", "tenant/a/folder/b", "tenant/*", "team/x"])
   func bad(text: String) {
     #expect(throws: ScopeSyntaxError.self) { try Scope(parsing: text) }
   }

@@ -46,15 +46,19 @@ struct CatalogCommand: ParsableCommand {
       }
       var lines = ["\(catalog.name): \(catalog.title)"]
       if let source = catalog.source { lines.append("source: \(source)") }
-      lines.append("scope levels: " + catalog.scopeLevels.map { $0.level.rawValue + ($0.label.map { " (\($0))" } ?? "") }.joined(separator: ", "))
+      lines.append(
+        "scope levels: "
+          + catalog.scopeLevels.map { $0.level.rawValue + ($0.label.map { " (\($0))" } ?? "") }.joined(separator: ", "))
       if !catalog.tiers.isEmpty {
-        lines.append("tiers: " + catalog.tiers.map(\.name).joined(separator: ", ") + " (default \(catalog.defaultTier ?? "-"))")
+        lines.append(
+          "tiers: " + catalog.tiers.map(\.name).joined(separator: ", ") + " (default \(catalog.defaultTier ?? "-"))")
       }
       lines.append("")
       lines.append("Roles:")
       for role in catalog.roles {
         let count = role.allPermissions ? "all" : "\(role.grants.count)"
-        lines.append("  \(role.id) — \(role.name) [\(role.levels.map(\.rawValue).joined(separator: ", "))], \(count) permissions")
+        lines.append(
+          "  \(role.id) — \(role.name) [\(role.levels.map(\.rawValue).joined(separator: ", "))], \(count) permissions")
       }
       lines.append("")
       lines.append("Permissions:")

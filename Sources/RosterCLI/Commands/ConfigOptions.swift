@@ -4,7 +4,8 @@ import RosterModel
 
 /// Where the desired state comes from.
 struct ConfigOptions: ParsableArguments {
-  @Option(name: .long, help: ArgumentHelp("The configuration directory (every *.yaml and *.yml below it).", valueName: "DIR"))
+  @Option(
+    name: .long, help: ArgumentHelp("The configuration directory (every *.yaml and *.yml below it).", valueName: "DIR"))
   var config: String = "."
 
   /// Reads and validates the configuration; prints the diagnostics and fails when it has errors.

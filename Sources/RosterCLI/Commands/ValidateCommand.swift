@@ -47,7 +47,8 @@ struct ValidateCommand: ParsableCommand {
       let warnings = loaded.diagnostics.filter { $0.severity == .warning }.count
       let summary = "\(loaded.fileCount) files, \(loaded.documentCount) documents: "
       if failed {
-        Console.out(summary + "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
+        Console.out(
+          summary + "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
       } else {
         Console.out(summary + "valid" + (warnings > 0 ? " (\(warnings) warnings)" : ""))
       }

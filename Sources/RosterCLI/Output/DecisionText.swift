@@ -28,7 +28,8 @@ enum DecisionText {
     if let reading = p.reading { lines.append("  reading   \(reading)") }
     let tier = model.tier
     lines.append(
-      "Tier        \(tier.map { "\($0.name) (features: \($0.features.isEmpty ? "none" : $0.features.joined(separator: ", ")))" } ?? "none (the platform has no tiers)")")
+      "Tier        \(tier.map { "\($0.name) (features: \($0.features.isEmpty ? "none" : $0.features.joined(separator: ", ")))" } ?? "none (the platform has no tiers)")"
+    )
     lines.append("Principal   \(q.principal)\(principalDetails(q.principal, model: model))")
     let scopes = q.scope.selfAndAncestors.reversed().map(\.description)
     lines.append("Scope       \(q.scope) (bindings count from: \(scopes.joined(separator: " ⊃ ")))")
@@ -37,9 +38,10 @@ enum DecisionText {
     lines.append("Roles held (\(holdings.count)):")
     if holdings.isEmpty { lines.append("  none") }
     for holding in holdings {
-      let grants = model.role(holding.role).map { role in
-        model.reaches(role, p) && model.grants(of: role).contains { $0.permission.id == p.id }
-      } ?? false
+      let grants =
+        model.role(holding.role).map { role in
+          model.reaches(role, p) && model.grants(of: role).contains { $0.permission.id == p.id }
+        } ?? false
       let applies = holding.scope.contains(q.scope)
       var line = "  - \(model.describe(holding))"
       line += grants ? (applies ? "  → grants it here" : "  → grants it, but not here") : "  → does not grant it"
