@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "RosterModel", targets: ["RosterModel"]),
     .library(name: "RosterConfig", targets: ["RosterConfig"]),
     .library(name: "RosterYAML", targets: ["RosterYAML"]),
+    .library(name: "RosterGit", targets: ["RosterGit"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -20,6 +21,14 @@ let package = Package(
       pkgConfig: "yaml-0.1",
       providers: [.apt(["libyaml-dev"])]
     ),
+    // libgit2, through which Roster reads configuration straight from a repository's objects.
+    .systemLibrary(
+      name: "CGit2",
+      pkgConfig: "libgit2",
+      providers: [.apt(["libgit2-dev"])]
+    ),
+    // Open a repository, resolve a ref, read a tree, list changed paths: no checkout needed.
+    .target(name: "RosterGit", dependencies: ["CGit2"]),
     // A general YAML 1.2 reader over libyaml: positions, core-schema scalars, limits.
     .target(name: "RosterYAML", dependencies: ["CYAML"]),
     // Entities, catalogs, invariants and the authorizer: pure Swift, no I/O.
@@ -33,7 +42,7 @@ let package = Package(
     .target(
       name: "RosterCLI",
       dependencies: [
-        "RosterConfig", "RosterModel",
+        "RosterConfig", "RosterGit", "RosterModel",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -45,6 +54,10 @@ let package = Package(
       capability: .buildTool(),
       dependencies: ["EmbedFilesTool"]
     ),
+    // Real processes, temporary folders and git repositories built at test time.
+    .target(name: "RosterTestSupport", path: "Tests/RosterTestSupport"),
+    .testTarget(name: "RosterGitTests", dependencies: ["RosterGit", "RosterTestSupport"]),
+    .testTarget(name: "RosterCLITests", dependencies: ["roster", "RosterTestSupport"]),
     .testTarget(name: "RosterYAMLTests", dependencies: ["RosterYAML"]),
     .testTarget(name: "RosterModelTests", dependencies: ["RosterModel", "RosterConfig"]),
     .testTarget(name: "RosterConfigTests", dependencies: ["RosterConfig", "RosterModel"]),

@@ -20,6 +20,10 @@ public struct Rule: Sendable, Hashable, CustomStringConvertible {
   public static let fileRead = Rule(
     id: "RST004", name: "file-unreadable",
     rationale: "Every configuration file must be readable; a file that cannot be read is not skipped silently.")
+  public static let fileSkipped = Rule(
+    id: "RST005", name: "file-skipped",
+    rationale:
+      "Symbolic links and submodules are never followed, so a configuration cannot reach outside its own tree.")
   public static let documentKind = Rule(
     id: "RST010", name: "document-kind",
     rationale: "Every document states `apiVersion: roster/v1` and a known `kind`, so nothing is misread.")
@@ -71,7 +75,7 @@ public struct Rule: Sendable, Hashable, CustomStringConvertible {
 
   /// Every rule, by id.
   public static let all: [Rule] = [
-    yamlSyntax, yamlLimit, duplicateKey, fileRead, documentKind, unknownField, unknownRole, missingField,
+    yamlSyntax, yamlLimit, duplicateKey, fileRead, fileSkipped, documentKind, unknownField, unknownRole, missingField,
     wrongType, unknownPrincipal, unknownScope, duplicateName, unknownReference, unknownPlatform,
     organizationCount, roleBinding, platformRule, builtInRole, invalidCatalog,
   ]

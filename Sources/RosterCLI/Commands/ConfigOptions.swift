@@ -2,11 +2,42 @@ import ArgumentParser
 import RosterConfig
 import RosterModel
 
-/// Where the desired state comes from.
+/// Where the desired state comes from: a directory, or a commit of a git repository.
 struct ConfigOptions: ParsableArguments {
   @Option(
-    name: .long, help: ArgumentHelp("The configuration directory (every *.yaml and *.yml below it).", valueName: "DIR"))
-  var config: String = "."
+    name: .long,
+    help: ArgumentHelp(
+      "The configuration directory (every *.yaml and *.yml below it; default: the current directory).",
+      valueName: "DIR"))
+  var config: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "A git repository (bare or not) to read the configuration from, without a checkout.", valueName: "PATH"))
+  var repo: String?
+
+  @Option(help: ArgumentHelp("With --repo: the branch, tag or commit to read (default: HEAD).", valueName: "REF"))
+  var ref: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "With --repo: the folder of the repository that holds the configuration.", valueName: "SUBDIR"))
+  var path: String?
+
+  func validate() throws {
+    if repo != nil, config != nil {
+      throw ValidationError("give either --config or --repo, not both")
+    }
+    if repo == nil, ref != nil || path != nil {
+      throw ValidationError("--ref and --path read from a git repository: give --repo too")
+    }
+  }
+
+  /// What the configuration is called in messages.
+  var label: String {
+    if let repo { return "\(repo) at \(ref ?? "HEAD")" + (path.map { " (\($0))" } ?? "") }
+    return config ?? "."
+  }
 
   /// Reads and validates the configuration; prints the diagnostics and fails when it has errors.
   func loadModel() throws -> AccessModel {
@@ -14,15 +45,18 @@ struct ConfigOptions: ParsableArguments {
     printDiagnostics(loaded.diagnostics, toStandardError: true)
     guard let model = loaded.model else {
       let count = loaded.diagnostics.filter { $0.severity == .error }.count
-      throw CLIError("the configuration in \(config) has \(count) error\(count == 1 ? "" : "s"); nothing was answered")
+      throw CLIError("the configuration in \(label) has \(count) error\(count == 1 ? "" : "s"); nothing was answered")
     }
     return model
   }
 
   func load() throws -> LoadedConfig {
+    if let repo {
+      return try GitConfigSource.load(repo: repo, ref: ref ?? "HEAD", path: path)
+    }
     let files: [ConfigFile]
     do {
-      files = try ConfigDirectory.read(config)
+      files = try ConfigDirectory.read(config ?? ".")
     } catch {
       throw CLIError(error.description)
     }

@@ -1,0 +1,53 @@
+import Foundation
+
+/// The result of running a program.
+public struct ProcessResult: Sendable {
+  public var status: Int32
+  public var stdout: String
+  public var stderr: String
+}
+
+/// Runs a program to completion and returns what it printed.
+@discardableResult
+public func run(
+  _ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+) throws -> ProcessResult {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: executable)
+  process.arguments = arguments
+  if let directory { process.currentDirectoryURL = directory }
+  var env = ProcessInfo.processInfo.environment
+  for (key, value) in environment { env[key] = value }
+  process.environment = env
+  let out = Pipe()
+  let err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  process.standardInput = FileHandle.nullDevice
+  try process.run()
+  // Read both pipes before waiting, so a chatty program cannot fill one and stall.
+  let outData = out.fileHandleForReading.readDataToEndOfFile()
+  let errData = err.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return ProcessResult(
+    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+    stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// A folder in the system's temporary directory, removed by ``remove()``.
+public struct TemporaryFolder: Sendable {
+  public let url: URL
+
+  public init(_ prefix: String = "roster-test") throws {
+    url = FileManager.default.temporaryDirectory.appending(path: "\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  }
+
+  public var path: String { url.path }
+
+  public func remove() { try? FileManager.default.removeItem(at: url) }
+}
+
+/// The package's root folder (where Package.swift is).
+public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent()
