@@ -10,6 +10,7 @@ let package = Package(
     .library(name: "RosterConfig", targets: ["RosterConfig"]),
     .library(name: "RosterYAML", targets: ["RosterYAML"]),
     .library(name: "RosterGit", targets: ["RosterGit"]),
+    .library(name: "JSONSchema", targets: ["JSONSchema"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -29,6 +30,8 @@ let package = Package(
     ),
     // Open a repository, resolve a ref, read a tree, list changed paths: no checkout needed.
     .target(name: "RosterGit", dependencies: ["CGit2"]),
+    // A general JSON Schema (draft 2020-12) validator: knows nothing of Roster.
+    .target(name: "JSONSchema"),
     // A general YAML 1.2 reader over libyaml: positions, core-schema scalars, limits.
     .target(name: "RosterYAML", dependencies: ["CYAML"]),
     // Entities, catalogs, invariants and the authorizer: pure Swift, no I/O.
@@ -56,6 +59,7 @@ let package = Package(
     ),
     // Real processes, temporary folders and git repositories built at test time.
     .target(name: "RosterTestSupport", path: "Tests/RosterTestSupport"),
+    .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
     .testTarget(name: "RosterGitTests", dependencies: ["RosterGit", "RosterTestSupport"]),
     .testTarget(name: "RosterCLITests", dependencies: ["roster", "RosterTestSupport"]),
     .testTarget(name: "RosterYAMLTests", dependencies: ["RosterYAML"]),

@@ -1,0 +1,436 @@
+/// One way an instance fails its schema, with where in the instance and where in the schema.
+public struct SchemaViolation: Sendable, Hashable, CustomStringConvertible {
+  /// The path to the failing value: object member names and array indices.
+  public var instancePath: [String]
+  /// The keyword that failed, as a JSON Pointer through the schema as evaluated (`/properties/a/type`).
+  public var keywordLocation: String
+  /// The failing keyword's absolute location: its resource's URI and a JSON Pointer.
+  public var absoluteKeywordLocation: String
+  public var message: String
+
+  /// `instancePath` as a JSON Pointer (`/users/3/email`).
+  public var instanceLocation: String { instancePath.map { "/" + pointerEscaped($0) }.joined() }
+
+  public var description: String { "\(instanceLocation.isEmpty ? "/" : instanceLocation): \(message)" }
+}
+
+/// Validates instances against linked schemas. Immutable, so one validator serves any thread.
+public struct SchemaValidator: Sendable {
+  let registry: SchemaRegistry
+  /// References that could not be resolved, each with where it is.
+  public let unresolved: [String]
+
+  /// Validates `instance` against the schema known by `uri`.
+  /// - Returns: every violation, in instance order (empty when valid).
+  public func validate(_ instance: JSONValue, against uri: String) -> [SchemaViolation] {
+    guard let root = registry.index[URIReference(uri).withoutFragment.text + "#" + (URIReference(uri).fragment ?? "")]
+    else {
+      return [
+        SchemaViolation(
+          instancePath: [], keywordLocation: "", absoluteKeywordLocation: uri, message: "no schema is known by '\(uri)'"
+        )
+      ]
+    }
+    var evaluation = Evaluation(nodes: registry.nodes, dynamicAnchors: registry.dynamicAnchors)
+    return evaluation.evaluate(root, instance, path: [], keywords: "", scope: []).errors
+  }
+
+  /// Whether the schema known by `uri` accepts `instance`.
+  public func isValid(_ instance: JSONValue, against uri: String) -> Bool {
+    validate(instance, against: uri).isEmpty
+  }
+}
+
+/// What evaluating one schema against one value found: the violations and, when it passed, which
+/// properties and items it evaluated (for `unevaluatedProperties` and `unevaluatedItems`).
+struct Outcome {
+  var errors: [SchemaViolation] = []
+  var properties: Set<String> = []
+  var itemPrefix = 0
+  var allItems = false
+  var items: Set<Int> = []
+
+  var valid: Bool { errors.isEmpty }
+
+  /// Adds a passing subschema's annotations (a failing one's are dropped, as the spec says).
+  mutating func absorb(_ other: Outcome) {
+    guard other.valid else { return }
+    properties.formUnion(other.properties)
+    itemPrefix = max(itemPrefix, other.itemPrefix)
+    allItems = allItems || other.allItems
+    items.formUnion(other.items)
+  }
+}
+
+private struct Evaluation {
+  let nodes: [SchemaNode]
+  let dynamicAnchors: [String: [String: Int]]
+  var depth = 0
+
+  mutating func evaluate(
+    _ id: Int, _ instance: JSONValue, path: [String], keywords: String, scope: [String]
+  ) -> Outcome {
+    let node = nodes[id]
+    var out = Outcome()
+    func fail(_ keyword: String, _ message: String, at path: [String] = path) {
+      out.errors.append(
+        SchemaViolation(
+          instancePath: path, keywordLocation: keywords + "/" + keyword,
+          absoluteKeywordLocation: node.location + "/" + keyword, message: message))
+    }
+    if let always = node.always {
+      if !always {
+        out.errors.append(
+          SchemaViolation(
+            instancePath: path, keywordLocation: keywords, absoluteKeywordLocation: node.location,
+            message: "no value is allowed here"))
+      }
+      return out
+    }
+    depth += 1
+    defer { depth -= 1 }
+    if depth > 256 {
+      fail("$ref", "the schema refers to itself without end")
+      return out
+    }
+    let scope = scope.last == node.resource ? scope : scope + [node.resource]
+
+    if let link = node.ref {
+      if let target = link.target {
+        let sub = evaluate(target, instance, path: path, keywords: keywords + "/$ref", scope: scope)
+        out.errors += sub.errors
+        out.absorb(sub)
+      } else {
+        fail("$ref", "cannot resolve the reference '\(link.uri)'")
+      }
+    }
+    if let link = node.dynamicRef {
+      if var target = link.target {
+        if let name = link.dynamicName, nodes[target].dynamicAnchor == name {
+          for resource in scope {
+            if let dynamic = dynamicAnchors[resource]?[name] {
+              target = dynamic
+              break
+            }
+          }
+        }
+        let sub = evaluate(target, instance, path: path, keywords: keywords + "/$dynamicRef", scope: scope)
+        out.errors += sub.errors
+        out.absorb(sub)
+      } else {
+        fail("$dynamicRef", "cannot resolve the reference '\(link.uri)'")
+      }
+    }
+
+    if let types = node.types, !types.contains(where: { Self.has(instance, type: $0) }) {
+      fail("type", "expected \(types.joined(separator: " or ")), found \(instance.typeName)")
+    }
+    if let values = node.enumValues, !values.contains(instance) {
+      fail("enum", "\(Self.show(instance)) is not one of \(values.map(Self.show).joined(separator: ", "))")
+    }
+    if let value = node.const, value != instance {
+      fail("const", "must be \(Self.show(value))")
+    }
+
+    switch instance {
+    case .number(let number):
+      checkNumber(number, node, path: path, keywords: keywords, into: &out)
+    case .string(let string):
+      if node.maxLength != nil || node.minLength != nil {
+        let length = string.unicodeScalars.count
+        if let max = node.maxLength, length > max { fail("maxLength", "is longer than \(max) characters") }
+        if let min = node.minLength, length < min { fail("minLength", "is shorter than \(min) characters") }
+      }
+      if let pattern = node.pattern, !pattern.matches(string) {
+        fail("pattern", "\(Self.show(instance)) does not match the pattern '\(pattern.source)'")
+      }
+    case .array(let array):
+      evaluateArray(array, node, path: path, keywords: keywords, scope: scope, into: &out)
+    case .object(let object):
+      evaluateObject(object, node, path: path, keywords: keywords, scope: scope, into: &out)
+    default:
+      break
+    }
+
+    for (i, sub) in node.allOf.enumerated() {
+      let result = evaluate(sub, instance, path: path, keywords: keywords + "/allOf/\(i)", scope: scope)
+      out.errors += result.errors
+      out.absorb(result)
+    }
+    if !node.anyOf.isEmpty {
+      var passed = false
+      var failures: [SchemaViolation] = []
+      for (i, sub) in node.anyOf.enumerated() {
+        let result = evaluate(sub, instance, path: path, keywords: keywords + "/anyOf/\(i)", scope: scope)
+        passed = passed || result.valid
+        failures += result.errors
+        out.absorb(result)
+      }
+      if !passed { fail("anyOf", "matches none of the \(node.anyOf.count) allowed forms" + Self.closest(failures)) }
+    }
+    if !node.oneOf.isEmpty {
+      var matched: [Int] = []
+      var failures: [SchemaViolation] = []
+      var passing = Outcome()
+      for (i, sub) in node.oneOf.enumerated() {
+        let result = evaluate(sub, instance, path: path, keywords: keywords + "/oneOf/\(i)", scope: scope)
+        if result.valid {
+          matched.append(i)
+          passing.absorb(result)
+        } else {
+          failures += result.errors
+        }
+      }
+      if matched.count == 1 {
+        out.absorb(passing)
+      } else if matched.isEmpty {
+        fail("oneOf", "matches none of the \(node.oneOf.count) allowed forms" + Self.closest(failures))
+      } else {
+        fail(
+          "oneOf", "matches more than one of the allowed forms (\(matched.map(String.init).joined(separator: ", ")))")
+      }
+    }
+    if let sub = node.not {
+      let result = evaluate(sub, instance, path: path, keywords: keywords + "/not", scope: scope)
+      if result.valid { fail("not", "matches a form that is not allowed") }
+    }
+    if let condition = node.ifSchema {
+      let result = evaluate(condition, instance, path: path, keywords: keywords + "/if", scope: scope)
+      let branch = result.valid ? node.thenSchema : node.elseSchema
+      out.absorb(result)
+      if let branch {
+        let keyword = result.valid ? "/then" : "/else"
+        let sub = evaluate(branch, instance, path: path, keywords: keywords + keyword, scope: scope)
+        out.errors += sub.errors
+        out.absorb(sub)
+      }
+    }
+    if case .object(let object) = instance {
+      for (name, sub) in node.dependentSchemas where object[name] != nil {
+        let result = evaluate(sub, instance, path: path, keywords: keywords + "/dependentSchemas/\(name)", scope: scope)
+        out.errors += result.errors
+        out.absorb(result)
+      }
+    }
+
+    // The unevaluated keywords come last: they see what every other keyword evaluated.
+    if let sub = node.unevaluatedItems, case .array(let array) = instance, !out.allItems {
+      for i in array.indices where i >= out.itemPrefix && !out.items.contains(i) {
+        let result = evaluate(
+          sub, array[i], path: path + [String(i)], keywords: keywords + "/unevaluatedItems", scope: scope)
+        if nodes[sub].always == false {
+          fail("unevaluatedItems", "item \(i) is not allowed here", at: path + [String(i)])
+        } else {
+          out.errors += result.errors
+        }
+      }
+      out.allItems = true
+    }
+    if let sub = node.unevaluatedProperties, case .object(let object) = instance {
+      for key in object.keys where !out.properties.contains(key) {
+        if nodes[sub].always == false {
+          fail("unevaluatedProperties", "property '\(key)' is not allowed here", at: path + [key])
+        } else {
+          let result = evaluate(
+            sub, object[key] ?? .null, path: path + [key], keywords: keywords + "/unevaluatedProperties",
+            scope: scope)
+          out.errors += result.errors
+        }
+      }
+      out.properties.formUnion(object.keys)
+    }
+    if !out.valid {
+      out.properties = []
+      out.items = []
+      out.itemPrefix = 0
+      out.allItems = false
+    }
+    return out
+  }
+
+  func checkNumber(_ number: Double, _ node: SchemaNode, path: [String], keywords: String, into out: inout Outcome) {
+    func fail(_ keyword: String, _ message: String) {
+      out.errors.append(Self.violation(node, keywords, keyword, path, message))
+    }
+    if let max = node.maximum, number > max { fail("maximum", "must be at most \(Self.show(.number(max)))") }
+    if let max = node.exclusiveMaximum, number >= max {
+      fail("exclusiveMaximum", "must be less than \(Self.show(.number(max)))")
+    }
+    if let min = node.minimum, number < min { fail("minimum", "must be at least \(Self.show(.number(min)))") }
+    if let min = node.exclusiveMinimum, number <= min {
+      fail("exclusiveMinimum", "must be more than \(Self.show(.number(min)))")
+    }
+    if let divisor = node.multipleOf, divisor > 0 {
+      let quotient = number / divisor
+      let integral = quotient.isFinite && abs(quotient - quotient.rounded()) <= 1e-9 * max(1, abs(quotient))
+      if !integral { fail("multipleOf", "must be a multiple of \(Self.show(.number(divisor)))") }
+    }
+  }
+
+  mutating func evaluateArray(
+    _ array: [JSONValue], _ node: SchemaNode, path: [String], keywords: String, scope: [String],
+    into out: inout Outcome
+  ) {
+    func fail(_ keyword: String, _ message: String) {
+      out.errors.append(Self.violation(node, keywords, keyword, path, message))
+    }
+    if let max = node.maxItems, array.count > max { fail("maxItems", "has more than \(max) items") }
+    if let min = node.minItems, array.count < min { fail("minItems", "has fewer than \(min) items") }
+    if node.uniqueItems {
+      var seen: [JSONValue: Int] = [:]
+      for (i, item) in array.enumerated() {
+        if let first = seen[item] {
+          fail("uniqueItems", "items \(first) and \(i) are equal; items must be unique")
+          break
+        }
+        seen[item] = i
+      }
+    }
+    for (i, sub) in node.prefixItems.enumerated() where i < array.count {
+      let result = evaluate(
+        sub, array[i], path: path + [String(i)], keywords: keywords + "/prefixItems/\(i)", scope: scope)
+      out.errors += result.errors
+    }
+    out.itemPrefix = max(out.itemPrefix, min(node.prefixItems.count, array.count))
+    if let sub = node.items {
+      for i in array.indices where i >= node.prefixItems.count {
+        if nodes[sub].always == false {
+          out.errors.append(
+            SchemaViolation(
+              instancePath: path + [String(i)], keywordLocation: keywords + "/items",
+              absoluteKeywordLocation: node.location + "/items",
+              message: "no item is allowed past the first \(node.prefixItems.count)"))
+          continue
+        }
+        let result = evaluate(sub, array[i], path: path + [String(i)], keywords: keywords + "/items", scope: scope)
+        out.errors += result.errors
+      }
+      out.allItems = true
+    }
+    if let sub = node.contains {
+      var matched = 0
+      for (i, item) in array.enumerated() {
+        let result = evaluate(sub, item, path: path + [String(i)], keywords: keywords + "/contains", scope: scope)
+        if result.valid {
+          matched += 1
+          out.items.insert(i)
+        }
+      }
+      let least = node.minContains ?? 1
+      if matched < least {
+        fail(
+          "contains",
+          least == 1 ? "has no item of the required form" : "has fewer than \(least) items of the required form")
+      }
+      if let most = node.maxContains, matched > most {
+        fail("maxContains", "has more than \(most) items of the required form")
+      }
+    }
+  }
+
+  mutating func evaluateObject(
+    _ object: JSONObject, _ node: SchemaNode, path: [String], keywords: String, scope: [String],
+    into out: inout Outcome
+  ) {
+    func fail(_ keyword: String, _ message: String) {
+      out.errors.append(Self.violation(node, keywords, keyword, path, message))
+    }
+    if let max = node.maxProperties, object.count > max { fail("maxProperties", "has more than \(max) properties") }
+    if let min = node.minProperties, object.count < min { fail("minProperties", "has fewer than \(min) properties") }
+    for name in node.required where object[name] == nil {
+      fail("required", "'\(name)' is required")
+    }
+    for (name, needed) in node.dependentRequired where object[name] != nil {
+      for other in needed where object[other] == nil {
+        fail("dependentRequired", "'\(other)' is required when '\(name)' is given")
+      }
+    }
+    let checksMembers =
+      !node.properties.isEmpty || !node.patternProperties.isEmpty || node.additionalProperties != nil
+      || node.propertyNames != nil
+    guard checksMembers else { return }
+    for (key, value) in object.members {
+      if let sub = node.propertyNames {
+        let result = evaluate(
+          sub, .string(key), path: path + [key], keywords: keywords + "/propertyNames", scope: scope)
+        if !result.valid {
+          out.errors.append(
+            SchemaViolation(
+              instancePath: path + [key], keywordLocation: keywords + "/propertyNames",
+              absoluteKeywordLocation: node.location + "/propertyNames",
+              message: "'\(key)' is not an allowed property name"
+                + (result.errors.first.map { ": \($0.message)" } ?? "")))
+        }
+      }
+      var matched = false
+      if let sub = node.properties[key] {
+        matched = true
+        let result = evaluate(
+          sub, value, path: path + [key], keywords: keywords + "/properties/" + pointerEscaped(key), scope: scope)
+        out.errors += result.errors
+      }
+      for (pattern, sub) in node.patternProperties where pattern.matches(key) {
+        matched = true
+        let result = evaluate(
+          sub, value, path: path + [key], keywords: keywords + "/patternProperties/" + pointerEscaped(pattern.source),
+          scope: scope)
+        out.errors += result.errors
+      }
+      if matched {
+        out.properties.insert(key)
+      } else if let sub = node.additionalProperties {
+        out.properties.insert(key)
+        if nodes[sub].always == false {
+          let known = node.propertyOrder.isEmpty ? "" : " (allowed: \(node.propertyOrder.joined(separator: ", ")))"
+          out.errors.append(
+            SchemaViolation(
+              instancePath: path + [key], keywordLocation: keywords + "/additionalProperties",
+              absoluteKeywordLocation: node.location + "/additionalProperties",
+              message: "unknown property '\(key)'" + known))
+        } else {
+          let result = evaluate(
+            sub, value, path: path + [key], keywords: keywords + "/additionalProperties", scope: scope)
+          out.errors += result.errors
+        }
+      }
+    }
+  }
+
+  static func violation(
+    _ node: SchemaNode, _ keywords: String, _ keyword: String, _ path: [String], _ message: String
+  ) -> SchemaViolation {
+    SchemaViolation(
+      instancePath: path, keywordLocation: keywords + "/" + keyword,
+      absoluteKeywordLocation: node.location + "/" + keyword, message: message)
+  }
+
+  static func has(_ value: JSONValue, type: String) -> Bool {
+    switch (type, value) {
+    case ("null", .null), ("boolean", .bool), ("number", .number), ("string", .string), ("array", .array),
+      ("object", .object):
+      return true
+    case ("integer", _): return value.isInteger
+    default: return false
+    }
+  }
+
+  /// A value as a person reads it in a message, shortened when long.
+  static func show(_ value: JSONValue) -> String {
+    let text: String
+    switch value {
+    case .null: text = "null"
+    case .bool(let b): text = b ? "true" : "false"
+    case .number(let n): text = n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+    case .string(let s): text = "'\(s)'"
+    case .array(let a): text = "[" + a.map(show).joined(separator: ", ") + "]"
+    case .object(let o): text = "{" + o.members.map { "\($0.key): \(show($0.value))" }.joined(separator: ", ") + "}"
+    }
+    return text.count > 80 ? String(text.prefix(77)) + "..." : text
+  }
+
+  /// The nearest miss among the alternatives' failures, to say why none matched.
+  static func closest(_ failures: [SchemaViolation]) -> String {
+    guard let deepest = failures.max(by: { $0.instancePath.count < $1.instancePath.count }) else { return "" }
+    return " (for example: \(deepest.instanceLocation.isEmpty ? "" : deepest.instanceLocation + " ")\(deepest.message))"
+  }
+}
