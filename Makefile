@@ -2,9 +2,12 @@
 SWIFT ?= swift
 APT_PACKAGES := libyaml-dev libgit2-dev pkg-config
 ROSTER := .build/debug/roster
+# The Python that cross-checks the schemas with jsonschema (installed by `make test` when missing).
+PYTHON ?= python3
+export ROSTER_PYTHON := $(PYTHON)
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: deps build demo test lint format clean
+.PHONY: deps pydeps build demo test lint format clean
 
 # Installs the system packages Roster builds against, when any is missing.
 deps:
@@ -13,6 +16,11 @@ deps:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+
+# jsonschema, which the tests compare Roster's validator with.
+pydeps:
+	@$(PYTHON) -c 'import jsonschema' 2>/dev/null || $(PYTHON) -m pip install -q jsonschema \
+	  || $(PYTHON) -m pip install -q --break-system-packages jsonschema
 
 build: deps
 	$(SWIFT) build
@@ -26,7 +34,7 @@ lint:
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Plugins
 
-test: deps lint
+test: deps pydeps lint
 	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
 	$(SWIFT) test --skip-build
 

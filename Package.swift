@@ -39,7 +39,7 @@ let package = Package(
     // Documents → desired state, the shipped catalogs, diagnostics.
     .target(
       name: "RosterConfig",
-      dependencies: ["RosterModel", "RosterYAML"],
+      dependencies: ["RosterModel", "RosterYAML", "JSONSchema"],
       plugins: ["EmbedFiles"]
     ),
     .target(
@@ -64,7 +64,9 @@ let package = Package(
     .testTarget(name: "RosterCLITests", dependencies: ["roster", "RosterTestSupport"]),
     .testTarget(name: "RosterYAMLTests", dependencies: ["RosterYAML"]),
     .testTarget(name: "RosterModelTests", dependencies: ["RosterModel", "RosterConfig"]),
-    .testTarget(name: "RosterConfigTests", dependencies: ["RosterConfig", "RosterModel"]),
+    .testTarget(
+      name: "RosterConfigTests", dependencies: ["RosterConfig", "RosterModel", "JSONSchema", "RosterTestSupport"],
+      exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,14 +1,14 @@
 import Foundation
 import PackagePlugin
 
-/// Embeds the package's `catalogs/*.yaml` into the target as Swift string literals, so the
-/// shipped platform catalogs travel inside the `roster` binary and cannot drift from the files.
+/// Embeds the package's `catalogs/*.yaml` and `schemas/*.json` into the target as Swift string literals, so the
+/// shipped platform catalogs and schemas travel inside the `roster` binary and cannot drift from the files.
 @main
 struct EmbedFiles: BuildToolPlugin {
   func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
     let root = context.package.directoryURL
     var inputs: [URL] = []
-    for folder in ["catalogs"] {
+    for folder in ["catalogs", "schemas"] {
       let dir = root.appending(path: folder)
       let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
       for name in names.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".json") {

@@ -7,6 +7,13 @@ public struct SchemaViolation: Sendable, Hashable, CustomStringConvertible {
   /// The failing keyword's absolute location: its resource's URI and a JSON Pointer.
   public var absoluteKeywordLocation: String
   public var message: String
+  /// For an unknown property: the names the schema allows there; for `enum`: the allowed values.
+  public var candidates: [String] = []
+
+  /// The keyword that failed (`type`, `required`, `additionalProperties`, …).
+  public var keyword: String {
+    keywordLocation.split(separator: "/").last.map(String.init) ?? ""
+  }
 
   /// `instancePath` as a JSON Pointer (`/users/3/email`).
   public var instanceLocation: String { instancePath.map { "/" + pointerEscaped($0) }.joined() }
@@ -127,6 +134,7 @@ private struct Evaluation {
     }
     if let values = node.enumValues, !values.contains(instance) {
       fail("enum", "\(Self.show(instance)) is not one of \(values.map(Self.show).joined(separator: ", "))")
+      out.errors[out.errors.count - 1].candidates = values.compactMap(\.stringValue)
     }
     if let value = node.const, value != instance {
       fail("const", "must be \(Self.show(value))")
@@ -339,6 +347,7 @@ private struct Evaluation {
     if let min = node.minProperties, object.count < min { fail("minProperties", "has fewer than \(min) properties") }
     for name in node.required where object[name] == nil {
       fail("required", "'\(name)' is required")
+      out.errors[out.errors.count - 1].candidates = [name]
     }
     for (name, needed) in node.dependentRequired where object[name] != nil {
       for other in needed where object[other] == nil {
@@ -386,7 +395,7 @@ private struct Evaluation {
             SchemaViolation(
               instancePath: path + [key], keywordLocation: keywords + "/additionalProperties",
               absoluteKeywordLocation: node.location + "/additionalProperties",
-              message: "unknown property '\(key)'" + known))
+              message: "unknown property '\(key)'" + known, candidates: node.propertyOrder))
         } else {
           let result = evaluate(
             sub, value, path: path + [key], keywords: keywords + "/additionalProperties", scope: scope)

@@ -21,6 +21,7 @@ public struct RosterCommand: ParsableCommand {
     version: "0.1.0",
     subcommands: [
       ValidateCommand.self, CheckCommand.self, ExplainCommand.self, WhoCanCommand.self, CatalogCommand.self,
+      RulesCommand.self,
     ]
   )
 

@@ -33,14 +33,16 @@ public enum ConfigLoader {
   public static let apiVersion = "roster/v1"
   public static let kinds = [
     "Organization", "Platform", "Tenant", "User", "UserList", "Group", "Role", "RobotAccount", "ExternalApp",
+    "AccessTest",
   ]
 
   public static func load(_ files: [ConfigFile], limits: YAMLLimits = .default) -> LoadedConfig {
     var loader = Loader(limits: limits)
     loader.run(files)
+    let diagnostics = loader.diagnostics
     return LoadedConfig(
-      model: loader.sink.items.hasErrors ? nil : loader.model,
-      diagnostics: loader.sink.items.sortedByLocation(),
+      model: diagnostics.hasErrors ? nil : loader.model,
+      diagnostics: diagnostics.sortedByLocation(),
       fileCount: files.count, documentCount: loader.documentCount)
   }
 }
@@ -61,7 +63,27 @@ private struct Loader {
   var pendingBindings: [(principal: PrincipalID, node: YAMLNode, file: String)] = []
   var pendingMembers: [(group: String, node: YAMLNode, file: String)] = []
 
+  /// Documents that failed their schema: file and lines.
+  var schemaFailed: [(file: String, lines: Range<Int>)] = []
+
   init(limits: YAMLLimits) { self.limits = limits }
+
+  /// The schema's findings, kept apart from the decoder's until the end.
+  var schemaDiagnostics: [Diagnostic] = []
+
+  /// Every finding: the schema's, then the decoder's less those on the structure of documents
+  /// that failed their schema and those repeated at the same place under the same rule. One
+  /// mistake, one diagnostic, in the schema's words.
+  var diagnostics: [Diagnostic] {
+    let structural: Set<String> = [Rule.unknownField.id, Rule.missingField.id, Rule.wrongType.id]
+    var seen = Set(schemaDiagnostics.map { "\($0.location?.description ?? "-") \($0.rule.id)" })
+    let decoded = sink.items.filter { item in
+      guard seen.insert("\(item.location?.description ?? "-") \(item.rule.id)").inserted else { return false }
+      guard structural.contains(item.rule.id), let location = item.location else { return true }
+      return !schemaFailed.contains { $0.file == location.file && $0.lines.contains(location.line) }
+    }
+    return schemaDiagnostics + decoded
+  }
 
   mutating func run(_ files: [ConfigFile]) {
     var documents: [Document] = []
@@ -72,7 +94,17 @@ private struct Loader {
       if stream.errors.contains(where: { $0.kind != .duplicateKey }) { continue }
       for document in stream.documents where !document.root.isNull {
         documentCount += 1
-        if let doc = classify(document) { documents.append(doc) }
+        guard let doc = classify(document) else { continue }
+        // Layer 2: the schema of its kind. The document is decoded all the same, so that its
+        // references are checked too; the decoder's own findings on its structure are then
+        // dropped (the schema said it first, in its words).
+        let violations = DocumentSchemas.check(doc.root, kind: doc.kind, file: doc.file)
+        schemaDiagnostics += violations
+        if !violations.isEmpty {
+          let next = stream.documents.first { $0.index > document.index }?.root.mark.line ?? Int.max
+          schemaFailed.append((file.path, document.root.mark.line..<next))
+        }
+        documents.append(doc)
       }
     }
     guard let model = makeModel(documents) else { return }

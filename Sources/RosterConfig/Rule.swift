@@ -5,6 +5,15 @@ public struct Rule: Sendable, Hashable, CustomStringConvertible {
   public var id: String
   public var name: String
   public var rationale: String
+  /// How bad a finding of this rule is unless the finding says otherwise.
+  public var severity: Severity
+
+  public init(id: String, name: String, rationale: String, severity: Severity = .error) {
+    self.id = id
+    self.name = name
+    self.rationale = rationale
+    self.severity = severity
+  }
 
   public var description: String { "\(id) \(name)" }
 
@@ -23,7 +32,8 @@ public struct Rule: Sendable, Hashable, CustomStringConvertible {
   public static let fileSkipped = Rule(
     id: "RST005", name: "file-skipped",
     rationale:
-      "Symbolic links and submodules are never followed, so a configuration cannot reach outside its own tree.")
+      "Symbolic links and submodules are never followed, so a configuration cannot reach outside its own tree.",
+    severity: .warning)
   public static let documentKind = Rule(
     id: "RST010", name: "document-kind",
     rationale: "Every document states `apiVersion: roster/v1` and a known `kind`, so nothing is misread.")

@@ -5,10 +5,26 @@ struct ValidateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "validate",
     abstract: "Check a configuration and report every problem at once.",
-    discussion: "Exits 0 when valid, 1 when not; warnings fail only with --strict.")
+    discussion: """
+      Checks in layers and reports every problem at once: YAML syntax, the JSON Schema of each
+      document's kind, references, and the platform's rules. Each finding has a place, a stable rule
+      id (`roster rules` lists them) and, where one helps, a hint.
+
+      Exits 0 when valid, 1 when not; warnings fail only with --strict.
+
+        roster validate --config examples/packaging
+        roster validate --repo . --ref origin/main --path config --format sarif > roster.sarif
+      """)
+
+  enum Format: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+    case sarif
+  }
 
   @OptionGroup var source: ConfigOptions
-  @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+  @Option(help: "Output format: text (compiler style), json, or sarif (SARIF 2.1.0, for code scanning).")
+  var format: Format = .text
   @Flag(help: "Treat warnings as errors.") var strict = false
 
   struct Report: Encodable {
@@ -41,6 +57,8 @@ struct ValidateCommand: ParsableCommand {
       Console.out(
         try renderJSON(
           Report(valid: !failed, files: loaded.fileCount, documents: loaded.documentCount, diagnostics: items)))
+    case .sarif:
+      Console.out(try renderJSON(SARIFLog(loaded.diagnostics, toolVersion: RosterCommand.configuration.version)))
     case .text:
       printDiagnostics(loaded.diagnostics, toStandardError: false)
       let errors = loaded.diagnostics.filter { $0.severity == .error }.count

@@ -10,12 +10,48 @@ enum Console {
   static func err(_ text: String) {
     FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
   }
+
+  /// Colour only on a terminal, and never when `NO_COLOR` is set (no-color.org).
+  static func colours(standardError: Bool) -> Bool {
+    let environment = ProcessInfo.processInfo.environment
+    if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
+    if environment["TERM"] == "dumb" { return false }
+    return isatty(standardError ? STDERR_FILENO : STDOUT_FILENO) == 1
+  }
+}
+
+/// ANSI styles for text on a terminal.
+enum Style: String {
+  case bold = "1"
+  case red = "1;31"
+  case yellow = "1;33"
+  case cyan = "1;36"
+
+  func apply(_ text: String, _ enabled: Bool) -> String {
+    enabled ? "\u{1B}[\(rawValue)m\(text)\u{1B}[0m" : text
+  }
+}
+
+/// A diagnostic compiler style, coloured when `colour` is set.
+func render(_ diagnostic: Diagnostic, colour: Bool) -> String {
+  guard colour else { return diagnostic.description }
+  var text = diagnostic.location.map { Style.bold.apply("\($0):", true) + " " } ?? ""
+  let style: Style
+  switch diagnostic.severity {
+  case .error: style = .red
+  case .warning: style = .yellow
+  case .note: style = .cyan
+  }
+  text += style.apply("\(diagnostic.severity.rawValue)[\(diagnostic.rule.id)]:", true) + " " + diagnostic.message
+  if let hint = diagnostic.hint { text += " (\(hint))" }
+  return text
 }
 
 /// Prints diagnostics compiler style, one a line.
 func printDiagnostics(_ diagnostics: [Diagnostic], toStandardError: Bool) {
   guard !diagnostics.isEmpty else { return }
-  let text = diagnostics.map(\.description).joined(separator: "\n")
+  let colour = Console.colours(standardError: toStandardError)
+  let text = diagnostics.map { render($0, colour: colour) }.joined(separator: "\n")
   if toStandardError { Console.err(text) } else { Console.out(text) }
 }
 

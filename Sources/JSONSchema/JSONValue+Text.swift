@@ -1,0 +1,58 @@
+extension JSONValue {
+  /// The value as compact JSON text, members in their order; the same value gives the same bytes.
+  public var jsonText: String {
+    var out = ""
+    write(to: &out)
+    return out
+  }
+
+  private func write(to out: inout String) {
+    switch self {
+    case .null: out += "null"
+    case .bool(let b): out += b ? "true" : "false"
+    case .number(let n):
+      if n.isFinite && n.rounded() == n && abs(n) < 1e15 {
+        out += String(Int64(n))
+      } else if n.isFinite {
+        out += String(n)
+      } else {
+        out += "null"  // JSON has no infinities or NaN
+      }
+    case .string(let s): Self.writeString(s, to: &out)
+    case .array(let items):
+      out += "["
+      for (i, item) in items.enumerated() {
+        if i > 0 { out += "," }
+        item.write(to: &out)
+      }
+      out += "]"
+    case .object(let object):
+      out += "{"
+      for (i, member) in object.members.enumerated() {
+        if i > 0 { out += "," }
+        Self.writeString(member.key, to: &out)
+        out += ":"
+        member.value.write(to: &out)
+      }
+      out += "}"
+    }
+  }
+
+  private static func writeString(_ s: String, to out: inout String) {
+    out += "\""
+    for scalar in s.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case _ where scalar.value < 0x20:
+        let hex = String(scalar.value, radix: 16)
+        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    out += "\""
+  }
+}
