@@ -15,7 +15,7 @@ public struct RosterCommand: ParsableCommand {
         roster check --config examples/integration-hub --principal bob@northwind.example \\
           --permission "Create custom scripts"
         roster explain --config examples/automation-cloud --principal ops@contoso.example \\
-          --permission ai-center.access --scope tenant/prod/service/ai-center
+          --permission ai-center.access --scope tenant/production/service/ai-center
         roster who-can --config examples/packaging --permission packages.write --scope tenant/emea
       """,
     version: "0.1.0",
