@@ -13,7 +13,9 @@ let package = Package(
     .library(name: "JSONSchema", targets: ["JSONSchema"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     // libyaml, the C parser every YAML byte goes through (DESIGN §8).
@@ -42,10 +44,23 @@ let package = Package(
       dependencies: ["RosterModel", "RosterYAML", "JSONSchema"],
       plugins: ["EmbedFiles"]
     ),
+    // Diff, ordering, plans and their digests: pure logic over the model.
+    .target(
+      name: "RosterPlan",
+      dependencies: ["RosterModel", .product(name: "Crypto", package: "swift-crypto")]
+    ),
+    // The state: SQLite through GRDB, the lock and the hash-chained audit log.
+    .target(
+      name: "RosterStore",
+      dependencies: [
+        "RosterModel", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
     .target(
       name: "RosterCLI",
       dependencies: [
-        "RosterConfig", "RosterGit", "RosterModel",
+        "RosterConfig", "RosterGit", "RosterModel", "RosterPlan", "RosterStore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

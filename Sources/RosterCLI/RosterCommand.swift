@@ -4,7 +4,7 @@ import ArgumentParser
 public struct RosterCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "roster",
-    abstract: "Access control as code: validate it, and ask who may do what, and why.",
+    abstract: "Access control as code: validate it, plan and apply it, and ask who may do what, and why.",
     discussion: """
       Roster reads the YAML documents of a configuration directory (Organization, Tenant, User,
       UserList, Group, Role, RobotAccount, ExternalApp, Platform) and answers access questions
@@ -20,8 +20,9 @@ public struct RosterCommand: ParsableCommand {
       """,
     version: "0.1.0",
     subcommands: [
-      ValidateCommand.self, CheckCommand.self, ExplainCommand.self, WhoCanCommand.self, CatalogCommand.self,
-      RulesCommand.self,
+      InitCommand.self, ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self,
+      ExportCommand.self, CheckCommand.self, ExplainCommand.self, WhoCanCommand.self, AuditCommand.self,
+      ForceUnlockCommand.self, CatalogCommand.self, RulesCommand.self,
     ]
   )
 

@@ -13,11 +13,12 @@ struct CheckCommand: ParsableCommand {
       """)
 
   @OptionGroup var source: ConfigOptions
+  @OptionGroup var stateOptions: StateOptions
   @OptionGroup var question: QuestionOptions
   @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
   func run() throws {
-    let model = try source.loadModel()
+    let model = try questionModel(source, stateOptions)
     let decision = try model.decide(try question.question(in: model))
     switch format {
     case .json: Console.out(try renderJSON(DecisionJSON(decision)))
@@ -32,11 +33,12 @@ struct ExplainCommand: ParsableCommand {
     abstract: "Show the whole path of a decision: bindings, group chain, scope, tier, condition.")
 
   @OptionGroup var source: ConfigOptions
+  @OptionGroup var stateOptions: StateOptions
   @OptionGroup var question: QuestionOptions
   @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
   func run() throws {
-    let model = try source.loadModel()
+    let model = try questionModel(source, stateOptions)
     let decision = try model.decide(try question.question(in: model))
     switch format {
     case .json: Console.out(try renderJSON(DecisionJSON(decision)))
@@ -51,6 +53,7 @@ struct WhoCanCommand: ParsableCommand {
     abstract: "List the accounts that hold a permission at a scope.")
 
   @OptionGroup var source: ConfigOptions
+  @OptionGroup var stateOptions: StateOptions
   @Option(help: ArgumentHelp("The permission's id, or its exact title.", valueName: "ID-OR-TITLE"))
   var permission: String
   @Option(help: ArgumentHelp("Where (default: organization).", valueName: "SCOPE"))
@@ -63,7 +66,7 @@ struct WhoCanCommand: ParsableCommand {
   }
 
   func run() throws {
-    let model = try source.loadModel()
+    let model = try questionModel(source, stateOptions)
     let permission = try resolvePermission(self.permission, in: model.catalog)
     let scope = try resolveScope(self.scope, in: model)
     let holders = Authorizer(model).whoCan(permission.id, at: scope).map { principal, access in
@@ -90,4 +93,11 @@ struct WhoCanCommand: ParsableCommand {
       Console.out(lines.joined(separator: "\n"))
     }
   }
+}
+
+/// The model a question is asked of: the stored state when --state (or ROSTER_STATE) is given
+/// and no configuration is, else the configuration (the current directory by default).
+func questionModel(_ source: ConfigOptions, _ state: StateOptions) throws -> AccessModel {
+  if source.isDefault && state.isGiven { return try state.loadModel().model }
+  return try source.loadModel()
 }

@@ -41,7 +41,7 @@ struct ConfigOptions: ParsableArguments {
 
   /// Reads and validates the configuration; prints the diagnostics and fails when it has errors.
   func loadModel() throws -> AccessModel {
-    let loaded = try load()
+    let (loaded, _) = try loadWithCommit()
     printDiagnostics(loaded.diagnostics, toStandardError: true)
     guard let model = loaded.model else {
       let count = loaded.diagnostics.filter { $0.severity == .error }.count
@@ -50,7 +50,13 @@ struct ConfigOptions: ParsableArguments {
     return model
   }
 
-  func load() throws -> LoadedConfig {
+  /// True when neither --config nor --repo was given.
+  var isDefault: Bool { config == nil && repo == nil }
+
+  func load() throws -> LoadedConfig { try loadWithCommit().config }
+
+  /// The configuration, and the commit it was read at when it came from git.
+  func loadWithCommit() throws -> (config: LoadedConfig, commit: String?) {
     if let repo {
       return try GitConfigSource.load(repo: repo, ref: ref ?? "HEAD", path: path)
     }
@@ -60,7 +66,18 @@ struct ConfigOptions: ParsableArguments {
     } catch {
       throw CLIError(error.description)
     }
-    return ConfigLoader.load(files)
+    return (ConfigLoader.load(files), nil)
+  }
+
+  /// The desired model and its commit; prints the diagnostics, fails on an error.
+  func loadDesired() throws -> (model: AccessModel, commit: String?) {
+    let (loaded, commit) = try loadWithCommit()
+    printDiagnostics(loaded.diagnostics, toStandardError: true)
+    guard let model = loaded.model else {
+      let count = loaded.diagnostics.filter { $0.severity == .error }.count
+      throw CLIError("the configuration in \(label) has \(count) error\(count == 1 ? "" : "s"); nothing was planned")
+    }
+    return (model, commit)
   }
 }
 

@@ -5,11 +5,12 @@ import RosterGit
 enum GitConfigSource {
   /// Loads the YAML files at `ref` (below `path`): binary files are errors, symbolic links and
   /// submodules are reported and never followed.
-  static func load(repo: String, ref: String, path: String?) throws -> LoadedConfig {
+  static func load(repo: String, ref: String, path: String?) throws -> (config: LoadedConfig, commit: String) {
     let listing: GitTreeListing
+    let commit: GitCommit
     do {
       let repository = try GitRepository(at: repo)
-      let commit = try repository.commit(ref)
+      commit = try repository.commit(ref)
       listing = try repository.files(at: commit, under: path) { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
     } catch {
       throw CLIError(error.description)
@@ -41,6 +42,6 @@ enum GitConfigSource {
       loaded.diagnostics = (loaded.diagnostics + extra).sortedByLocation()
       if extra.hasErrors { loaded.model = nil }
     }
-    return loaded
+    return (loaded, commit.id)
   }
 }

@@ -3,8 +3,9 @@ import RosterConfig
 
 /// Writes to standard output or standard error without buffering surprises.
 enum Console {
-  static func out(_ text: String) {
-    FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+  static func out(_ text: String, terminator: Bool = true) {
+    let line = terminator && !text.hasSuffix("\n") ? text + "\n" : text
+    FileHandle.standardOutput.write(Data(line.utf8))
   }
 
   static func err(_ text: String) {
@@ -24,6 +25,7 @@ enum Console {
 enum Style: String {
   case bold = "1"
   case red = "1;31"
+  case green = "32"
   case yellow = "1;33"
   case cyan = "1;36"
 

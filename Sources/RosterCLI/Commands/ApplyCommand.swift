@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import RosterConfig
+import RosterModel
+import RosterPlan
+import RosterStore
+
+struct ApplyCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "apply",
+    abstract: "Apply a saved plan, or plan and apply after asking.",
+    discussion: """
+      `roster apply FILE` applies exactly the saved plan: it refuses a plan whose state has changed
+      since (lineage or serial), and one that was edited (digest). It takes the state lock, writes
+      every change in one transaction through the core model (its invariants hold or nothing is
+      written), appends to the audit log and bumps the serial.
+
+      `roster apply --config DIR` (or --repo) plans, shows the plan and asks for `yes` on a
+      terminal; --auto-approve skips the question, for automation.
+
+        roster plan --config examples/integration-hub -out plan.json && roster apply plan.json
+        roster apply --repo . --ref main --path config --auto-approve
+      """)
+
+  @Argument(help: ArgumentHelp("A plan saved with `roster plan -out FILE`.", valueName: "FILE"))
+  var planFile: String?
+  @OptionGroup var source: ConfigOptions
+  @OptionGroup var stateOptions: StateOptions
+  @Option(help: "Who applies (default: $ROSTER_ACTOR, else $USER); a saved plan names its own.") var actor: String?
+  @Flag(help: "Apply without asking (for automation).") var autoApprove = false
+  @Option(help: ArgumentHelp("Seconds to wait for another apply to release the state lock.", valueName: "SECONDS"))
+  var lockTimeout: Double = 0
+
+  func validate() throws {
+    if planFile != nil && !source.isDefault {
+      throw ValidationError("give a plan file or a configuration (--config/--repo), not both")
+    }
+  }
+
+  func run() throws {
+    let store = try stateOptions.open()
+    let plan: Plan
+    if let planFile {
+      let data: Data
+      do {
+        data = try Data(contentsOf: URL(fileURLWithPath: planFile))
+      } catch {
+        throw CLIError("cannot read the plan \(planFile): \(error.localizedDescription)")
+      }
+      do {
+        plan = try Plan.read(data)
+      } catch {
+        throw CLIError("\(planFile): \(error)")
+      }
+      guard plan.isIntact else {
+        throw CLIError(
+          "\(planFile) was changed after it was made (its digest does not match its content); nothing was applied. "
+            + "Make a new plan with `roster plan -out FILE`.")
+      }
+    } else {
+      plan = try Planning.plan(source: source, stored: try Planning.load(store), actor: resolveActor(actor))
+      Console.out(PlanText.text(plan, colour: Console.colours(standardError: false)))
+      if plan.changes.isEmpty { return }
+      if !autoApprove {
+        guard isatty(STDIN_FILENO) == 1 else {
+          throw CLIError(
+            "apply needs confirmation: there is no terminal to ask on. Save a plan with `roster plan -out FILE` "
+              + "and apply it with `roster apply FILE`, or pass --auto-approve")
+        }
+        Console.out("\nApply these changes to \(stateOptions.path)? Only 'yes' is accepted: ", terminator: false)
+        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+          throw CLIError("not applied: the answer was not 'yes'")
+        }
+      }
+    }
+    let serial = try Applying.apply(plan, to: store, lockTimeout: lockTimeout)
+    let c = plan.counts
+    Console.out(
+      "Apply complete! \(c.add) added, \(c.change) changed, \(c.remove) removed. State serial is now \(serial).")
+  }
+}
+
+/// Applying a plan: the lock, the checks, one transaction, the audit entry.
+enum Applying {
+  static func apply(_ plan: Plan, to store: SQLiteStateStore, lockTimeout: Double) throws -> Int {
+    let holder =
+      "\(plan.actor) (pid \(ProcessInfo.processInfo.processIdentifier) on \(ProcessInfo.processInfo.hostName))"
+    let lock: LockInfo
+    do {
+      lock = try store.lock(holder: holder, operation: "apply", timeout: lockTimeout)
+    } catch {
+      throw error.cli
+    }
+    defer { try? store.unlock(lock.id) }
+    let stored = try Planning.load(store)
+    guard stored.lineage == plan.lineage else {
+      throw CLIError(
+        "the plan was made for another state (lineage \(plan.lineage)); \(store.location) is lineage \(stored.lineage). "
+          + "Nothing was applied.")
+    }
+    guard stored.serial == plan.serial else {
+      throw CLIError(
+        "the plan is stale: it was made at serial \(plan.serial), but the state is now at serial \(stored.serial). "
+          + "Nothing was applied; run `roster plan` again.")
+    }
+    let next: StateSnapshot
+    do {
+      next = try stored.current.applying(plan.changes)
+    } catch {
+      throw CLIError("the plan does not fit the state: \(error). Nothing was applied.")
+    }
+    // The core model checks every invariant of the state the plan leads to.
+    do {
+      _ = try AccessModel(snapshot: next, catalog: try StateOptions.catalog(for: stored))
+    } catch let error as ModelError {
+      throw CLIError("the plan would leave an invalid organisation: \(error). Nothing was applied.")
+    }
+    let writes = plan.changes.map { change in
+      StoredChange(
+        kind: change.kind, key: change.key, fields: next.object(change.kind, change.key)?.fields,
+        exists: change.action != .create)
+    }
+    let audit = AuditRecord(
+      actor: plan.actor, time: auditTime(), operation: "apply", source: plan.source, commit: plan.commit,
+      planDigest: plan.digest,
+      changes: String(decoding: Plan.canonicalJSON(plan.changes), as: UTF8.self))
+    do {
+      return try store.apply(writes, lineage: plan.lineage, serial: plan.serial, audit: audit)
+    } catch {
+      throw error.cli
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import RosterModel
+import RosterPlan
+
+/// A plan as people read it: in a terminal, and in a pull-request comment.
+enum PlanText {
+  static func symbol(_ action: Change.Action) -> String {
+    switch action {
+    case .create: return "+"
+    case .update: return "~"
+    case .delete: return "-"
+    }
+  }
+
+  static func style(_ action: Change.Action) -> Style {
+    switch action {
+    case .create: return .green
+    case .update: return .yellow
+    case .delete: return .red
+    }
+  }
+
+  /// The lines of one change: its address, then its fields (only what differs, for an update).
+  static func lines(_ change: Change, colour: Bool) -> [String] {
+    var out = [style(change.action).apply("  \(symbol(change.action)) \(change.address)", colour)]
+    if change.kind == .membership || change.kind == .binding { return out }
+    for field in change.fields {
+      switch change.action {
+      case .create: out.append("      \(field.field): \(field.after?.description ?? "unset")")
+      case .delete: continue
+      case .update:
+        out.append(
+          "      \(field.field): \(field.before?.description ?? "unset") → \(field.after?.description ?? "unset")")
+      }
+    }
+    return out
+  }
+
+  static func header(_ plan: Plan) -> String {
+    var text = "Desired: \(plan.source)"
+    if let commit = plan.commit { text += " at \(commit.prefix(12))" }
+    text += ". State: lineage \(plan.lineage), serial \(plan.serial). Actor: \(plan.actor)."
+    return text
+  }
+
+  static func text(_ plan: Plan, colour: Bool) -> String {
+    var out = [header(plan), ""]
+    if !plan.drift.isEmpty {
+      out.append(
+        "Drift: \(plan.drift.count) object\(plan.drift.count == 1 ? "" : "s") changed outside git since the last apply:"
+      )
+      for change in plan.drift { out += lines(change, colour: colour) }
+      out.append("")
+    }
+    if plan.changes.isEmpty {
+      out.append("No changes. The state matches the configuration.")
+      return out.joined(separator: "\n")
+    }
+    out.append("Roster will make these changes, in this order:")
+    for change in plan.changes { out += lines(change, colour: colour) }
+    out.append("")
+    out.append(Style.bold.apply(plan.summary, colour))
+    return out.joined(separator: "\n")
+  }
+
+  /// The largest comment a pull request takes, with room to spare.
+  static let markdownLimit = 65_000
+
+  /// Markdown for a pull-request comment: the summary first, details in collapsible blocks,
+  /// summarised when the whole would not fit.
+  static func markdown(_ plan: Plan) -> String {
+    var head = ["### Roster plan", "", "**\(plan.summary)**", "", header(plan)]
+    if !plan.drift.isEmpty {
+      head.append("")
+      head.append("⚠️ **Drift:** \(plan.drift.count) object(s) changed outside git since the last apply.")
+    }
+    let sections: [(String, [Change])] = [
+      ("Changes", plan.changes), ("Drift", plan.drift),
+    ]
+    var body: [String] = []
+    for (title, changes) in sections where !changes.isEmpty {
+      body.append("")
+      body.append("<details><summary>\(title) (\(changes.count))</summary>")
+      body.append("")
+      body.append("```diff")
+      for change in changes { body += lines(change, colour: false).map { $0.replacingPrefix("  ", "") } }
+      body.append("```")
+      body.append("</details>")
+    }
+    let full = (head + body).joined(separator: "\n")
+    if full.utf8.count <= markdownLimit { return full }
+    // Too long for a comment: counts by kind instead of every change.
+    var summary = head + ["", "The full plan is too long for a comment; counts by kind:", ""]
+    summary.append("| kind | add | change | remove |")
+    summary.append("|---|---|---|---|")
+    for kind in ObjectKind.allCases {
+      let of = plan.changes.filter { $0.kind == kind }
+      guard !of.isEmpty else { continue }
+      let c = (
+        of.filter { $0.action == .create }.count, of.filter { $0.action == .update }.count,
+        of.filter { $0.action == .delete }.count
+      )
+      summary.append("| \(kind.rawValue) | \(c.0) | \(c.1) | \(c.2) |")
+    }
+    summary.append("")
+    summary.append("Run `roster plan` locally, or save the plan with `-out`, to see every change.")
+    return summary.joined(separator: "\n")
+  }
+}
+
+extension String {
+  fileprivate func replacingPrefix(_ prefix: String, _ with: String) -> String {
+    hasPrefix(prefix) ? with + dropFirst(prefix.count) : self
+  }
+}

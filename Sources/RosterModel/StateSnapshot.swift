@@ -1,0 +1,321 @@
+/// The kinds of object a state holds, in the order they are created (and the reverse of the order
+/// they are removed), so that every object exists before anything refers to it.
+public enum ObjectKind: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+  case organization
+  case tenant
+  case role
+  case user
+  case group
+  case robot
+  case app
+  case membership
+  case binding
+
+  var order: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+
+  public static func < (a: ObjectKind, b: ObjectKind) -> Bool { a.order < b.order }
+}
+
+/// The value of one field of a stored object.
+public enum FieldValue: Sendable, Hashable, Codable, CustomStringConvertible {
+  case string(String)
+  case bool(Bool)
+  case number(Double)
+  case list([String])
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.singleValueContainer()
+    if let b = try? container.decode(Bool.self) {
+      self = .bool(b)
+    } else if let n = try? container.decode(Double.self) {
+      self = .number(n)
+    } else if let s = try? container.decode(String.self) {
+      self = .string(s)
+    } else {
+      self = .list(try container.decode([String].self))
+    }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.singleValueContainer()
+    switch self {
+    case .string(let s): try container.encode(s)
+    case .bool(let b): try container.encode(b)
+    case .number(let n): try container.encode(n)
+    case .list(let l): try container.encode(l)
+    }
+  }
+
+  /// The value as a person reads it in a plan: `"Ops"`, `true`, `0.25`, `[a, b]`.
+  public var description: String {
+    switch self {
+    case .string(let s): return "\"\(s)\""
+    case .bool(let b): return b ? "true" : "false"
+    case .number(let n): return n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+    case .list(let l): return "[" + l.joined(separator: ", ") + "]"
+    }
+  }
+
+  public var string: String? {
+    if case .string(let s) = self { return s }
+    return nil
+  }
+
+  public var bool: Bool? {
+    if case .bool(let b) = self { return b }
+    return nil
+  }
+
+  public var number: Double? {
+    if case .number(let n) = self { return n }
+    return nil
+  }
+
+  public var list: [String]? {
+    if case .list(let l) = self { return l }
+    return nil
+  }
+}
+
+/// One object of the state: its kind, its key within the kind, and its fields (absent = unset).
+public struct StateObject: Sendable, Hashable, Codable {
+  public var kind: ObjectKind
+  public var key: String
+  public var fields: [String: FieldValue]
+
+  public init(kind: ObjectKind, key: String, fields: [String: FieldValue] = [:]) {
+    self.kind = kind
+    self.key = key
+    self.fields = fields
+  }
+
+  /// `user ada@acme.example`, as plans name objects.
+  public var address: String { "\(kind.rawValue) \(key)" }
+
+  /// `kind key`: one string that names an object among all kinds.
+  public static func id(_ kind: ObjectKind, _ key: String) -> String { kind.rawValue + " " + key }
+}
+
+/// Everything a configuration states about an organisation, as plain objects that can be
+/// compared, stored and changed one by one. Default groups, their roles and their automatic
+/// members come from the catalog and are not objects; their explicit members are.
+public struct StateSnapshot: Sendable, Hashable, Codable {
+  /// Objects by kind, then by key.
+  public var objects: [ObjectKind: [String: StateObject]] = [:]
+
+  public init() {}
+
+  public init(_ list: [StateObject]) {
+    for object in list { insert(object) }
+  }
+
+  public mutating func insert(_ object: StateObject) { objects[object.kind, default: [:]][object.key] = object }
+
+  @discardableResult
+  public mutating func remove(_ kind: ObjectKind, _ key: String) -> StateObject? {
+    objects[kind]?.removeValue(forKey: key)
+  }
+
+  public func object(_ kind: ObjectKind, _ key: String) -> StateObject? { objects[kind]?[key] }
+
+  /// Every object, by kind in creation order, then by key: the same state gives the same list.
+  public var all: [StateObject] {
+    ObjectKind.allCases.flatMap { kind in (objects[kind] ?? [:]).keys.sorted().compactMap { objects[kind]?[$0] } }
+  }
+
+  public func count(_ kind: ObjectKind) -> Int { objects[kind]?.count ?? 0 }
+
+  /// The platform the state's organisation is on.
+  public var platform: String? { object(.organization, "organization")?.fields["platform"]?.string }
+}
+
+/// Keys of objects that are relations: `group␟member` and `principal␟role␟scope`.
+public enum StateKey {
+  static let separator: Character = "\u{1F}"
+
+  public static func membership(group: String, member: PrincipalID) -> String {
+    group + String(separator) + member.description
+  }
+
+  public static func binding(_ binding: Binding) -> String {
+    binding.principal.description + String(separator) + binding.role + String(separator) + binding.scope.description
+  }
+}
+
+extension PrincipalID {
+  /// Reads the canonical form `user:EMAIL`, `group:NAME`, `robot:NAME`, `app:NAME`, `operator`.
+  public init?(canonical text: String) {
+    if text == "operator" {
+      self = .operator
+      return
+    }
+    guard let colon = text.firstIndex(of: ":") else { return nil }
+    let name = String(text[text.index(after: colon)...])
+    switch text[..<colon] {
+    case "user": self = .user(name)
+    case "group": self = .group(name)
+    case "robot": self = .robot(name)
+    case "app": self = .app(name)
+    default: return nil
+    }
+  }
+}
+
+extension AccessModel {
+  /// The model's configured content as a snapshot.
+  public var snapshot: StateSnapshot {
+    var snapshot = StateSnapshot()
+    var org: [String: FieldValue] = [
+      "name": .string(organization.name), "platform": .string(organization.platform),
+      "signInMode": .string(organization.signIn.mode.rawValue),
+      "requireTwoFactor": .bool(organization.signIn.requireTwoFactor),
+      "autoProvisioning": .bool(organization.autoProvisioning),
+      "minAdmins": .number(Double(organization.safety.minAdmins)),
+      "maxRemovalRatio": .number(organization.safety.maxRemovalRatio),
+    ]
+    org["tier"] = organization.tier.map(FieldValue.string)
+    org["signInProvider"] = organization.signIn.provider.map(FieldValue.string)
+    snapshot.insert(StateObject(kind: .organization, key: "organization", fields: org))
+    for tenant in tenants.values {
+      var services: [String] = []
+      for service in tenant.services {
+        services.append(service.name)
+        services += service.folders.map { service.name + "/" + $0.joined(separator: "/") }
+      }
+      snapshot.insert(StateObject(kind: .tenant, key: tenant.name, fields: ["services": .list(services)]))
+    }
+    for role in customRoles.values {
+      var fields: [String: FieldValue] = [
+        "name": .string(role.name), "levels": .list(role.levels.map(\.rawValue)),
+        "permissions": .list(role.grants.map { $0.permission + ($0.condition.map { ":" + $0.rawValue } ?? "") }),
+      ]
+      fields["description"] = role.description.map(FieldValue.string)
+      snapshot.insert(StateObject(kind: .role, key: role.id, fields: fields))
+    }
+    for user in users.values {
+      var fields: [String: FieldValue] = [
+        "email": .string(user.email), "source": .string(user.source.rawValue),
+        "twoFactor": .bool(user.twoFactorEnrolled), "disabled": .bool(user.disabled),
+      ]
+      fields["name"] = user.name.map(FieldValue.string)
+      fields["directoryId"] = user.directoryId.map(FieldValue.string)
+      snapshot.insert(StateObject(kind: .user, key: user.email.lowercased(), fields: fields))
+    }
+    for group in groups.values {
+      for member in group.members {
+        snapshot.insert(
+          StateObject(
+            kind: .membership, key: StateKey.membership(group: group.name, member: member),
+            fields: ["group": .string(group.name), "member": .string(member.description)]))
+      }
+      guard !group.isDefault else { continue }
+      var fields: [String: FieldValue] = ["source": .string(group.source.rawValue)]
+      fields["description"] = group.description.map(FieldValue.string)
+      fields["directoryId"] = group.directoryId.map(FieldValue.string)
+      snapshot.insert(StateObject(kind: .group, key: group.name, fields: fields))
+    }
+    for robot in robots.values {
+      snapshot.insert(
+        StateObject(
+          kind: .robot, key: robot.name, fields: robot.description.map { ["description": .string($0)] } ?? [:]))
+    }
+    for app in apps.values {
+      var fields: [String: FieldValue] = [:]
+      fields["appId"] = app.appId.map(FieldValue.string)
+      fields["description"] = app.description.map(FieldValue.string)
+      snapshot.insert(StateObject(kind: .app, key: app.name, fields: fields))
+    }
+    for binding in bindings {
+      snapshot.insert(
+        StateObject(
+          kind: .binding, key: StateKey.binding(binding),
+          fields: [
+            "principal": .string(binding.principal.description), "role": .string(binding.role),
+            "scope": .string(binding.scope.description),
+          ]))
+    }
+    return snapshot
+  }
+
+  /// Builds a model from a snapshot through the model's own mutations, so every invariant is
+  /// checked again: a snapshot that breaks one is refused with the model's error.
+  public init(snapshot: StateSnapshot, catalog: PlatformCatalog) throws(ModelError) {
+    guard let org = snapshot.object(.organization, "organization")?.fields else {
+      throw ModelError(.invalidValue, "the state has no organisation")
+    }
+    func text(_ fields: [String: FieldValue], _ name: String) -> String? { fields[name]?.string }
+    func choice<T: RawRepresentable>(_ fields: [String: FieldValue], _ name: String, _ fallback: T) -> T
+    where T.RawValue == String {
+      text(fields, name).flatMap(T.init(rawValue:)) ?? fallback
+    }
+    let organization = Organization(
+      name: text(org, "name") ?? "", platform: text(org, "platform") ?? catalog.name, tier: text(org, "tier"),
+      signIn: SignInPolicy(
+        mode: choice(org, "signInMode", SignInMode.password), provider: text(org, "signInProvider"),
+        requireTwoFactor: org["requireTwoFactor"]?.bool ?? false),
+      autoProvisioning: org["autoProvisioning"]?.bool ?? false,
+      safety: SafetySettings(
+        minAdmins: Int(org["minAdmins"]?.number ?? 1), maxRemovalRatio: org["maxRemovalRatio"]?.number ?? 0.25))
+    try self.init(organization: organization, catalog: catalog)
+    for object in snapshot.all {
+      let f = object.fields
+      switch object.kind {
+      case .organization, .membership, .binding:
+        continue
+      case .tenant:
+        var services: [TenantService] = []
+        for entry in f["services"]?.list ?? [] {
+          let parts = entry.split(separator: "/").map(String.init)
+          if parts.count == 1 {
+            services.append(TenantService(name: parts[0]))
+          } else if let i = services.lastIndex(where: { $0.name == parts[0] }) {
+            services[i].folders.append(Array(parts.dropFirst()))
+          }
+        }
+        try addTenant(Tenant(name: object.key, services: services))
+      case .role:
+        let grants = (f["permissions"]?.list ?? []).map { entry -> Grant in
+          let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+          return Grant(parts[0], condition: parts.count > 1 ? Condition(rawValue: parts[1]) : nil)
+        }
+        try defineRole(
+          Role(
+            id: object.key, name: text(f, "name") ?? object.key, description: text(f, "description"),
+            levels: (f["levels"]?.list ?? []).compactMap(ScopeLevel.init(rawValue:)), grants: grants, builtIn: false))
+      case .user:
+        try addUser(
+          User(
+            email: text(f, "email") ?? object.key, name: text(f, "name"),
+            source: choice(f, "source", PrincipalSource.local), directoryId: text(f, "directoryId"),
+            twoFactorEnrolled: f["twoFactor"]?.bool ?? false, disabled: f["disabled"]?.bool ?? false))
+      case .group:
+        try addGroup(
+          Group(
+            name: object.key, description: text(f, "description"), source: choice(f, "source", PrincipalSource.local),
+            directoryId: text(f, "directoryId")))
+      case .robot:
+        try addRobot(RobotAccount(name: object.key, description: text(f, "description")))
+      case .app:
+        try addApp(ExternalApp(name: object.key, appId: text(f, "appId"), description: text(f, "description")))
+      }
+    }
+    for object in snapshot.all where object.kind == .membership {
+      guard let group = object.fields["group"]?.string, let text = object.fields["member"]?.string,
+        let member = PrincipalID(canonical: text)
+      else { throw ModelError(.invalidValue, "membership '\(object.key)' is malformed") }
+      try addMember(member, to: group)
+    }
+    for object in snapshot.all where object.kind == .binding {
+      guard let text = object.fields["principal"]?.string, let principal = PrincipalID(canonical: text),
+        let role = object.fields["role"]?.string, let scopeText = object.fields["scope"]?.string
+      else { throw ModelError(.invalidValue, "binding '\(object.key)' is malformed") }
+      let scope: Scope
+      do {
+        scope = try Scope(parsing: scopeText)
+      } catch {
+        throw ModelError(.invalidValue, "binding '\(object.key)': \(error.description)")
+      }
+      try bind(Binding(principal: principal, role: role, scope: scope))
+    }
+  }
+}

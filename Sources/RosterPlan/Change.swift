@@ -1,0 +1,90 @@
+import RosterModel
+
+/// One field of an object before and after a change (nil = unset).
+public struct FieldChange: Sendable, Hashable, Codable {
+  public var field: String
+  public var before: FieldValue?
+  public var after: FieldValue?
+
+  public init(field: String, before: FieldValue?, after: FieldValue?) {
+    self.field = field
+    self.before = before
+    self.after = after
+  }
+}
+
+/// One change of a plan: an object created, updated (field by field) or removed.
+public struct Change: Sendable, Hashable, Codable {
+  public enum Action: String, Sendable, Hashable, Codable {
+    case create
+    case update
+    case delete
+  }
+
+  public var action: Action
+  public var kind: ObjectKind
+  public var key: String
+  /// Every field that differs, with its value before and after.
+  public var fields: [FieldChange]
+
+  public init(action: Action, kind: ObjectKind, key: String, fields: [FieldChange]) {
+    self.action = action
+    self.kind = kind
+    self.key = key
+    self.fields = fields
+  }
+
+  /// `user ada@acme.example`; relations read as `binding user:ada → administrator at organization`.
+  public var address: String {
+    let parts = key.split(separator: "\u{1F}").map(String.init)
+    switch kind {
+    case .membership where parts.count == 2: return "membership \(parts[1]) in group '\(parts[0])'"
+    case .binding where parts.count == 3: return "binding \(parts[0]) → \(parts[1]) at \(parts[2])"
+    default: return "\(kind.rawValue) \(key)"
+    }
+  }
+
+  /// The object's fields after the change (for create and update).
+  func applied(to before: [String: FieldValue]) -> [String: FieldValue] {
+    var fields = before
+    for change in self.fields { fields[change.field] = change.after }
+    return fields
+  }
+}
+
+/// A change that cannot be applied to the state it was planned against.
+public struct ApplyConflict: Error, Sendable, CustomStringConvertible {
+  public var description: String
+}
+
+extension StateSnapshot {
+  /// The state after `changes`, each checked against what it expects to find: a create needs the
+  /// object absent, an update and a delete need every `before` value to match.
+  public func applying(_ changes: [Change]) throws(ApplyConflict) -> StateSnapshot {
+    var next = self
+    for change in changes {
+      let current = next.object(change.kind, change.key)
+      switch change.action {
+      case .create:
+        guard current == nil else {
+          throw ApplyConflict(description: "\(change.address) already exists")
+        }
+        next.insert(StateObject(kind: change.kind, key: change.key, fields: change.applied(to: [:])))
+      case .update, .delete:
+        guard let current else { throw ApplyConflict(description: "\(change.address) no longer exists") }
+        for field in change.fields where current.fields[field.field] != field.before {
+          throw ApplyConflict(
+            description:
+              "\(change.address): '\(field.field)' is \(current.fields[field.field]?.description ?? "unset"), "
+              + "not \(field.before?.description ?? "unset") as planned")
+        }
+        if change.action == .delete {
+          next.remove(change.kind, change.key)
+        } else {
+          next.insert(StateObject(kind: change.kind, key: change.key, fields: change.applied(to: current.fields)))
+        }
+      }
+    }
+    return next
+  }
+}

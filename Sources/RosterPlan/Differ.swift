@@ -1,0 +1,53 @@
+import RosterModel
+
+/// Compares a desired state with the current one and orders the changes that turn one into
+/// the other.
+public enum Differ {
+  /// The changes from `current` to `desired`, ordered so that each intermediate state keeps the
+  /// model's invariants: objects are created before what refers to them (tenants and roles, then
+  /// principals, memberships, bindings), then updated, and removed in the reverse order (bindings
+  /// and memberships before the principals, roles and tenants they name). The organisation's own
+  /// settings change last, after new administrators and members exist.
+  ///
+  /// - Parameter unmanaged: keys of current objects Roster did not create (auto-provisioned
+  ///   users, say): they are left alone rather than removed.
+  public static func diff(
+    current: StateSnapshot, desired: StateSnapshot, unmanaged: Set<String> = []
+  ) -> [Change] {
+    var creates: [Change] = []
+    var updates: [Change] = []
+    var deletes: [Change] = []
+    var organization: [Change] = []
+    for kind in ObjectKind.allCases {
+      let have = current.objects[kind] ?? [:]
+      let want = desired.objects[kind] ?? [:]
+      for key in want.keys.sorted() {
+        guard let target = want[key] else { continue }
+        guard let existing = have[key] else {
+          let fields = target.fields.keys.sorted().map {
+            FieldChange(field: $0, before: nil, after: target.fields[$0])
+          }
+          creates.append(Change(action: .create, kind: kind, key: key, fields: fields))
+          continue
+        }
+        let names = Set(existing.fields.keys).union(target.fields.keys).sorted()
+        let fields = names.compactMap { name -> FieldChange? in
+          existing.fields[name] == target.fields[name]
+            ? nil : FieldChange(field: name, before: existing.fields[name], after: target.fields[name])
+        }
+        guard !fields.isEmpty else { continue }
+        let change = Change(action: .update, kind: kind, key: key, fields: fields)
+        if kind == .organization { organization.append(change) } else { updates.append(change) }
+      }
+      for key in have.keys.sorted() where want[key] == nil && !unmanaged.contains(StateObject.id(kind, key)) {
+        guard let existing = have[key] else { continue }
+        let fields = existing.fields.keys.sorted().map {
+          FieldChange(field: $0, before: existing.fields[$0], after: nil)
+        }
+        deletes.append(Change(action: .delete, kind: kind, key: key, fields: fields))
+      }
+    }
+    deletes.sort { $0.kind == $1.kind ? $0.key < $1.key : $0.kind > $1.kind }
+    return creates + updates + organization + deletes
+  }
+}

@@ -1,0 +1,43 @@
+import Crypto
+import Foundation
+
+/// The audit log's hash chain: each entry's hash covers the previous hash and its own content,
+/// so editing, inserting or deleting an entry breaks the chain where it happened.
+public enum AuditChain {
+  /// The hash of an entry, from the previous entry's hash and the entry's content.
+  public static func hash(previous: String, sequence: Int, serial: Int, record: AuditRecord) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let content = (try? encoder.encode(record)) ?? Data()
+    var data = Data("\(previous)\n\(sequence)\n\(serial)\n".utf8)
+    data.append(content)
+    return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+  }
+
+  /// What is wrong with a log: empty when the chain holds.
+  public static func verify(_ entries: [AuditEntry]) -> [String] {
+    var problems: [String] = []
+    var previous = ""
+    var expectedSequence = 1
+    for entry in entries {
+      if entry.sequence != expectedSequence {
+        let what = entry.sequence > expectedSequence ? "deleted" : "inserted"
+        problems.append(
+          "entry \(entry.sequence): expected entry \(expectedSequence) here; an entry was \(what)")
+      }
+      if entry.previousHash != previous {
+        problems.append(
+          "entry \(entry.sequence): it does not follow the entry before it (an entry was inserted or deleted before it)"
+        )
+      }
+      let recomputed = hash(
+        previous: entry.previousHash, sequence: entry.sequence, serial: entry.serial, record: entry.record)
+      if recomputed != entry.hash {
+        problems.append("entry \(entry.sequence): its content does not match its hash (it was edited)")
+      }
+      previous = entry.hash
+      expectedSequence = entry.sequence + 1
+    }
+    return problems
+  }
+}

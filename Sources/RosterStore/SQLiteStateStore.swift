@@ -1,0 +1,318 @@
+import Foundation
+import GRDB
+import RosterModel
+
+/// The state in one SQLite file, through GRDB: a table per object kind, a row per object, so an
+/// apply writes only the rows it changes.
+public final class SQLiteStateStore: StateStore, Sendable {
+  public let location: String
+  private let queue: DatabaseQueue
+
+  /// Opens (creating when missing) the state file at `path`, with its folder, and migrates it.
+  public init(path: String) throws(StoreError) {
+    location = path
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+    do {
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      var configuration = Configuration()
+      // Another process may be writing: wait for it rather than fail at once.
+      configuration.busyMode = .timeout(30)
+      queue = try DatabaseQueue(path: path, configuration: configuration)
+      try Self.migrator.migrate(queue)
+    } catch let error as DatabaseError {
+      throw Self.mapped(error, "cannot open the state at \(path)")
+    } catch {
+      throw StoreError(.database, "cannot open the state at \(path): \(error)")
+    }
+  }
+
+  /// The schema's versions, in order. A newer Roster adds migrations; it never edits one.
+  static let migrator: DatabaseMigrator = {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1") { db in
+      try db.execute(sql: "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+      for layout in TableLayout.all { try db.execute(sql: layout.createSQL) }
+      try db.execute(
+        sql: """
+          CREATE TABLE audit (
+            sequence INTEGER PRIMARY KEY, serial INTEGER NOT NULL, record TEXT NOT NULL,
+            previous_hash TEXT NOT NULL, hash TEXT NOT NULL)
+          """)
+      try db.execute(
+        sql: """
+          CREATE TABLE lock (
+            one INTEGER PRIMARY KEY CHECK (one = 1), id TEXT NOT NULL, holder TEXT NOT NULL,
+            operation TEXT NOT NULL, created TEXT NOT NULL)
+          """)
+    }
+    return migrator
+  }()
+
+  static func mapped(_ error: DatabaseError, _ doing: String) -> StoreError {
+    switch error.resultCode {
+    case .SQLITE_BUSY, .SQLITE_LOCKED:
+      return StoreError(.locked, "\(doing): the state file is busy (another process is writing it)")
+    case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+      return StoreError(.database, "\(doing): the file is not a Roster state (or is damaged)")
+    case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN:
+      return StoreError(.database, "\(doing): the file cannot be written (\(error.message ?? "permission denied"))")
+    default:
+      return StoreError(.database, "\(doing): \(error.message ?? "\(error.resultCode)")")
+    }
+  }
+
+  private func read<T>(_ doing: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+    do {
+      return try queue.read(body)
+    } catch let error as StoreError {
+      throw error
+    } catch let error as DatabaseError {
+      throw Self.mapped(error, doing)
+    } catch {
+      throw StoreError(.database, "\(doing): \(error)")
+    }
+  }
+
+  /// Runs `body` in one IMMEDIATE transaction: it holds SQLite's write lock from the start, so two
+  /// processes never interleave their reads and writes.
+  private func write<T>(_ doing: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+    do {
+      return try queue.writeWithoutTransaction { db in
+        var result: T?
+        try db.inTransaction(.immediate) {
+          result = try body(db)
+          return .commit
+        }
+        guard let result else { throw StoreError(.database, "\(doing): nothing was written") }
+        return result
+      }
+    } catch let error as StoreError {
+      throw error
+    } catch let error as DatabaseError {
+      throw Self.mapped(error, doing)
+    } catch {
+      throw StoreError(.database, "\(doing): \(error)")
+    }
+  }
+
+  private static func meta(_ db: Database) throws -> [String: String] {
+    var values: [String: String] = [:]
+    for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta") {
+      values[row["key"]] = row["value"]
+    }
+    return values
+  }
+
+  // MARK: Reading
+
+  public func load() throws(StoreError) -> StoredState {
+    try read("cannot read the state at \(location)") { db in
+      let meta = try Self.meta(db)
+      guard let lineage = meta["lineage"], let serial = meta["serial"].flatMap(Int.init) else {
+        throw StoreError(
+          .notInitialized, "there is no state at \(location) yet: run `roster init` first (or give --state)")
+      }
+      var current = StateSnapshot()
+      var applied = StateSnapshot()
+      for layout in TableLayout.all {
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM \(layout.table)") {
+          let key = layout.keyColumns.map { (row[$0] as String?) ?? "" }.joined(separator: "\u{1F}")
+          var fields: [String: FieldValue] = [:]
+          for column in layout.columns {
+            if let value = Self.value(row, column) { fields[column.field] = value }
+          }
+          current.insert(StateObject(kind: layout.kind, key: key, fields: fields))
+          if let text: String = row["applied"], let data = text.data(using: .utf8),
+            let written = try? JSONDecoder().decode([String: FieldValue].self, from: data)
+          {
+            applied.insert(StateObject(kind: layout.kind, key: key, fields: written))
+          }
+        }
+      }
+      return StoredState(
+        lineage: lineage, serial: serial, catalogSource: meta["catalog_source"], current: current, applied: applied)
+    }
+  }
+
+  private static func value(_ row: Row, _ column: Column) -> FieldValue? {
+    switch column.type {
+    case .text: return (row[column.name] as String?).map(FieldValue.string)
+    case .bool: return (row[column.name] as Int64?).map { .bool($0 != 0) }
+    case .integer: return (row[column.name] as Int64?).map { .number(Double($0)) }
+    case .real: return (row[column.name] as Double?).map(FieldValue.number)
+    case .list:
+      guard let text: String = row[column.name], let data = text.data(using: .utf8) else { return nil }
+      return (try? JSONDecoder().decode([String].self, from: data)).map(FieldValue.list)
+    }
+  }
+
+  private static func databaseValue(_ value: FieldValue?, _ column: Column) -> (any DatabaseValueConvertible)? {
+    guard let value else { return nil }
+    switch (column.type, value) {
+    case (.text, .string(let s)): return s
+    case (.bool, .bool(let b)): return b ? 1 : 0
+    case (.integer, .number(let n)): return Int64(n)
+    case (.real, .number(let n)): return n
+    case (.list, .list(let l)): return String(decoding: Self.json(l), as: UTF8.self)
+    default: return value.description
+    }
+  }
+
+  private static func json<T: Encodable>(_ value: T) -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return (try? encoder.encode(value)) ?? Data()
+  }
+
+  // MARK: Writing
+
+  public func initialize(
+    lineage: String, snapshot: StateSnapshot, catalogSource: String?, audit: AuditRecord
+  ) throws(StoreError) {
+    try write("cannot create the state at \(location)") { db in
+      if try Self.meta(db)["lineage"] != nil {
+        throw StoreError(.alreadyInitialized, "\(location) already holds a state; `roster plan` and `apply` change it")
+      }
+      try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('lineage', ?), ('serial', '1')", arguments: [lineage])
+      if let catalogSource {
+        try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('catalog_source', ?)", arguments: [catalogSource])
+      }
+      for object in snapshot.all {
+        try Self.write(StoredChange(kind: object.kind, key: object.key, fields: object.fields, exists: false), db)
+      }
+      try Self.appendAudit(audit, serial: 1, db)
+    }
+  }
+
+  public func apply(
+    _ changes: [StoredChange], lineage: String, serial: Int, audit: AuditRecord
+  ) throws(StoreError) -> Int {
+    try write("cannot apply to the state at \(location)") { db in
+      let meta = try Self.meta(db)
+      guard meta["lineage"] == lineage else {
+        throw StoreError(
+          .stale,
+          "the plan was made for another state (lineage \(lineage), but \(location) is \(meta["lineage"] ?? "empty"))")
+      }
+      let current = meta["serial"].flatMap(Int.init) ?? 0
+      guard current == serial else {
+        throw StoreError(
+          .stale,
+          "the plan is stale: it was made at serial \(serial), but the state is now at serial \(current); "
+            + "run `roster plan` again")
+      }
+      for change in changes { try Self.write(change, db) }
+      let next = serial + 1
+      try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'serial'", arguments: [String(next)])
+      try Self.appendAudit(audit, serial: next, db)
+      return next
+    }
+  }
+
+  private static func write(_ change: StoredChange, _ db: Database) throws {
+    let layout = TableLayout.of(change.kind)
+    let keyValues = layout.keyValues(change.key)
+    let whereClause = layout.keyColumns.map { "\($0) = ?" }.joined(separator: " AND ")
+    guard let fields = change.fields else {
+      try db.execute(
+        sql: "DELETE FROM \(layout.table) WHERE \(whereClause)", arguments: StatementArguments(keyValues))
+      guard db.changesCount == 1 else { throw StoreError(.conflict, "\(change.kind.rawValue) \(change.key) is gone") }
+      return
+    }
+    let applied = String(decoding: json(fields), as: UTF8.self)
+    let values: [(any DatabaseValueConvertible)?] = layout.columns.map { databaseValue(fields[$0.field], $0) }
+    if change.exists {
+      let sets = (layout.columns.map { "\($0.name) = ?" } + ["applied = ?"]).joined(separator: ", ")
+      try db.execute(
+        sql: "UPDATE \(layout.table) SET \(sets) WHERE \(whereClause)",
+        arguments: StatementArguments(values + [applied] + keyValues))
+      guard db.changesCount == 1 else { throw StoreError(.conflict, "\(change.kind.rawValue) \(change.key) is gone") }
+    } else {
+      let extra = layout.extraKeyColumns
+      let names = extra + layout.columns.map(\.name) + ["applied"]
+      let extraValues: [(any DatabaseValueConvertible)?] = extra.map { name in
+        keyValues[layout.keyColumns.firstIndex(of: name) ?? 0]
+      }
+      try db.execute(
+        sql: "INSERT INTO \(layout.table) (\(names.joined(separator: ", "))) VALUES "
+          + "(\(Array(repeating: "?", count: names.count).joined(separator: ", ")))",
+        arguments: StatementArguments(extraValues + values + [applied]))
+    }
+  }
+
+  private static func appendAudit(_ record: AuditRecord, serial: Int, _ db: Database) throws {
+    let last = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1")
+    let sequence = ((last?["sequence"] as Int?) ?? 0) + 1
+    let previous = (last?["hash"] as String?) ?? ""
+    let hash = AuditChain.hash(previous: previous, sequence: sequence, serial: serial, record: record)
+    try db.execute(
+      sql: "INSERT INTO audit (sequence, serial, record, previous_hash, hash) VALUES (?, ?, ?, ?, ?)",
+      arguments: [sequence, serial, String(decoding: json(record), as: UTF8.self), previous, hash])
+  }
+
+  public func auditLog() throws(StoreError) -> [AuditEntry] {
+    try read("cannot read the audit log at \(location)") { db in
+      try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY sequence").map { row in
+        let text: String = row["record"]
+        guard let record = try? JSONDecoder().decode(AuditRecord.self, from: Data(text.utf8)) else {
+          throw StoreError(.database, "audit entry \(row["sequence"] as Int? ?? 0) is not readable")
+        }
+        return AuditEntry(
+          sequence: row["sequence"], serial: row["serial"], record: record, previousHash: row["previous_hash"],
+          hash: row["hash"])
+      }
+    }
+  }
+
+  // MARK: Locking
+
+  public func lock(holder: String, operation: String, timeout: Double) throws(StoreError) -> LockInfo {
+    let deadline = Date().addingTimeInterval(timeout)
+    let id = UUID().uuidString.lowercased()
+    let created = ISO8601DateFormatter().string(from: Date())
+    while true {
+      let held: LockInfo? = try write("cannot take the state lock at \(location)") { db in
+        if let row = try Row.fetchOne(db, sql: "SELECT * FROM lock") {
+          return LockInfo(id: row["id"], holder: row["holder"], operation: row["operation"], created: row["created"])
+        }
+        try db.execute(
+          sql: "INSERT INTO lock (one, id, holder, operation, created) VALUES (1, ?, ?, ?, ?)",
+          arguments: [id, holder, operation, created])
+        return nil
+      }
+      guard let held else { return LockInfo(id: id, holder: holder, operation: operation, created: created) }
+      if Date() >= deadline {
+        throw StoreError(
+          .locked,
+          "the state is locked: \(held). Wait for it to finish, or if that process is gone, run "
+            + "`roster force-unlock \(held.id)`")
+      }
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+  }
+
+  public func unlock(_ id: String) throws(StoreError) {
+    try write("cannot release the state lock at \(location)") { db in
+      try db.execute(sql: "DELETE FROM lock WHERE id = ?", arguments: [id])
+    }
+  }
+
+  public func forceUnlock(_ id: String, actor: String, time: String) throws(StoreError) -> LockInfo {
+    try write("cannot release the state lock at \(location)") { db in
+      guard let row = try Row.fetchOne(db, sql: "SELECT * FROM lock") else {
+        throw StoreError(.unknownLock, "the state at \(location) is not locked")
+      }
+      let info = LockInfo(id: row["id"], holder: row["holder"], operation: row["operation"], created: row["created"])
+      guard info.id == id else {
+        throw StoreError(.unknownLock, "the state is locked by \(info.id), not \(id): \(info)")
+      }
+      try db.execute(sql: "DELETE FROM lock WHERE id = ?", arguments: [id])
+      let serial = try Self.meta(db)["serial"].flatMap(Int.init) ?? 0
+      try Self.appendAudit(
+        AuditRecord(
+          actor: actor, time: time, operation: "force-unlock", source: nil, commit: nil, planDigest: nil,
+          changes: "[]", overrides: ["released \(info)"]), serial: serial, db)
+      return info
+    }
+  }
+}

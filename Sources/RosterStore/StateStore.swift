@@ -1,0 +1,154 @@
+import Foundation
+import RosterModel
+
+/// The state as stored: its identity, its objects, and what Roster last wrote of each.
+public struct StoredState: Sendable {
+  /// Minted once by `roster init`; a plan made against another lineage is refused.
+  public var lineage: String
+  /// Bumped by every write; a plan made at another serial is stale.
+  public var serial: Int
+  /// The platform catalog's text when the organisation uses a custom one.
+  public var catalogSource: String?
+  /// The objects as they are now.
+  public var current: StateSnapshot
+  /// The objects as Roster last wrote them (objects Roster never wrote are absent).
+  public var applied: StateSnapshot
+
+  public init(
+    lineage: String, serial: Int, catalogSource: String?, current: StateSnapshot, applied: StateSnapshot
+  ) {
+    self.lineage = lineage
+    self.serial = serial
+    self.catalogSource = catalogSource
+    self.current = current
+    self.applied = applied
+  }
+
+  /// Objects Roster did not create (`kind key`), which plans leave alone.
+  public var unmanaged: Set<String> {
+    Set(current.all.filter { applied.object($0.kind, $0.key) == nil }.map { StateObject.id($0.kind, $0.key) })
+  }
+}
+
+/// One write to the state, as the audit log records it.
+public struct AuditRecord: Sendable, Codable, Hashable {
+  public var actor: String
+  /// When, as ISO 8601 in UTC.
+  public var time: String
+  /// `init`, `apply`, or `force-unlock`.
+  public var operation: String
+  /// Where the desired state came from, and its commit when from git.
+  public var source: String?
+  public var commit: String?
+  public var planDigest: String?
+  /// The changes written, as JSON.
+  public var changes: String
+  /// Safety overrides the operator gave (`--allow-mass-removal`, …).
+  public var overrides: [String]
+
+  public init(
+    actor: String, time: String, operation: String, source: String?, commit: String?, planDigest: String?,
+    changes: String, overrides: [String] = []
+  ) {
+    self.actor = actor
+    self.time = time
+    self.operation = operation
+    self.source = source
+    self.commit = commit
+    self.planDigest = planDigest
+    self.changes = changes
+    self.overrides = overrides
+  }
+}
+
+/// An entry of the audit log: the record, the serial it produced, and its place in the chain.
+public struct AuditEntry: Sendable, Codable, Hashable {
+  public var sequence: Int
+  public var serial: Int
+  public var record: AuditRecord
+  /// The previous entry's hash ("" for the first).
+  public var previousHash: String
+  /// SHA-256 of the previous hash and this entry's content.
+  public var hash: String
+}
+
+/// Who holds the state lock.
+public struct LockInfo: Sendable, Codable, Hashable, CustomStringConvertible {
+  public var id: String
+  public var holder: String
+  public var operation: String
+  public var created: String
+
+  public var description: String { "lock \(id), held by \(holder) for \(operation) since \(created)" }
+}
+
+/// What went wrong with the state.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+  public enum Kind: Sendable, Hashable {
+    case notInitialized
+    case alreadyInitialized
+    case stale
+    case conflict
+    case locked
+    case unknownLock
+    case database
+  }
+
+  public var kind: Kind
+  public var description: String
+
+  public init(_ kind: Kind, _ description: String) {
+    self.kind = kind
+    self.description = description
+  }
+}
+
+/// Where Roster keeps the current state. Every write is one transaction, checked against the
+/// lineage and serial it expects, and appended to the hash-chained audit log.
+public protocol StateStore: Sendable {
+  /// Where the state is, for messages.
+  var location: String { get }
+
+  /// Reads the whole state. Throws `.notInitialized` when there is none yet.
+  func load() throws(StoreError) -> StoredState
+
+  /// Creates the state: a new lineage, serial 1, the first objects. Refuses an existing state.
+  func initialize(
+    lineage: String, snapshot: StateSnapshot, catalogSource: String?, audit: AuditRecord
+  ) throws(StoreError)
+
+  /// Writes `changes` (already checked against the model) if the state is still at `lineage`
+  /// and `serial`, appends the audit entry and bumps the serial; all or nothing.
+  /// - Returns: the new serial.
+  func apply(
+    _ changes: [StoredChange], lineage: String, serial: Int, audit: AuditRecord
+  ) throws(StoreError) -> Int
+
+  /// Takes the state lock, waiting up to `timeout` seconds for another holder to release it.
+  func lock(holder: String, operation: String, timeout: Double) throws(StoreError) -> LockInfo
+
+  /// Releases a lock this process holds.
+  func unlock(_ id: String) throws(StoreError)
+
+  /// Releases a lock whoever holds it (after a crash); recorded in the audit log.
+  func forceUnlock(_ id: String, actor: String, time: String) throws(StoreError) -> LockInfo
+
+  /// The audit log, oldest first.
+  func auditLog() throws(StoreError) -> [AuditEntry]
+}
+
+/// A change to write: the object's key and its fields after the change (nil = remove).
+public struct StoredChange: Sendable, Hashable {
+  public var kind: ObjectKind
+  public var key: String
+  public var fields: [String: FieldValue]?
+  /// Whether the object exists before the change (insert or update).
+  public var exists: Bool
+
+  public init(kind: ObjectKind, key: String, fields: [String: FieldValue]?, exists: Bool) {
+    self.kind = kind
+    self.key = key
+    self.fields = fields
+    self.exists = exists
+  }
+}

@@ -1,0 +1,125 @@
+import RosterModel
+
+/// How a value of a field is stored in a column.
+enum ColumnType {
+  case text
+  case bool
+  case integer
+  case real
+  /// A list of strings, as a JSON array.
+  case list
+}
+
+/// One field of an object kind and its column.
+struct Column {
+  let field: String
+  let name: String
+  let type: ColumnType
+}
+
+/// The table of one object kind: its key columns (the object's key is their values joined by
+/// U+001F) and one column per field. Every table also has `applied`: the fields as Roster last
+/// wrote them, as JSON (NULL for a row Roster did not write).
+struct TableLayout {
+  let kind: ObjectKind
+  let table: String
+  let keyColumns: [String]
+  let columns: [Column]
+
+  static let all: [TableLayout] = [
+    TableLayout(
+      kind: .organization, table: "organization", keyColumns: ["key"],
+      columns: [
+        Column(field: "name", name: "name", type: .text),
+        Column(field: "platform", name: "platform", type: .text),
+        Column(field: "tier", name: "tier", type: .text),
+        Column(field: "signInMode", name: "sign_in_mode", type: .text),
+        Column(field: "signInProvider", name: "sign_in_provider", type: .text),
+        Column(field: "requireTwoFactor", name: "require_two_factor", type: .bool),
+        Column(field: "autoProvisioning", name: "auto_provisioning", type: .bool),
+        Column(field: "minAdmins", name: "min_admins", type: .integer),
+        Column(field: "maxRemovalRatio", name: "max_removal_ratio", type: .real),
+      ]),
+    TableLayout(
+      kind: .tenant, table: "tenants", keyColumns: ["name"],
+      columns: [Column(field: "services", name: "services", type: .list)]),
+    TableLayout(
+      kind: .role, table: "roles", keyColumns: ["id"],
+      columns: [
+        Column(field: "name", name: "name", type: .text),
+        Column(field: "description", name: "description", type: .text),
+        Column(field: "levels", name: "levels", type: .list),
+        Column(field: "permissions", name: "permissions", type: .list),
+      ]),
+    TableLayout(
+      kind: .user, table: "users", keyColumns: ["key"],
+      columns: [
+        Column(field: "email", name: "email", type: .text),
+        Column(field: "name", name: "name", type: .text),
+        Column(field: "source", name: "source", type: .text),
+        Column(field: "directoryId", name: "directory_id", type: .text),
+        Column(field: "twoFactor", name: "two_factor", type: .bool),
+        Column(field: "disabled", name: "disabled", type: .bool),
+      ]),
+    TableLayout(
+      kind: .group, table: "groups", keyColumns: ["name"],
+      columns: [
+        Column(field: "description", name: "description", type: .text),
+        Column(field: "source", name: "source", type: .text),
+        Column(field: "directoryId", name: "directory_id", type: .text),
+      ]),
+    TableLayout(
+      kind: .robot, table: "robots", keyColumns: ["name"],
+      columns: [Column(field: "description", name: "description", type: .text)]),
+    TableLayout(
+      kind: .app, table: "apps", keyColumns: ["name"],
+      columns: [
+        Column(field: "appId", name: "app_id", type: .text),
+        Column(field: "description", name: "description", type: .text),
+      ]),
+    TableLayout(
+      kind: .membership, table: "memberships", keyColumns: ["group_name", "member"],
+      columns: [
+        Column(field: "group", name: "group_name", type: .text),
+        Column(field: "member", name: "member", type: .text),
+      ]),
+    TableLayout(
+      kind: .binding, table: "bindings", keyColumns: ["principal", "role", "scope"],
+      columns: [
+        Column(field: "principal", name: "principal", type: .text),
+        Column(field: "role", name: "role", type: .text),
+        Column(field: "scope", name: "scope", type: .text),
+      ]),
+  ]
+
+  static func of(_ kind: ObjectKind) -> TableLayout {
+    guard let layout = all.first(where: { $0.kind == kind }) else { preconditionFailure("no table for \(kind)") }
+    return layout
+  }
+
+  /// Key columns that are not also field columns.
+  var extraKeyColumns: [String] { keyColumns.filter { key in !columns.contains { $0.name == key } } }
+
+  /// The SQL that creates the table.
+  var createSQL: String {
+    var definitions = extraKeyColumns.map { "\($0) TEXT NOT NULL" }
+    for column in columns {
+      let type: String
+      switch column.type {
+      case .text, .list: type = "TEXT"
+      case .bool, .integer: type = "INTEGER"
+      case .real: type = "REAL"
+      }
+      definitions.append("\(column.name) \(type)" + (keyColumns.contains(column.name) ? " NOT NULL" : ""))
+    }
+    definitions.append("applied TEXT")
+    definitions.append("PRIMARY KEY (\(keyColumns.joined(separator: ", ")))")
+    return "CREATE TABLE \(table) (\(definitions.joined(separator: ", ")))"
+  }
+
+  /// The key columns' values for an object key.
+  func keyValues(_ key: String) -> [String] {
+    if keyColumns.count == 1 { return [key] }
+    return key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+  }
+}
