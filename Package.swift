@@ -75,6 +75,11 @@ let package = Package(
     // Real processes, temporary folders and git repositories built at test time.
     .target(name: "RosterTestSupport", path: "Tests/RosterTestSupport"),
     .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
+    .testTarget(name: "RosterPlanTests", dependencies: ["RosterPlan", "RosterModel", "RosterConfig"]),
+    .testTarget(
+      name: "RosterStoreTests",
+      dependencies: ["RosterStore", "RosterModel", "RosterTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
     .testTarget(name: "RosterGitTests", dependencies: ["RosterGit", "RosterTestSupport"]),
     .testTarget(name: "RosterCLITests", dependencies: ["roster", "RosterTestSupport"]),
     .testTarget(name: "RosterYAMLTests", dependencies: ["RosterYAML"]),

@@ -249,10 +249,13 @@ private struct Loader {
 
   /// Applies one mutation; a refused one is reported at `mark` and changes nothing.
   mutating func attempt(_ file: String, _ mark: YAMLMark, _ body: (inout AccessModel) throws -> Void) {
+    // Moved out while it changes, so the mutation does not copy every table (copy on write):
+    // the model's mutations are all-or-nothing, so a refused one leaves it as it was.
     guard var model else { return }
+    self.model = nil
+    defer { self.model = model }
     do {
       try body(&model)
-      self.model = model
     } catch {
       sink.refused(error, file: file, at: mark)
     }

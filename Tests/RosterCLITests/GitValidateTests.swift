@@ -86,3 +86,9 @@ struct GitValidateTests {
     #expect(alone.status == 64)
   }
 }
+
+/// Starts `roster` without waiting for it.
+func startRoster(_ arguments: [String]) throws -> RunningProcess {
+  let built = packageRoot.appending(path: ".build/debug/roster").path
+  return try start(ProcessInfo.processInfo.environment["ROSTER_BIN"] ?? built, arguments)
+}

@@ -7,6 +7,37 @@ public struct ProcessResult: Sendable {
   public var stderr: String
 }
 
+/// A program started in the background.
+public struct RunningProcess {
+  public let process: Process
+  let out: Pipe
+  let err: Pipe
+
+  /// Waits for the program to end and returns what it printed.
+  public func finish() throws -> ProcessResult {
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ProcessResult(
+      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+      stderr: String(decoding: errData, as: UTF8.self))
+  }
+}
+
+/// Starts a program without waiting for it; standard input is empty.
+public func start(_ executable: String, _ arguments: [String]) throws -> RunningProcess {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: executable)
+  process.arguments = arguments
+  let out = Pipe()
+  let err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  process.standardInput = FileHandle.nullDevice
+  try process.run()
+  return RunningProcess(process: process, out: out, err: err)
+}
+
 /// Runs a program to completion and returns what it printed.
 @discardableResult
 public func run(

@@ -1,0 +1,208 @@
+import Foundation
+import RosterTestSupport
+import Testing
+
+/// (example, platform, the first administrator `roster init` appoints).
+private let examples = [
+  ("integration-hub", "integration-hub", "ada@northwind.example"),
+  ("packaging", "packaging", "breakglass@fabrikam.example"),
+  ("automation-cloud", "automation-cloud", "ana.silva@contoso.example"),
+]
+
+/// A throw-away state with an example applied to it.
+private func appliedState(_ example: String, platform: String, admin: String) throws -> (TemporaryFolder, String) {
+  let folder = try TemporaryFolder("roster-state")
+  let state = folder.path + "/state.sqlite"
+  let initialized = try roster([
+    "init", "--organization", "Example", "--platform", platform, "--admin", admin, "--state", state,
+  ])
+  #expect(initialized.status == 0, "\(initialized.stderr)")
+  let applied = try roster([
+    "apply", "--config", packageRoot.appending(path: "examples/\(example)").path, "--state", state,
+    "--auto-approve",
+  ])
+  #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+  return (folder, state)
+}
+
+@Suite("init, plan, apply, export: the GitOps workflow on the embedded store")
+struct WorkflowTests {
+  @Test("for every example: apply, then export, and the export plans to no changes", arguments: examples)
+  func exportPlansToNothing(example: String, platform: String, admin: String) throws {
+    let (folder, state) = try appliedState(example, platform: platform, admin: admin)
+    defer { folder.remove() }
+    let again = try roster([
+      "plan", "--config", packageRoot.appending(path: "examples/\(example)").path, "--state", state,
+      "--detailed-exitcode",
+    ])
+    #expect(again.status == 0, "the example itself plans to nothing once applied: \(again.stdout)")
+    let exported = folder.path + "/exported"
+    let export = try roster(["export", "--state", state, exported])
+    #expect(export.status == 0, "\(export.stderr)")
+    let plan = try roster(["plan", "--config", exported, "--state", state, "--detailed-exitcode"])
+    #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
+    #expect(plan.stdout.contains("No changes."))
+    let validate = try roster(["validate", "--config", exported])
+    #expect(validate.status == 0, "\(validate.stdout)")
+  }
+
+  @Test("plan: + ~ - with fields, the summary line, detailed exit codes, and the same bytes every time")
+  func planOutput() throws {
+    let folder = try TemporaryFolder("roster-state")
+    defer { folder.remove() }
+    let state = folder.path + "/state.sqlite"
+    _ = try roster([
+      "init", "--organization", "Northwind", "--platform", "integration-hub", "--admin", "zed@northwind.example",
+      "--state", state,
+    ])
+    let config = packageRoot.appending(path: "examples/integration-hub").path
+    let plan = try roster(["plan", "--config", config, "--state", state, "--detailed-exitcode", "--actor", "ci"])
+    #expect(plan.status == 2)
+    #expect(plan.stdout.contains("  + user bob@northwind.example\n      disabled: false\n"))
+    #expect(plan.stdout.contains("  ~ organization organization\n      name: \"Northwind\" → \"Northwind Trading\""))
+    #expect(plan.stdout.contains("  - user zed@northwind.example"))
+    #expect(plan.stdout.contains("Plan: 16 to add, 1 to change, 2 to remove."), "\(plan.stdout)")
+    let first = try roster(["plan", "--config", config, "--state", state, "--format", "json", "--actor", "ci"])
+    let second = try roster(["plan", "--config", config, "--state", state, "--format", "json", "--actor", "ci"])
+    #expect(first.stdout == second.stdout, "deterministic")
+    #expect(first.stdout.contains("\"formatVersion\" : \"1\""))
+    let markdown = try roster(["plan", "--config", config, "--state", state, "--format", "markdown"])
+    #expect(markdown.stdout.hasPrefix("### Roster plan\n\n**Plan: 16 to add, 1 to change, 2 to remove.**"))
+    #expect(markdown.stdout.contains("<details><summary>Changes (19)</summary>"))
+  }
+
+  @Test("a stale plan and an edited plan are refused, and the state stays exactly as it was")
+  func staleAndTampered() throws {
+    let folder = try TemporaryFolder("roster-state")
+    defer { folder.remove() }
+    let state = folder.path + "/state.sqlite"
+    _ = try roster([
+      "init", "--organization", "Northwind", "--platform", "integration-hub", "--admin", "ada@northwind.example",
+      "--state", state,
+    ])
+    let config = packageRoot.appending(path: "examples/integration-hub").path
+    let planFile = folder.path + "/plan.json"
+    #expect(try roster(["plan", "--config", config, "--state", state, "-out", planFile]).status == 0)
+
+    var text = try String(contentsOfFile: planFile, encoding: .utf8)
+    text = text.replacingOccurrences(of: "Bob Marsh", with: "Mallory")
+    let edited = folder.path + "/edited.json"
+    try text.write(toFile: edited, atomically: true, encoding: .utf8)
+    let tampered = try roster(["apply", edited, "--state", state])
+    #expect(tampered.status == 1)
+    #expect(tampered.stderr.contains("was changed after it was made"))
+
+    let before = try roster(["show", "--state", state, "--format", "json"])
+    #expect(try roster(["apply", planFile, "--state", state]).status == 0)
+    let stale = try roster(["apply", planFile, "--state", state])
+    #expect(stale.status == 1)
+    #expect(stale.stderr.contains("the plan is stale: it was made at serial 1, but the state is now at serial 2"))
+    let after = try roster(["show", "--state", state, "--format", "json"])
+    #expect(before.stdout != after.stdout)
+    #expect(try roster(["show", "--state", state, "--format", "json"]).stdout == after.stdout)
+    #expect(try roster(["audit", "verify", "--state", state]).status == 0)
+  }
+
+  @Test("apply without a terminal and without --auto-approve refuses, writing nothing")
+  func needsConfirmation() throws {
+    let folder = try TemporaryFolder("roster-state")
+    defer { folder.remove() }
+    let state = folder.path + "/state.sqlite"
+    _ = try roster([
+      "init", "--organization", "Northwind", "--platform", "integration-hub", "--admin", "ada@northwind.example",
+      "--state", state,
+    ])
+    let config = packageRoot.appending(path: "examples/integration-hub").path
+    let result = try roster(["apply", "--config", config, "--state", state])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("there is no terminal to ask on"))
+    let plan = try roster(["plan", "--config", config, "--state", state, "--detailed-exitcode"])
+    #expect(plan.status == 2, "nothing was applied")
+  }
+
+  @Test("two applies from two processes at once: one applies, the other is refused as stale; the chain holds")
+  func concurrentApplies() throws {
+    let folder = try TemporaryFolder("roster-state")
+    defer { folder.remove() }
+    let state = folder.path + "/state.sqlite"
+    _ = try roster([
+      "init", "--organization", "Northwind", "--platform", "integration-hub", "--admin", "ada@northwind.example",
+      "--state", state,
+    ])
+    let config = packageRoot.appending(path: "examples/integration-hub").path
+    let planFile = folder.path + "/plan.json"
+    #expect(try roster(["plan", "--config", config, "--state", state, "-out", planFile]).status == 0)
+    let results = try [0, 1].map { _ in try startRoster(["apply", planFile, "--state", state, "--lock-timeout", "30"]) }
+      .map { try $0.finish() }
+    #expect(results.map(\.status).sorted() == [0, 1], "\(results.map(\.stderr))")
+    #expect(results.contains { $0.stderr.contains("the plan is stale") })
+    let log = try roster(["audit", "log", "--state", state])
+    #expect(log.stdout.split(separator: "\n").count == 2, "init and one apply: \(log.stdout)")
+    #expect(try roster(["audit", "verify", "--state", state]).status == 0)
+  }
+
+  @Test("an apply killed with SIGKILL leaves the state exactly before or exactly after, and the chain holds")
+  func killedMidway() throws {
+    let folder = try TemporaryFolder("roster-state")
+    defer { folder.remove() }
+    let state = folder.path + "/state.sqlite"
+    _ = try roster([
+      "init", "--organization", "Big", "--platform", "integration-hub", "--admin", "ada@big.example", "--state", state,
+    ])
+    // A configuration big enough that applying it takes a while.
+    let config = folder.path + "/config"
+    try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: true)
+    var users =
+      "apiVersion: roster/v1\nkind: UserList\nusers:\n  - email: ada@big.example\n    roles: [administrator]\n"
+    for i in 0..<10_000 { users += "  - email: user\(i)@big.example\n    roles: [read-only]\n" }
+    try users.write(toFile: config + "/users.yaml", atomically: true, encoding: .utf8)
+    try "apiVersion: roster/v1\nkind: Organization\nname: Big\nplatform: integration-hub\n".write(
+      toFile: config + "/org.yaml", atomically: true, encoding: .utf8)
+    let planFile = folder.path + "/plan.json"
+    #expect(try roster(["plan", "--config", config, "--state", state, "-out", planFile]).status == 0)
+    let before = try roster(["show", "--state", state, "--format", "json"]).stdout
+
+    // How long a whole apply takes here, on a copy: the kills below land before, during and
+    // near the end of the transaction.
+    let copy = folder.path + "/copy.sqlite"
+    try FileManager.default.copyItem(atPath: state, toPath: copy)
+    let started = Date()
+    #expect(try roster(["apply", planFile, "--state", copy]).status == 0)
+    let duration = Date().timeIntervalSince(started)
+
+    var outcomes: [String] = []
+    for fraction in [0.5, 0.8, 0.95] {
+      let running = try startRoster(["apply", planFile, "--state", state])
+      Thread.sleep(forTimeInterval: duration * fraction)
+      kill(running.process.processIdentifier, SIGKILL)
+      _ = try running.finish()
+      let shown = try roster(["show", "--state", state, "--format", "json"]).stdout
+      #expect(try roster(["audit", "verify", "--state", state]).status == 0, "the chain holds after a kill")
+      if shown == before {
+        outcomes.append("before")
+        // Killed before the commit: a lock it took is left behind, and force-unlock frees it.
+        let blocked = try roster(["apply", planFile, "--state", state])
+        if blocked.status != 0, let id = lockID(in: blocked.stderr) {
+          #expect(blocked.stderr.contains("the state is locked"))
+          #expect(try roster(["force-unlock", id, "--state", state]).status == 0)
+        } else {
+          #expect(blocked.status == 0, "\(blocked.stderr)")
+          outcomes.append("applied afterwards")
+          break
+        }
+      } else {
+        outcomes.append("after")
+        #expect(shown.contains("\"serial\" : 2"), "exactly after")
+        #expect(shown.contains("user9999@big.example"))
+        break
+      }
+    }
+    #expect(!outcomes.isEmpty)
+  }
+}
+
+/// The lock id from a "locked" error (`roster force-unlock ID`).
+private func lockID(in text: String) -> String? {
+  guard let range = text.range(of: "roster force-unlock ") else { return nil }
+  return String(text[range.upperBound...].prefix { !$0.isWhitespace && $0 != "`" })
+}

@@ -1,0 +1,137 @@
+import Foundation
+import RosterConfig
+import RosterModel
+import RosterPlan
+import Testing
+
+private func model(_ users: String, tenants: String = "", org: String = "name: Northwind") throws -> AccessModel {
+  let text = """
+    apiVersion: roster/v1
+    kind: Organization
+    \(org)
+    platform: integration-hub
+    \(tenants)
+    ---
+    apiVersion: roster/v1
+    kind: UserList
+    users:
+    \(users)
+    """
+  let loaded = ConfigLoader.load([ConfigFile(path: "org.yaml", text: text)])
+  #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
+  return try #require(loaded.model)
+}
+
+private let ada = """
+    - email: ada@northwind.example
+      roles: [administrator]
+  """
+
+@Suite("diff, order and apply")
+struct DifferTests {
+  @Test("the same state gives no changes; a snapshot rebuilds the same model")
+  func noChanges() throws {
+    let a = try model(ada)
+    #expect(Differ.diff(current: a.snapshot, desired: a.snapshot).isEmpty)
+    let rebuilt = try AccessModel(snapshot: a.snapshot, catalog: a.catalog)
+    #expect(rebuilt.snapshot == a.snapshot)
+  }
+
+  @Test("field by field: an update names each field with its value before and after")
+  func fieldLevel() throws {
+    let before = try model(ada)
+    let after = try model(
+      """
+        - email: ada@northwind.example
+          name: Ada Okafor
+          twoFactor: true
+          roles: [administrator]
+      """)
+    let changes = Differ.diff(current: before.snapshot, desired: after.snapshot)
+    #expect(changes.count == 1)
+    #expect(changes[0].action == .update)
+    #expect(changes[0].address == "user ada@northwind.example")
+    #expect(
+      changes[0].fields == [
+        FieldChange(field: "name", before: nil, after: .string("Ada Okafor")),
+        FieldChange(field: "twoFactor", before: .bool(false), after: .bool(true)),
+      ])
+  }
+
+  @Test("order: what is referred to is created first and removed last; the organisation's settings change last")
+  func order() throws {
+    let before = try model(
+      ada + "\n" + """
+          - email: old@northwind.example
+            roles:
+              - role: manager
+                scope: tenant/old
+        """, tenants: "---\napiVersion: roster/v1\nkind: Tenant\nname: old")
+    let after = try model(
+      ada + "\n" + """
+          - email: new@northwind.example
+            roles:
+              - role: manager
+                scope: tenant/new
+        """, tenants: "---\napiVersion: roster/v1\nkind: Tenant\nname: new", org: "name: Northwind Trading")
+    let changes = Differ.diff(current: before.snapshot, desired: after.snapshot)
+    #expect(
+      changes.map { "\($0.action.rawValue) \($0.address)" } == [
+        "create tenant new",
+        "create user new@northwind.example",
+        "create binding user:new@northwind.example → manager at tenant/new",
+        "update organization organization",
+        "delete binding user:old@northwind.example → manager at tenant/old",
+        "delete user old@northwind.example",
+        "delete tenant old",
+      ])
+    // Applied in that order, the snapshot reaches the desired state exactly.
+    #expect(try before.snapshot.applying(changes) == after.snapshot)
+  }
+
+  @Test("objects Roster did not create are left alone")
+  func unmanaged() throws {
+    let before = try model(
+      ada + "\n" + """
+          - email: auto@northwind.example
+            source: directory
+        """)
+    let after = try model(ada)
+    let unmanaged: Set<String> = [StateObject.id(.user, "auto@northwind.example")]
+    #expect(Differ.diff(current: before.snapshot, desired: after.snapshot, unmanaged: unmanaged).isEmpty)
+    #expect(Differ.diff(current: before.snapshot, desired: after.snapshot).count == 1)
+  }
+
+  @Test("a change that no longer fits the state is refused, naming the object and the field")
+  func conflicts() throws {
+    let before = try model(ada)
+    let after = try model(
+      """
+        - email: ada@northwind.example
+          twoFactor: true
+          roles: [administrator]
+      """)
+    let changes = Differ.diff(current: before.snapshot, desired: after.snapshot)
+    let moved = try before.snapshot.applying(changes)
+    let error = #expect(throws: ApplyConflict.self) { try moved.applying(changes) }
+    #expect(error?.description == "user ada@northwind.example: 'twoFactor' is true, not false as planned")
+  }
+
+  @Test("a plan's digest covers its content; an edited plan is not intact; the file round-trips")
+  func digest() throws {
+    let changes = Differ.diff(current: StateSnapshot(), desired: try model(ada).snapshot)
+    let plan = Plan(
+      lineage: "l", serial: 3, source: "config", commit: nil, actor: "ada", changes: changes, drift: [],
+      catalogSource: nil)
+    #expect(plan.isIntact)
+    #expect(plan.summary == "Plan: 3 to add, 0 to change, 0 to remove.")
+    let read = try Plan.read(try plan.fileData())
+    #expect(read == plan && read.isIntact)
+    #expect(try plan.fileData() == (try plan.fileData()), "the same plan gives the same bytes")
+    var edited = plan
+    edited.serial = 4
+    #expect(!edited.isIntact)
+    let future = Data(#"{"formatVersion": "9"}"#.utf8)
+    #expect(throws: PlanFileError.self) { try Plan.read(future) }
+  }
+}
