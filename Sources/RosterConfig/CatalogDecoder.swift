@@ -153,7 +153,7 @@ enum CatalogDecoder {
     if builtIn {
       keys += ["administrator", "rank", "assignment", "bindableTo", "services", "limitations"]
     } else {
-      keys += ["apiVersion", "kind"]
+      keys += ["apiVersion", "kind", "previously"]
     }
     guard
       let r = MappingReader(item, file: file, sink: sink, what: builtIn ? "a role" : "Role", keys: keys),

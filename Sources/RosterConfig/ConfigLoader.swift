@@ -24,6 +24,8 @@ public struct LoadedConfig: Sendable {
   public var diagnostics: [Diagnostic]
   public var fileCount: Int
   public var documentCount: Int
+  /// Objects renamed with `previously:`: kind → new key → old key.
+  public var renames: [ObjectKind: [String: String]] = [:]
 }
 
 /// Reads configuration documents (`apiVersion: roster/v1`, any layout, several per file) into
@@ -43,7 +45,7 @@ public enum ConfigLoader {
     return LoadedConfig(
       model: diagnostics.hasErrors ? nil : loader.model,
       diagnostics: diagnostics.sortedByLocation(),
-      fileCount: files.count, documentCount: loader.documentCount)
+      fileCount: files.count, documentCount: loader.documentCount, renames: loader.renames)
   }
 }
 
@@ -67,6 +69,8 @@ private struct Loader {
   var schemaFailed: [(file: String, lines: Range<Int>)] = []
 
   init(limits: YAMLLimits) { self.limits = limits }
+
+  var renames: [ObjectKind: [String: String]] = [:]
 
   /// The schema's findings, kept apart from the decoder's until the end.
   var schemaDiagnostics: [Diagnostic] = []
@@ -225,7 +229,8 @@ private struct Loader {
       let r = MappingReader(
         doc.root, file: doc.file, sink: sink, what: "Organization",
         keys: [
-          "apiVersion", "kind", "name", "description", "platform", "tier", "signIn", "autoProvisioning", "safety",
+          "apiVersion", "kind", "name", "description", "platform", "tier", "signIn", "autoProvisioning",
+          "fullyManaged", "safety",
         ])
     else { return nil }
     let name = r.string("name", required: true)
@@ -238,6 +243,7 @@ private struct Loader {
         requireTwoFactor: s.bool("requireTwoFactor") ?? false)
     }
     organization.autoProvisioning = r.bool("autoProvisioning") ?? false
+    organization.fullyManaged = r.strings("fullyManaged").compactMap { ObjectKind(rawValue: $0.0) }
     if let s = r.mapping("safety", keys: ["minAdmins", "maxRemovalRatio"]) {
       organization.safety = SafetySettings(
         minAdmins: s.int("minAdmins") ?? 1, maxRemovalRatio: s.number("maxRemovalRatio") ?? 0.25)
@@ -265,9 +271,10 @@ private struct Loader {
     guard
       let r = MappingReader(
         doc.root, file: doc.file, sink: sink, what: "Tenant",
-        keys: ["apiVersion", "kind", "name", "description", "services"]),
+        keys: ["apiVersion", "kind", "name", "previously", "description", "services"]),
       let name = r.string("name", required: true)
     else { return }
+    rename(.tenant, to: name, from: r.string("previously"))
     _ = r.string("description")
     var tenant = Tenant(name: name)
     for item in r.list("services") {
@@ -289,16 +296,27 @@ private struct Loader {
 
   mutating func role(_ doc: Document) {
     guard let role = CatalogDecoder.decodeRole(doc.root, file: doc.file, sink: sink, builtIn: false) else { return }
+    rename(.role, to: role.id, from: doc.root["previously"]?.string)
     attempt(doc.file, doc.root["id"]?.mark ?? doc.root.mark) { try $0.defineRole(role) }
   }
 
-  static let userKeys = ["email", "name", "description", "source", "directoryId", "twoFactor", "disabled", "roles"]
+  static let userKeys = [
+    "email", "previously", "name", "description", "source", "directoryId", "twoFactor", "disabled", "roles",
+  ]
+
+  /// Records that an object was called `old` before (`previously:`), so a plan renames it.
+  mutating func rename(_ kind: ObjectKind, to name: String, from old: String?) {
+    guard let old else { return }
+    let key = { (text: String) in kind == .user ? text.lowercased() : text }
+    renames[kind, default: [:]][key(name)] = key(old)
+  }
 
   mutating func user(_ node: YAMLNode, file: String, what: String, extraKeys: [String] = []) {
     guard
       let r = MappingReader(node, file: file, sink: sink, what: what, keys: extraKeys + Self.userKeys),
       let email = r.string("email", required: true)
     else { return }
+    rename(.user, to: email, from: r.string("previously"))
     _ = r.string("description")
     let user = User(
       email: email, name: r.string("name"), source: r.choice("source", PrincipalSource.self) ?? .local,
@@ -324,9 +342,10 @@ private struct Loader {
     guard
       let r = MappingReader(
         doc.root, file: doc.file, sink: sink, what: "Group",
-        keys: ["apiVersion", "kind", "name", "description", "source", "directoryId", "members", "roles"]),
+        keys: ["apiVersion", "kind", "name", "previously", "description", "source", "directoryId", "members", "roles"]),
       let name = r.string("name", required: true)
     else { return }
+    rename(.group, to: name, from: r.string("previously"))
     let isDefault = model?.groups[name]?.isDefault == true
     if isDefault {
       // A default group exists already: its document adds members and roles, nothing else.
@@ -352,9 +371,10 @@ private struct Loader {
     guard
       let r = MappingReader(
         doc.root, file: doc.file, sink: sink, what: "RobotAccount",
-        keys: ["apiVersion", "kind", "name", "description", "roles"]),
+        keys: ["apiVersion", "kind", "name", "previously", "description", "roles"]),
       let name = r.string("name", required: true)
     else { return }
+    rename(.robot, to: name, from: r.string("previously"))
     let before = model?.robots.count
     attempt(doc.file, doc.root["name"]?.mark ?? doc.root.mark) {
       try $0.addRobot(RobotAccount(name: name, description: r.string("description")))
@@ -368,9 +388,10 @@ private struct Loader {
     guard
       let r = MappingReader(
         doc.root, file: doc.file, sink: sink, what: "ExternalApp",
-        keys: ["apiVersion", "kind", "name", "appId", "description", "roles"]),
+        keys: ["apiVersion", "kind", "name", "previously", "appId", "description", "roles"]),
       let name = r.string("name", required: true)
     else { return }
+    rename(.app, to: name, from: r.string("previously"))
     let before = model?.apps.count
     attempt(doc.file, doc.root["name"]?.mark ?? doc.root.mark) {
       try $0.addApp(ExternalApp(name: name, appId: r.string("appId"), description: r.string("description")))

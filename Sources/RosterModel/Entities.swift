@@ -42,6 +42,9 @@ public struct Organization: Sendable, Hashable {
   public var signIn: SignInPolicy
   /// Directory users who sign in are created automatically.
   public var autoProvisioning: Bool
+  /// Kinds the configuration states completely: objects of these kinds Roster did not create are
+  /// removed when the configuration does not list them (others are left alone).
+  public var fullyManaged: [ObjectKind] = []
   public var safety: SafetySettings
 
   public init(

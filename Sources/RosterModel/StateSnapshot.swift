@@ -174,6 +174,7 @@ extension AccessModel {
       "maxRemovalRatio": .number(organization.safety.maxRemovalRatio),
     ]
     org["tier"] = organization.tier.map(FieldValue.string)
+    if !organization.fullyManaged.isEmpty { org["fullyManaged"] = .list(organization.fullyManaged.map(\.rawValue)) }
     org["signInProvider"] = organization.signIn.provider.map(FieldValue.string)
     snapshot.insert(StateObject(kind: .organization, key: "organization", fields: org))
     for tenant in tenants.values {
@@ -256,7 +257,9 @@ extension AccessModel {
       autoProvisioning: org["autoProvisioning"]?.bool ?? false,
       safety: SafetySettings(
         minAdmins: Int(org["minAdmins"]?.number ?? 1), maxRemovalRatio: org["maxRemovalRatio"]?.number ?? 0.25))
-    try self.init(organization: organization, catalog: catalog)
+    var withPolicy = organization
+    withPolicy.fullyManaged = (org["fullyManaged"]?.list ?? []).compactMap(ObjectKind.init(rawValue:))
+    try self.init(organization: withPolicy, catalog: catalog)
     for object in snapshot.all {
       let f = object.fields
       switch object.kind {

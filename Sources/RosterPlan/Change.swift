@@ -18,6 +18,8 @@ public struct Change: Sendable, Hashable, Codable {
   public enum Action: String, Sendable, Hashable, Codable {
     case create
     case update
+    /// The object keeps its fields and history under a new key (`previously:`).
+    case rename
     case delete
   }
 
@@ -26,12 +28,15 @@ public struct Change: Sendable, Hashable, Codable {
   public var key: String
   /// Every field that differs, with its value before and after.
   public var fields: [FieldChange]
+  /// For a rename: the key before.
+  public var from: String?
 
-  public init(action: Action, kind: ObjectKind, key: String, fields: [FieldChange]) {
+  public init(action: Action, kind: ObjectKind, key: String, fields: [FieldChange], from: String? = nil) {
     self.action = action
     self.kind = kind
     self.key = key
     self.fields = fields
+    self.from = from
   }
 
   /// `user ada@acme.example`; relations read as `binding user:ada → administrator at organization`.
@@ -40,7 +45,7 @@ public struct Change: Sendable, Hashable, Codable {
     switch kind {
     case .membership where parts.count == 2: return "membership \(parts[1]) in group '\(parts[0])'"
     case .binding where parts.count == 3: return "binding \(parts[0]) → \(parts[1]) at \(parts[2])"
-    default: return "\(kind.rawValue) \(key)"
+    default: return "\(kind.rawValue) \(key)" + (from.map { " (renamed from \($0))" } ?? "")
     }
   }
 
@@ -70,6 +75,18 @@ extension StateSnapshot {
           throw ApplyConflict(description: "\(change.address) already exists")
         }
         next.insert(StateObject(kind: change.kind, key: change.key, fields: change.applied(to: [:])))
+      case .rename:
+        guard current == nil else { throw ApplyConflict(description: "\(change.address): the new name is taken") }
+        guard let from = change.from, let old = next.object(change.kind, from) else {
+          throw ApplyConflict(description: "\(change.address): there is nothing to rename")
+        }
+        for field in change.fields where old.fields[field.field] != field.before {
+          throw ApplyConflict(
+            description: "\(change.address): '\(field.field)' is \(old.fields[field.field]?.description ?? "unset"), "
+              + "not \(field.before?.description ?? "unset") as planned")
+        }
+        next.remove(change.kind, from)
+        next.insert(StateObject(kind: change.kind, key: change.key, fields: change.applied(to: old.fields)))
       case .update, .delete:
         guard let current else { throw ApplyConflict(description: "\(change.address) no longer exists") }
         for field in change.fields where current.fields[field.field] != field.before {

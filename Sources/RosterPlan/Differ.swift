@@ -9,20 +9,38 @@ public enum Differ {
   /// and memberships before the principals, roles and tenants they name). The organisation's own
   /// settings change last, after new administrators and members exist.
   ///
-  /// - Parameter unmanaged: keys of current objects Roster did not create (auto-provisioned
-  ///   users, say): they are left alone rather than removed.
+  /// - Parameters:
+  ///   - unmanaged: current objects Roster did not create (`kind key`; auto-provisioned users,
+  ///     say): they are left alone rather than removed, unless the desired organisation declares
+  ///     their kind fully managed.
+  ///   - renames: kind → new key → old key, from `previously:`: the object is renamed, not removed
+  ///     and created again.
   public static func diff(
-    current: StateSnapshot, desired: StateSnapshot, unmanaged: Set<String> = []
+    current: StateSnapshot, desired: StateSnapshot, unmanaged: Set<String> = [],
+    renames: [ObjectKind: [String: String]] = [:]
   ) -> [Change] {
+    let fullyManaged = Set(
+      desired.object(.organization, "organization")?.fields["fullyManaged"]?.list ?? [])
     var creates: [Change] = []
     var updates: [Change] = []
     var deletes: [Change] = []
     var organization: [Change] = []
     for kind in ObjectKind.allCases {
-      let have = current.objects[kind] ?? [:]
+      var have = current.objects[kind] ?? [:]
       let want = desired.objects[kind] ?? [:]
       for key in want.keys.sorted() {
         guard let target = want[key] else { continue }
+        // A rename: the old object exists, the new name does not, and the old name is not wanted.
+        if have[key] == nil, let old = renames[kind]?[key], let existing = have[old], want[old] == nil {
+          let names = Set(existing.fields.keys).union(target.fields.keys).sorted()
+          let fields = names.compactMap { name -> FieldChange? in
+            existing.fields[name] == target.fields[name]
+              ? nil : FieldChange(field: name, before: existing.fields[name], after: target.fields[name])
+          }
+          creates.append(Change(action: .rename, kind: kind, key: key, fields: fields, from: old))
+          have[old] = nil
+          continue
+        }
         guard let existing = have[key] else {
           let fields = target.fields.keys.sorted().map {
             FieldChange(field: $0, before: nil, after: target.fields[$0])
@@ -39,7 +57,9 @@ public enum Differ {
         let change = Change(action: .update, kind: kind, key: key, fields: fields)
         if kind == .organization { organization.append(change) } else { updates.append(change) }
       }
-      for key in have.keys.sorted() where want[key] == nil && !unmanaged.contains(StateObject.id(kind, key)) {
+      let keepUnmanaged = !fullyManaged.contains(kind.rawValue)
+      for key in have.keys.sorted()
+      where want[key] == nil && !(keepUnmanaged && unmanaged.contains(StateObject.id(kind, key))) {
         guard let existing = have[key] else { continue }
         let fields = existing.fields.keys.sorted().map {
           FieldChange(field: $0, before: existing.fields[$0], after: nil)

@@ -57,7 +57,8 @@ public struct Plan: Sendable, Codable, Hashable {
 
   public var counts: (add: Int, change: Int, remove: Int) {
     (
-      changes.filter { $0.action == .create }.count, changes.filter { $0.action == .update }.count,
+      changes.filter { $0.action == .create }.count,
+      changes.filter { $0.action == .update || $0.action == .rename }.count,
       changes.filter { $0.action == .delete }.count
     )
   }

@@ -37,6 +37,7 @@ struct TableLayout {
         Column(field: "signInProvider", name: "sign_in_provider", type: .text),
         Column(field: "requireTwoFactor", name: "require_two_factor", type: .bool),
         Column(field: "autoProvisioning", name: "auto_provisioning", type: .bool),
+        Column(field: "fullyManaged", name: "fully_managed", type: .list),
         Column(field: "minAdmins", name: "min_admins", type: .integer),
         Column(field: "maxRemovalRatio", name: "max_removal_ratio", type: .real),
       ]),

@@ -92,3 +92,36 @@ func startRoster(_ arguments: [String]) throws -> RunningProcess {
   let built = packageRoot.appending(path: ".build/debug/roster").path
   return try start(ProcessInfo.processInfo.environment["ROSTER_BIN"] ?? built, arguments)
 }
+
+@Suite("SARIF for code scanning")
+struct SARIFTests {
+  @Test("validate --format sarif has SARIF 2.1.0's required structure, one result per finding, each placed")
+  func structure() throws {
+    let repo = try GitValidateTests.repository()
+    defer { repo.folder.remove() }
+    let result = try roster(["validate", "--repo", repo.path, "--path", "config", "--format", "sarif"])
+    #expect(result.status == 1)
+    let log = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    #expect(log["version"] as? String == "2.1.0")
+    #expect((log["$schema"] as? String)?.contains("sarif-2.1.0") == true)
+    let runs = try #require(log["runs"] as? [[String: Any]])
+    #expect(runs.count == 1)
+    let driver = try #require((runs[0]["tool"] as? [String: Any])?["driver"] as? [String: Any])
+    #expect(driver["name"] as? String == "roster")
+    let rules = try #require(driver["rules"] as? [[String: Any]])
+    let results = try #require(runs[0]["results"] as? [[String: Any]])
+    #expect(results.count == 3)
+    for item in results {
+      let ruleID = try #require(item["ruleId"] as? String)
+      let index = try #require(item["ruleIndex"] as? Int)
+      #expect(rules[index]["id"] as? String == ruleID, "ruleIndex points at its rule")
+      #expect(["error", "warning", "note"].contains(item["level"] as? String ?? ""))
+      #expect(((item["message"] as? [String: Any])?["text"] as? String)?.isEmpty == false)
+      let location = try #require((item["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
+      let uri = try #require((location["artifactLocation"] as? [String: Any])?["uri"] as? String)
+      #expect(uri.hasPrefix("config/people/"), "a path relative to the repository: \(uri)")
+      let region = try #require(location["region"] as? [String: Any])
+      #expect((region["startLine"] as? Int ?? 0) >= 1 && (region["startColumn"] as? Int ?? 0) >= 1)
+    }
+  }
+}

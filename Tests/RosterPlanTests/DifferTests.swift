@@ -102,6 +102,44 @@ struct DifferTests {
     #expect(Differ.diff(current: before.snapshot, desired: after.snapshot).count == 1)
   }
 
+  @Test("previously: a renamed object is renamed, keeping its fields, not removed and created again")
+  func rename() throws {
+    let before = try model(
+      ada + "\n" + """
+          - email: bob@northwind.example
+            twoFactor: true
+        """)
+    let after = try model(
+      ada + "\n" + """
+          - email: robert@northwind.example
+            twoFactor: true
+        """)
+    let renames: [ObjectKind: [String: String]] = [.user: ["robert@northwind.example": "bob@northwind.example"]]
+    let changes = Differ.diff(current: before.snapshot, desired: after.snapshot, renames: renames)
+    #expect(changes.map(\.action) == [.rename])
+    #expect(changes[0].address == "user robert@northwind.example (renamed from bob@northwind.example)")
+    #expect(
+      changes[0].fields == [
+        FieldChange(
+          field: "email", before: .string("bob@northwind.example"), after: .string("robert@northwind.example"))
+      ])
+    #expect(try before.snapshot.applying(changes) == after.snapshot)
+    #expect(Differ.diff(current: before.snapshot, desired: after.snapshot).map(\.action) == [.create, .delete])
+  }
+
+  @Test("fullyManaged: unmanaged objects of a fully managed kind are removed after all")
+  func fullyManaged() throws {
+    let before = try model(
+      ada + "\n" + """
+          - email: auto@northwind.example
+            source: directory
+        """)
+    let after = try model(ada, org: "name: Northwind\nfullyManaged: [user]")
+    let unmanaged: Set<String> = [StateObject.id(.user, "auto@northwind.example")]
+    let changes = Differ.diff(current: before.snapshot, desired: after.snapshot, unmanaged: unmanaged)
+    #expect(changes.map { "\($0.action.rawValue) \($0.address)" }.contains("delete user auto@northwind.example"))
+  }
+
   @Test("a change that no longer fits the state is refused, naming the object and the field")
   func conflicts() throws {
     let before = try model(ada)

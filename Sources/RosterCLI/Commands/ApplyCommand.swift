@@ -115,10 +115,13 @@ enum Applying {
     } catch let error as ModelError {
       throw CLIError("the plan would leave an invalid organisation: \(error). Nothing was applied.")
     }
-    let writes = plan.changes.map { change in
-      StoredChange(
+    let writes = plan.changes.flatMap { change -> [StoredChange] in
+      let after = StoredChange(
         kind: change.kind, key: change.key, fields: next.object(change.kind, change.key)?.fields,
-        exists: change.action != .create)
+        exists: change.action == .update || change.action == .delete)
+      guard change.action == .rename, let from = change.from else { return [after] }
+      // A rename is the old row removed and the new one written, in the same transaction.
+      return [StoredChange(kind: change.kind, key: from, fields: nil, exists: true), after]
     }
     let audit = AuditRecord(
       actor: plan.actor, time: auditTime(), operation: "apply", source: plan.source, commit: plan.commit,

@@ -8,14 +8,15 @@ import RosterStore
 /// Making a plan: desired state from the configuration, current state from the store.
 enum Planning {
   static func plan(source: ConfigOptions, stored: StoredState, actor: String) throws -> Plan {
-    let (desired, commit) = try source.loadDesired()
+    let (desired, commit, renames) = try source.loadDesired()
     let platform = stored.current.platform ?? "?"
     guard desired.catalog.name == platform else {
       throw CLIError(
         "the configuration's organisation is on platform '\(desired.catalog.name)', but the state's is on "
           + "'\(platform)'; a state keeps its platform")
     }
-    let changes = Differ.diff(current: stored.current, desired: desired.snapshot, unmanaged: stored.unmanaged)
+    let changes = Differ.diff(
+      current: stored.current, desired: desired.snapshot, unmanaged: stored.unmanaged, renames: renames)
     let drift = Differ.diff(current: stored.applied, desired: stored.current)
     return Plan(
       lineage: stored.lineage, serial: stored.serial, source: source.label, commit: commit, actor: actor,

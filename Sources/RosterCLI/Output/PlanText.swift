@@ -6,7 +6,7 @@ enum PlanText {
   static func symbol(_ action: Change.Action) -> String {
     switch action {
     case .create: return "+"
-    case .update: return "~"
+    case .update, .rename: return "~"
     case .delete: return "-"
     }
   }
@@ -14,7 +14,7 @@ enum PlanText {
   static func style(_ action: Change.Action) -> Style {
     switch action {
     case .create: return .green
-    case .update: return .yellow
+    case .update, .rename: return .yellow
     case .delete: return .red
     }
   }
@@ -27,7 +27,7 @@ enum PlanText {
       switch change.action {
       case .create: out.append("      \(field.field): \(field.after?.description ?? "unset")")
       case .delete: continue
-      case .update:
+      case .update, .rename:
         out.append(
           "      \(field.field): \(field.before?.description ?? "unset") → \(field.after?.description ?? "unset")")
       }
@@ -96,7 +96,7 @@ enum PlanText {
       let of = plan.changes.filter { $0.kind == kind }
       guard !of.isEmpty else { continue }
       let c = (
-        of.filter { $0.action == .create }.count, of.filter { $0.action == .update }.count,
+        of.filter { $0.action == .create }.count, of.filter { $0.action == .update || $0.action == .rename }.count,
         of.filter { $0.action == .delete }.count
       )
       summary.append("| \(kind.rawValue) | \(c.0) | \(c.1) | \(c.2) |")

@@ -31,6 +31,7 @@ enum StateExport {
           [
             ("name", .string(org.name)), ("platform", .string(org.platform)), ("tier", org.tier.map(YAMLOut.string)),
             ("signIn", .map(signIn)), ("autoProvisioning", .bool(org.autoProvisioning)),
+            ("fullyManaged", list(org.fullyManaged.map { .string($0.rawValue) })),
             (
               "safety",
               .map([
