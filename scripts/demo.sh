@@ -16,9 +16,12 @@ echo "Roster demo on $example (the integration-hub platform, from shared/seeds/0
 echo "The state is a SQLite file; here a throw-away one: $state"
 run init --organization Northwind --platform integration-hub --admin ada@northwind.example --state "$state"
 run validate --config "$example"
-run plan --config "$example" --state "$state" -out "$(dirname "$state")/plan.json"
+# The actor is who applies: the safety rules check what they may grant. The example turns on
+# organisation-wide 2FA, a sign-in change that must be confirmed.
+run plan --config "$example" --state "$state" --actor ada@northwind.example --confirm-sign-in-change \
+  -out "$(dirname "$state")/plan.json"
 run apply "$(dirname "$state")/plan.json" --state "$state"
-run plan --config "$example" --state "$state" --detailed-exitcode
+run plan --config "$example" --state "$state" --actor ada@northwind.example --detailed-exitcode
 run audit verify --state "$state"
 # Tier trumps role: Bob is a manager, and the professional tier lets managers write scripts.
 run check --state "$state" --principal bob@northwind.example --permission "Create custom scripts"

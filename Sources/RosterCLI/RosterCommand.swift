@@ -6,17 +6,25 @@ public struct RosterCommand: ParsableCommand {
     commandName: "roster",
     abstract: "Access control as code: validate it, plan and apply it, and ask who may do what, and why.",
     discussion: """
-      Roster reads the YAML documents of a configuration directory (Organization, Tenant, User,
-      UserList, Group, Role, RobotAccount, ExternalApp, Platform) and answers access questions
-      against the platform catalog the organisation uses.
+      Teams commit YAML documents (Organization, Tenant, User, UserList, Group, Role, \
+      RobotAccount, ExternalApp, AccessTest, Platform) to git. Roster validates them \
+      (validate), plans the difference from the state it keeps (plan), applies a reviewed plan \
+      (apply), and answers who may do what, and why (check, explain, who-can).
 
       Examples:
         roster validate --config examples/integration-hub
-        roster check --config examples/integration-hub --principal bob@northwind.example \\
-          --permission "Create custom scripts"
-        roster explain --config examples/automation-cloud --principal ops@contoso.example \\
-          --permission ai-center.access --scope tenant/production/service/ai-center
-        roster who-can --config examples/packaging --permission packages.write --scope tenant/emea
+        roster init --organization Northwind --platform integration-hub \\
+          --admin ada@northwind.example
+        roster plan --config examples/integration-hub \\
+          --actor ada@northwind.example --confirm-sign-in-change -out plan.json
+        roster apply plan.json
+        roster check --config examples/integration-hub \\
+          --principal bob@northwind.example --permission "Create custom scripts"
+        roster explain --config examples/automation-cloud \\
+          --principal ops@contoso.example --permission ai-center.access \\
+          --scope tenant/production/service/ai-center
+        roster who-can --config examples/packaging --permission packages.write \\
+          --scope tenant/emea
       """,
     version: "0.1.0",
     subcommands: [

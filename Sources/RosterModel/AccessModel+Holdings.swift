@@ -55,20 +55,6 @@ extension AccessModel {
     return result
   }
 
-  /// Direct bindings, grouped by principal.
-  public var bindingsByPrincipal: [PrincipalID: [Binding]] {
-    Dictionary(grouping: bindings, by: \.principal)
-  }
-
-  /// The groups each principal is listed in.
-  public var groupsByMember: [PrincipalID: [String]] {
-    var result: [PrincipalID: [String]] = [:]
-    for name in groups.keys.sorted() {
-      for member in groups[name]?.members ?? [] { result[member, default: []].append(name) }
-    }
-    return result
-  }
-
   /// Every way `principal` holds a role, with the group chain of each. Meant for explaining
   /// one decision; the ``Authorizer`` compiles the same facts into tables for speed.
   public func holdings(of principal: PrincipalID) -> [Holding] {

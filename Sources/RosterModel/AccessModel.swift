@@ -16,6 +16,10 @@ public struct AccessModel: Sendable {
   public private(set) var bindings: [Binding] = []
 
   private var bindingSet: Set<Binding> = []
+  /// Direct bindings, grouped by principal (kept as bindings are made).
+  public private(set) var bindingsByPrincipal: [PrincipalID: [Binding]] = [:]
+  /// The groups each principal is listed in, in name order (kept as members are added).
+  public private(set) var groupsByMember: [PrincipalID: [String]] = [:]
   /// The organisation-level roles bound to each principal, for the platform's per-account limit.
   private var organizationRoles: [PrincipalID: [String]] = [:]
   private var memberSet: [String: Set<PrincipalID>] = [:]
@@ -293,6 +297,9 @@ public struct AccessModel: Sendable {
     }
     _ = group
     groups[groupName]?.appendMember(member)
+    var listed = groupsByMember[member, default: []]
+    listed.insert(groupName, at: listed.firstIndex { $0 > groupName } ?? listed.count)
+    groupsByMember[member] = listed
   }
 
   /// True when `inner` is (transitively) a member of `outer`.
@@ -412,5 +419,6 @@ public struct AccessModel: Sendable {
     }
     if binding.scope == .organization { organizationRoles[binding.principal, default: []].append(role.id) }
     bindings.append(binding)
+    bindingsByPrincipal[binding.principal, default: []].append(binding)
   }
 }

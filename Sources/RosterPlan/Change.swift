@@ -20,6 +20,9 @@ public struct Change: Sendable, Hashable, Codable {
     case update
     /// The object keeps its fields and history under a new key (`previously:`).
     case rename
+    /// Roster takes over an object as it is: one it did not create, or one changed outside git in
+    /// the way the configuration now says. No field changes; from now on it is managed.
+    case adopt
     case delete
   }
 
@@ -67,17 +70,23 @@ extension StateSnapshot {
   /// object absent, an update and a delete need every `before` value to match.
   public func applying(_ changes: [Change]) throws(ApplyConflict) -> StateSnapshot {
     var next = self
+    try next.apply(changes)
+    return next
+  }
+
+  /// Applies `changes` in place (see ``applying(_:)``); on a conflict, the changes before it stay.
+  public mutating func apply(_ changes: [Change]) throws(ApplyConflict) {
     for change in changes {
-      let current = next.object(change.kind, change.key)
+      let current = object(change.kind, change.key)
       switch change.action {
       case .create:
         guard current == nil else {
           throw ApplyConflict(description: "\(change.address) already exists")
         }
-        next.insert(StateObject(kind: change.kind, key: change.key, fields: change.applied(to: [:])))
+        insert(StateObject(kind: change.kind, key: change.key, fields: change.applied(to: [:])))
       case .rename:
         guard current == nil else { throw ApplyConflict(description: "\(change.address): the new name is taken") }
-        guard let from = change.from, let old = next.object(change.kind, from) else {
+        guard let from = change.from, let old = object(change.kind, from) else {
           throw ApplyConflict(description: "\(change.address): there is nothing to rename")
         }
         for field in change.fields where old.fields[field.field] != field.before {
@@ -85,9 +94,9 @@ extension StateSnapshot {
             description: "\(change.address): '\(field.field)' is \(old.fields[field.field]?.description ?? "unset"), "
               + "not \(field.before?.description ?? "unset") as planned")
         }
-        next.remove(change.kind, from)
-        next.insert(StateObject(kind: change.kind, key: change.key, fields: change.applied(to: old.fields)))
-      case .update, .delete:
+        remove(change.kind, from)
+        insert(StateObject(kind: change.kind, key: change.key, fields: change.applied(to: old.fields)))
+      case .update, .delete, .adopt:
         guard let current else { throw ApplyConflict(description: "\(change.address) no longer exists") }
         for field in change.fields where current.fields[field.field] != field.before {
           throw ApplyConflict(
@@ -96,12 +105,11 @@ extension StateSnapshot {
               + "not \(field.before?.description ?? "unset") as planned")
         }
         if change.action == .delete {
-          next.remove(change.kind, change.key)
+          remove(change.kind, change.key)
         } else {
-          next.insert(StateObject(kind: change.kind, key: change.key, fields: change.applied(to: current.fields)))
+          insert(StateObject(kind: change.kind, key: change.key, fields: change.applied(to: current.fields)))
         }
       }
     }
-    return next
   }
 }

@@ -7,7 +7,8 @@ public enum Differ {
   /// model's invariants: objects are created before what refers to them (tenants and roles, then
   /// principals, memberships, bindings), then updated, and removed in the reverse order (bindings
   /// and memberships before the principals, roles and tenants they name). The organisation's own
-  /// settings change last, after new administrators and members exist.
+  /// settings change after every create and update (so new administrators and members exist
+  /// before a sign-in change) and before the removals.
   ///
   /// - Parameters:
   ///   - unmanaged: current objects Roster did not create (`kind key`; auto-provisioned users,
@@ -15,9 +16,11 @@ public enum Differ {
   ///     their kind fully managed.
   ///   - renames: kind → new key → old key, from `previously:`: the object is renamed, not removed
   ///     and created again.
+  ///   - applied: what Roster last wrote; an object the configuration states as it is now, but
+  ///     that Roster did not write so (unmanaged, or changed outside git), is adopted.
   public static func diff(
     current: StateSnapshot, desired: StateSnapshot, unmanaged: Set<String> = [],
-    renames: [ObjectKind: [String: String]] = [:]
+    renames: [ObjectKind: [String: String]] = [:], applied: StateSnapshot? = nil
   ) -> [Change] {
     let fullyManaged = Set(
       desired.object(.organization, "organization")?.fields["fullyManaged"]?.list ?? [])
@@ -53,7 +56,12 @@ public enum Differ {
           existing.fields[name] == target.fields[name]
             ? nil : FieldChange(field: name, before: existing.fields[name], after: target.fields[name])
         }
-        guard !fields.isEmpty else { continue }
+        guard !fields.isEmpty else {
+          if let applied, applied.object(kind, key)?.fields != existing.fields {
+            updates.append(Change(action: .adopt, kind: kind, key: key, fields: []))
+          }
+          continue
+        }
         let change = Change(action: .update, kind: kind, key: key, fields: fields)
         if kind == .organization { organization.append(change) } else { updates.append(change) }
       }

@@ -25,12 +25,16 @@ public struct Plan: Sendable, Codable, Hashable {
   public var drift: [Change]
   /// The platform catalog's text when the organisation uses a custom one (stored with the state).
   public var catalogSource: String?
+  /// What the safety rules found (errors refuse the plan unless overridden).
+  public var findings: [SafetyFinding]
+  /// The override flags given (`--allow-mass-removal`, `--confirm-sign-in-change`).
+  public var overrides: [String]
   /// SHA-256 of everything above, hex.
   public var digest: String
 
   public init(
     lineage: String, serial: Int, source: String, commit: String?, actor: String, changes: [Change],
-    drift: [Change], catalogSource: String?
+    drift: [Change], catalogSource: String?, findings: [SafetyFinding] = [], overrides: [String] = []
   ) {
     self.formatVersion = Self.formatVersion
     self.lineage = lineage
@@ -41,6 +45,8 @@ public struct Plan: Sendable, Codable, Hashable {
     self.changes = changes
     self.drift = drift
     self.catalogSource = catalogSource
+    self.findings = findings
+    self.overrides = overrides.sorted()
     self.digest = ""
     self.digest = computedDigest
   }
@@ -52,13 +58,16 @@ public struct Plan: Sendable, Codable, Hashable {
     return sha256Hex(Self.canonicalJSON(copy))
   }
 
+  /// The findings that refuse the plan.
+  public var blocking: [SafetyFinding] { findings.filter(\.blocks) }
+
   /// True when the digest matches the content (the plan was not edited).
   public var isIntact: Bool { digest == computedDigest }
 
   public var counts: (add: Int, change: Int, remove: Int) {
     (
       changes.filter { $0.action == .create }.count,
-      changes.filter { $0.action == .update || $0.action == .rename }.count,
+      changes.filter { $0.action == .update || $0.action == .rename || $0.action == .adopt }.count,
       changes.filter { $0.action == .delete }.count
     )
   }

@@ -130,7 +130,8 @@ public final class SQLiteStateStore: StateStore, Sendable {
         }
       }
       return StoredState(
-        lineage: lineage, serial: serial, catalogSource: meta["catalog_source"], current: current, applied: applied)
+        lineage: lineage, serial: serial, catalogSource: meta["catalog_source"], current: current, applied: applied,
+        auditHead: meta["audit_head"])
     }
   }
 
@@ -248,6 +249,11 @@ public final class SQLiteStateStore: StateStore, Sendable {
     try db.execute(
       sql: "INSERT INTO audit (sequence, serial, record, previous_hash, hash) VALUES (?, ?, ?, ?, ?)",
       arguments: [sequence, serial, String(decoding: json(record), as: UTF8.self), previous, hash])
+    // The head is kept with the state too, so deleting entries from the end shows.
+    try db.execute(
+      sql:
+        "INSERT INTO meta (key, value) VALUES ('audit_head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      arguments: [hash])
   }
 
   public func auditLog() throws(StoreError) -> [AuditEntry] {

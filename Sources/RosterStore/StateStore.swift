@@ -13,15 +13,19 @@ public struct StoredState: Sendable {
   public var current: StateSnapshot
   /// The objects as Roster last wrote them (objects Roster never wrote are absent).
   public var applied: StateSnapshot
+  /// The hash of the audit log's last entry, as the state recorded it with its last write.
+  public var auditHead: String?
 
   public init(
-    lineage: String, serial: Int, catalogSource: String?, current: StateSnapshot, applied: StateSnapshot
+    lineage: String, serial: Int, catalogSource: String?, current: StateSnapshot, applied: StateSnapshot,
+    auditHead: String? = nil
   ) {
     self.lineage = lineage
     self.serial = serial
     self.catalogSource = catalogSource
     self.current = current
     self.applied = applied
+    self.auditHead = auditHead
   }
 
   /// Objects Roster did not create (`kind key`), which plans leave alone.

@@ -10,16 +10,19 @@ struct ApplyCommand: ParsableCommand {
     commandName: "apply",
     abstract: "Apply a saved plan, or plan and apply after asking.",
     discussion: """
-      `roster apply FILE` applies exactly the saved plan: it refuses a plan whose state has changed
-      since (lineage or serial), and one that was edited (digest). It takes the state lock, writes
-      every change in one transaction through the core model (its invariants hold or nothing is
+      `roster apply FILE` applies exactly the saved plan: it refuses a plan whose state has changed \
+      since (lineage or serial), and one that was edited (digest). It takes the state lock, writes \
+      every change in one transaction through the core model (its invariants hold or nothing is \
       written), appends to the audit log and bumps the serial.
 
-      `roster apply --config DIR` (or --repo) plans, shows the plan and asks for `yes` on a
+      `roster apply --config DIR` (or --repo) plans, shows the plan and asks for `yes` on a \
       terminal; --auto-approve skips the question, for automation.
 
-        roster plan --config examples/integration-hub -out plan.json && roster apply plan.json
-        roster apply --repo . --ref main --path config --auto-approve
+        roster plan --config examples/integration-hub \\
+          --actor ada@northwind.example -out plan.json
+        roster apply plan.json
+        roster apply --repo . --ref HEAD --path examples/integration-hub \\
+          --actor ada@northwind.example --confirm-sign-in-change --auto-approve
       """)
 
   @Argument(help: ArgumentHelp("A plan saved with `roster plan -out FILE`.", valueName: "FILE"))
@@ -30,15 +33,20 @@ struct ApplyCommand: ParsableCommand {
   @Flag(help: "Apply without asking (for automation).") var autoApprove = false
   @Option(help: ArgumentHelp("Seconds to wait for another apply to release the state lock.", valueName: "SECONDS"))
   var lockTimeout: Double = 0
+  @OptionGroup var overrides: OverrideOptions
 
   func validate() throws {
     if planFile != nil && !source.isDefault {
       throw ValidationError("give a plan file or a configuration (--config/--repo), not both")
     }
+    if planFile != nil && (actor != nil || !overrides.list.isEmpty) {
+      throw ValidationError(
+        "a saved plan names its actor and overrides; --actor and the override flags go with `roster plan`")
+    }
   }
 
   func run() throws {
-    let store = try stateOptions.open()
+    let store = try stateOptions.openExisting()
     let plan: Plan
     if let planFile {
       let data: Data
@@ -58,9 +66,11 @@ struct ApplyCommand: ParsableCommand {
             + "Make a new plan with `roster plan -out FILE`.")
       }
     } else {
-      plan = try Planning.plan(source: source, stored: try Planning.load(store), actor: resolveActor(actor))
+      plan = try Planning.plan(
+        source: source, stored: try Planning.load(store), actor: resolveActor(actor), overrides: overrides.list)
       Console.out(PlanText.text(plan, colour: Console.colours(standardError: false)))
       if plan.changes.isEmpty { return }
+      if !plan.blocking.isEmpty { throw Applying.refusal(plan.blocking) }
       if !autoApprove {
         guard isatty(STDIN_FILENO) == 1 else {
           throw CLIError(
@@ -73,6 +83,10 @@ struct ApplyCommand: ParsableCommand {
         }
       }
     }
+    if plan.changes.isEmpty {
+      Console.out("No changes to apply; the state is left as it is.")
+      return
+    }
     let serial = try Applying.apply(plan, to: store, lockTimeout: lockTimeout)
     let c = plan.counts
     Console.out(
@@ -82,6 +96,12 @@ struct ApplyCommand: ParsableCommand {
 
 /// Applying a plan: the lock, the checks, one transaction, the audit entry.
 enum Applying {
+  static func refusal(_ blocking: [SafetyFinding]) -> CLIError {
+    CLIError(
+      "not applied: \(blocking.count) safety finding\(blocking.count == 1 ? "" : "s") refuse the plan "
+        + "(\(Set(blocking.map(\.rule)).sorted().joined(separator: ", ")))")
+  }
+
   static func apply(_ plan: Plan, to store: SQLiteStateStore, lockTimeout: Double) throws -> Int {
     let holder =
       "\(plan.actor) (pid \(ProcessInfo.processInfo.processIdentifier) on \(ProcessInfo.processInfo.hostName))"
@@ -103,6 +123,15 @@ enum Applying {
         "the plan is stale: it was made at serial \(plan.serial), but the state is now at serial \(stored.serial). "
           + "Nothing was applied; run `roster plan` again.")
     }
+    // The safety rules again, on the state as it is now, with the overrides the plan records.
+    let findings = Safety.check(
+      plan.changes, current: stored.current, catalog: try StateOptions.catalog(for: stored), actor: plan.actor,
+      overrides: Set(plan.overrides))
+    let blocking = findings.filter(\.blocks)
+    if !blocking.isEmpty {
+      Console.err(blocking.map(\.description).joined(separator: "\n"))
+      throw refusal(blocking)
+    }
     let next: StateSnapshot
     do {
       next = try stored.current.applying(plan.changes)
@@ -118,7 +147,7 @@ enum Applying {
     let writes = plan.changes.flatMap { change -> [StoredChange] in
       let after = StoredChange(
         kind: change.kind, key: change.key, fields: next.object(change.kind, change.key)?.fields,
-        exists: change.action == .update || change.action == .delete)
+        exists: [.update, .delete, .adopt].contains(change.action))
       guard change.action == .rename, let from = change.from else { return [after] }
       // A rename is the old row removed and the new one written, in the same transaction.
       return [StoredChange(kind: change.kind, key: from, fields: nil, exists: true), after]
@@ -126,7 +155,7 @@ enum Applying {
     let audit = AuditRecord(
       actor: plan.actor, time: auditTime(), operation: "apply", source: plan.source, commit: plan.commit,
       planDigest: plan.digest,
-      changes: String(decoding: Plan.canonicalJSON(plan.changes), as: UTF8.self))
+      changes: String(decoding: Plan.canonicalJSON(plan.changes), as: UTF8.self), overrides: plan.overrides)
     do {
       return try store.apply(writes, lineage: plan.lineage, serial: plan.serial, audit: audit)
     } catch {

@@ -8,8 +8,9 @@ struct CheckCommand: ParsableCommand {
     discussion: """
       Exits 0 for either answer, and non-zero only when the question or the configuration is wrong.
 
-        roster check --config examples/packaging --principal ana@fabrikam.example \\
-          --permission robopatch-flows.modify --owner ben@fabrikam.example
+        roster check --config examples/packaging \\
+          --principal ana@fabrikam.example --permission robopatch-flows.modify \\
+          --owner ben@fabrikam.example
       """)
 
   @OptionGroup var source: ConfigOptions

@@ -9,11 +9,12 @@ struct InitCommand: ParsableCommand {
     commandName: "init",
     abstract: "Create the state: mint its lineage, create the organisation and its first administrator.",
     discussion: """
-      The first administrator is appointed when the organisation is created, as the platforms do:
-      bound to the platform's administrator role, or made a member of the default group that
+      The first administrator is appointed when the organisation is created, as the platforms do: \
+      bound to the platform's administrator role, or made a member of the default group that \
       holds it. Then `roster plan` and `roster apply` bring the state to what git says.
 
-        roster init --organization Northwind --platform integration-hub --admin ada@northwind.example
+        roster init --organization Northwind --platform integration-hub \\
+          --admin ada@northwind.example
       """)
 
   @Option(help: "The organisation's name.") var organization: String

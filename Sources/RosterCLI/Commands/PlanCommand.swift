@@ -7,7 +7,7 @@ import RosterStore
 
 /// Making a plan: desired state from the configuration, current state from the store.
 enum Planning {
-  static func plan(source: ConfigOptions, stored: StoredState, actor: String) throws -> Plan {
+  static func plan(source: ConfigOptions, stored: StoredState, actor: String, overrides: [String]) throws -> Plan {
     let (desired, commit, renames) = try source.loadDesired()
     let platform = stored.current.platform ?? "?"
     guard desired.catalog.name == platform else {
@@ -16,11 +16,15 @@ enum Planning {
           + "'\(platform)'; a state keeps its platform")
     }
     let changes = Differ.diff(
-      current: stored.current, desired: desired.snapshot, unmanaged: stored.unmanaged, renames: renames)
+      current: stored.current, desired: desired.snapshot, unmanaged: stored.unmanaged, renames: renames,
+      applied: stored.applied)
     let drift = Differ.diff(current: stored.applied, desired: stored.current)
+    let findings = Safety.check(
+      changes, current: stored.current, catalog: try StateOptions.catalog(for: stored), actor: actor,
+      overrides: Set(overrides))
     return Plan(
       lineage: stored.lineage, serial: stored.serial, source: source.label, commit: commit, actor: actor,
-      changes: changes, drift: drift, catalogSource: nil)
+      changes: changes, drift: drift, catalogSource: nil, findings: findings, overrides: overrides)
   }
 
   static func load(_ store: SQLiteStateStore) throws -> StoredState {
@@ -29,6 +33,18 @@ enum Planning {
     } catch {
       throw error.cli
     }
+  }
+}
+
+/// The flags that allow a safety rule's errors; written into the plan and the audit log.
+struct OverrideOptions: ParsableArguments {
+  @Flag(help: "Allow removing more than safety.maxRemovalRatio of the users, memberships or bindings (RST106).")
+  var allowMassRemoval = false
+  @Flag(help: "Allow a change to how people sign in: login mode, provider, 2FA (RST107).")
+  var confirmSignInChange = false
+
+  var list: [String] {
+    (allowMassRemoval ? [Safety.allowMassRemoval] : []) + (confirmSignInChange ? [Safety.confirmSignInChange] : [])
   }
 }
 
@@ -43,14 +59,21 @@ struct PlanCommand: ParsableCommand {
     commandName: "plan",
     abstract: "Show what apply would change: the difference between the configuration and the state.",
     discussion: """
-      Each change is shown as + create, ~ update (field by field, before → after) or - remove, in
-      the order apply makes them, then `Plan: N to add, N to change, N to remove.` Drift lists what
-      changed in the state since the last apply other than through git. Objects Roster did not
-      create (auto-provisioned users, say) are left alone.
+      Each change is shown as + create, ~ update (field by field, before → after) or - remove, in \
+      the order apply makes them, then `Plan: N to add, N to change, N to remove.` Drift lists what \
+      changed in the state since the last apply other than through git. Objects Roster did not \
+      create (auto-provisioned users, say) are left alone unless the Organization lists their kind \
+      in fullyManaged; one the configuration states as it is, is adopted.
 
-      Exit codes: 0 success; 1 error; with --detailed-exitcode, 0 no changes, 2 changes.
+      Safety rules (roster rules, RST101-RST108) refuse a plan that would lock the organisation out, \
+      remove the last administrator, change the actor's own roles, grant beyond the actor's rights, \
+      remove too much at once (--allow-mass-removal) or change sign-in (--confirm-sign-in-change).
 
-        roster plan --repo . --ref origin/main --path config -out plan.json
+      Exit codes: 0 success; 1 error or refused; 64 a wrong command line; with --detailed-exitcode, \
+      0 no changes, 2 changes.
+
+        roster plan --repo . --ref HEAD --path examples/integration-hub \\
+          --actor ada@northwind.example --confirm-sign-in-change -out plan.json
         roster plan --config examples/integration-hub --format markdown > comment.md
       """)
 
@@ -63,10 +86,20 @@ struct PlanCommand: ParsableCommand {
   var out: String?
   @Option(help: "Output format: text, markdown (for a pull-request comment) or json.") var format: PlanFormat = .text
   @Flag(help: "Exit 2 when there are changes, 0 when there are none.") var detailedExitcode = false
+  @OptionGroup var overrides: OverrideOptions
 
   func run() throws {
-    let store = try stateOptions.open()
-    let plan = try Planning.plan(source: source, stored: try Planning.load(store), actor: resolveActor(actor))
+    let store = try stateOptions.openExisting()
+    let plan = try Planning.plan(
+      source: source, stored: try Planning.load(store), actor: resolveActor(actor), overrides: overrides.list)
+    if !plan.blocking.isEmpty {
+      if format == .json { Console.out(String(decoding: try plan.fileData(), as: UTF8.self)) }
+      if format == .text { Console.out(PlanText.text(plan, colour: Console.colours(standardError: false))) }
+      if format == .markdown { Console.out(PlanText.markdown(plan)) }
+      throw CLIError(
+        "the plan is refused by \(plan.blocking.count) safety finding\(plan.blocking.count == 1 ? "" : "s") "
+          + "(\(Set(plan.blocking.map(\.rule)).sorted().joined(separator: ", "))); nothing was saved")
+    }
     if let out {
       do {
         try plan.fileData().write(to: URL(fileURLWithPath: out))

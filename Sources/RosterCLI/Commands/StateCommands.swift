@@ -109,17 +109,25 @@ struct AuditCommand: ParsableCommand {
     @OptionGroup var stateOptions: StateOptions
 
     func run() throws {
-      let store = try stateOptions.open()
+      let store = try stateOptions.openExisting()
       let entries = try AuditCommand.entries(stateOptions)
       var problems = AuditChain.verify(entries)
-      let serial = try Planning.load(store).serial
+      let stored = try Planning.load(store)
+      let serial = stored.serial
+      if let head = stored.auditHead, entries.last?.hash != head {
+        problems.append(
+          "the log's last entry is not the one the state last wrote (\(head.prefix(12))): entries were deleted "
+            + "from the end")
+      }
       if let last = entries.last, last.serial != serial {
         problems.append(
           "the last entry (#\(last.sequence)) is for serial \(last.serial), but the state is at serial \(serial): "
             + "entries were deleted from the end, or the state was written without the log")
       }
       if problems.isEmpty {
-        Console.out("The audit log is intact: \(entries.count) entries, the last at serial \(serial).")
+        Console.out(
+          "The audit log is intact: \(entries.count) entr\(entries.count == 1 ? "y" : "ies"), the last at serial \(serial)."
+        )
       } else {
         Console.err(problems.map { "audit: \($0)" }.joined(separator: "\n"))
         throw ExitCode.failure
@@ -129,7 +137,7 @@ struct AuditCommand: ParsableCommand {
 
   static func entries(_ options: StateOptions) throws -> [AuditEntry] {
     do {
-      return try options.open().auditLog()
+      return try options.openExisting().auditLog()
     } catch let error as StoreError {
       throw error.cli
     }
@@ -146,7 +154,7 @@ struct ForceUnlockCommand: ParsableCommand {
   @Option(help: "Who runs the command, for the audit log.") var actor: String?
 
   func run() throws {
-    let store = try stateOptions.open()
+    let store = try stateOptions.openExisting()
     do {
       let info = try store.forceUnlock(lockID, actor: resolveActor(actor), time: auditTime())
       Console.out("Released the \(info).")

@@ -8,7 +8,8 @@ import RosterStore
 struct StateOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "The state file (default: $ROSTER_STATE, else .roster/state.sqlite, outside the files Roster reads).",
+      "The state file (default: $ROSTER_STATE, else .roster/state.sqlite, outside the files Roster reads). "
+        + "check, explain and who-can answer from it when it is given and no --config or --repo is.",
       valueName: "PATH"))
   var state: String?
 
@@ -22,6 +23,15 @@ struct StateOptions: ParsableArguments {
   /// True when the state was named (by --state or ROSTER_STATE).
   var isGiven: Bool { state != nil || ProcessInfo.processInfo.environment["ROSTER_STATE"].map { !$0.isEmpty } == true }
 
+  /// Opens a state that exists; never creates one (only `roster init` does).
+  func openExisting() throws -> SQLiteStateStore {
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw CLIError("there is no state at \(path): run `roster init` first (or give --state or ROSTER_STATE)")
+    }
+    return try open()
+  }
+
+  /// Opens the state, creating the file when missing (for `roster init`).
   func open() throws -> SQLiteStateStore {
     do {
       return try SQLiteStateStore(path: path)
@@ -32,7 +42,7 @@ struct StateOptions: ParsableArguments {
 
   /// The stored state and the model it makes (its invariants checked again).
   func loadModel() throws -> (model: AccessModel, stored: StoredState, store: SQLiteStateStore) {
-    let store = try open()
+    let store = try openExisting()
     let stored: StoredState
     do {
       stored = try store.load()

@@ -6,14 +6,15 @@ struct ValidateCommand: ParsableCommand {
     commandName: "validate",
     abstract: "Check a configuration and report every problem at once.",
     discussion: """
-      Checks in layers and reports every problem at once: YAML syntax, the JSON Schema of each
-      document's kind, references, and the platform's rules. Each finding has a place, a stable rule
+      Checks in layers and reports every problem at once: YAML syntax, the JSON Schema of each \
+      document's kind, references, and the platform's rules. Each finding has a place, a stable rule \
       id (`roster rules` lists them) and, where one helps, a hint.
 
       Exits 0 when valid, 1 when not; warnings fail only with --strict.
 
         roster validate --config examples/packaging
-        roster validate --repo . --ref origin/main --path config --format sarif > roster.sarif
+        roster validate --repo . --ref HEAD --path examples/packaging \\
+          --format sarif > roster.sarif
       """)
 
   enum Format: String, ExpressibleByArgument, CaseIterable {

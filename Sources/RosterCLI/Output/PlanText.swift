@@ -6,7 +6,7 @@ enum PlanText {
   static func symbol(_ action: Change.Action) -> String {
     switch action {
     case .create: return "+"
-    case .update, .rename: return "~"
+    case .update, .rename, .adopt: return "~"
     case .delete: return "-"
     }
   }
@@ -14,19 +14,21 @@ enum PlanText {
   static func style(_ action: Change.Action) -> Style {
     switch action {
     case .create: return .green
-    case .update, .rename: return .yellow
+    case .update, .rename, .adopt: return .yellow
     case .delete: return .red
     }
   }
 
   /// The lines of one change: its address, then its fields (only what differs, for an update).
   static func lines(_ change: Change, colour: Bool) -> [String] {
-    var out = [style(change.action).apply("  \(symbol(change.action)) \(change.address)", colour)]
+    let adopted = change.action == .adopt ? "  (adopted as it is)" : ""
+    var out = [style(change.action).apply("  \(symbol(change.action)) \(change.address)\(adopted)", colour)]
     if change.kind == .membership || change.kind == .binding { return out }
     for field in change.fields {
       switch change.action {
       case .create: out.append("      \(field.field): \(field.after?.description ?? "unset")")
       case .delete: continue
+      case .adopt: continue
       case .update, .rename:
         out.append(
           "      \(field.field): \(field.before?.description ?? "unset") → \(field.after?.description ?? "unset")")
@@ -58,6 +60,19 @@ enum PlanText {
     out.append("Roster will make these changes, in this order:")
     for change in plan.changes { out += lines(change, colour: colour) }
     out.append("")
+    if !plan.findings.isEmpty {
+      out.append("Safety:")
+      for finding in plan.findings {
+        let style: Style = finding.blocks ? .red : .yellow
+        out.append(
+          "  " + style.apply("\(finding.severity)[\(finding.rule)]:", colour) + " " + finding.message
+            + (finding.overridden ? " (allowed by override)" : ""))
+        if let change = finding.change { out.append("    at: \(change)") }
+        if let hint = finding.hint { out.append("    to fix: \(hint)") }
+      }
+      out.append("")
+    }
+    if !plan.overrides.isEmpty { out.append("Overrides: \(plan.overrides.joined(separator: ", "))") }
     out.append(Style.bold.apply(plan.summary, colour))
     return out.joined(separator: "\n")
   }
@@ -72,6 +87,13 @@ enum PlanText {
     if !plan.drift.isEmpty {
       head.append("")
       head.append("⚠️ **Drift:** \(plan.drift.count) object(s) changed outside git since the last apply.")
+    }
+    if !plan.findings.isEmpty {
+      head.append("")
+      for finding in plan.findings {
+        let mark = finding.blocks ? "⛔" : "⚠️"
+        head.append("- \(mark) `\(finding.rule)` \(finding.message)" + (finding.hint.map { " — to fix: \($0)" } ?? ""))
+      }
     }
     let sections: [(String, [Change])] = [
       ("Changes", plan.changes), ("Drift", plan.drift),
@@ -96,7 +118,7 @@ enum PlanText {
       let of = plan.changes.filter { $0.kind == kind }
       guard !of.isEmpty else { continue }
       let c = (
-        of.filter { $0.action == .create }.count, of.filter { $0.action == .update || $0.action == .rename }.count,
+        of.filter { $0.action == .create }.count, of.filter { [.update, .rename, .adopt].contains($0.action) }.count,
         of.filter { $0.action == .delete }.count
       )
       summary.append("| \(kind.rawValue) | \(c.0) | \(c.1) | \(c.2) |")

@@ -1,0 +1,349 @@
+import RosterModel
+
+/// The safety rules, applied to a plan's ordered changes (DESIGN §4).
+public enum Safety {
+  /// The flags that allow a rule's errors.
+  public static let allowMassRemoval = "--allow-mass-removal"
+  public static let confirmSignInChange = "--confirm-sign-in-change"
+  /// Removals below this count never trip the mass-removal rule, whatever the ratio.
+  public static let massRemovalMinimum = 5
+
+  /// Everything the rules find in `changes` made by `actor` on `current`.
+  /// - Parameter overrides: the override flags given (`--allow-mass-removal`, …).
+  public static func check(
+    _ changes: [Change], current: StateSnapshot, catalog: PlatformCatalog, actor: String, overrides: Set<String>
+  ) -> [SafetyFinding] {
+    guard !changes.isEmpty, let before = try? AccessModel(snapshot: current, catalog: catalog) else { return [] }
+    var findings: [SafetyFinding] = []
+    findings += administrators(changes, current: current, before: before, catalog: catalog)
+    findings += roleChanges(changes, current: current, before: before, catalog: catalog, actor: actor)
+    findings += massRemoval(changes, current: current, overrides: overrides)
+    findings += signIn(changes, overrides: overrides)
+    findings += ineffective(changes, current: current, catalog: catalog)
+    return findings
+  }
+
+  // MARK: Administrators: lockout, the last administrator, 2FA enrolment
+
+  /// The people who hold an administrator role at the organisation (directly, through groups,
+  /// default groups and their automatic members), and those of them who can sign in.
+  struct Census {
+    var holders: [String]
+    var canSignIn: [String]
+    var withoutTwoFactor: [String]
+    var adminGroups: Set<String>
+  }
+
+  static func census(_ model: AccessModel) -> Census {
+    let adminRoles = Set(model.allRoles.filter(\.administrator).map(\.id))
+    func isAdmin(_ principal: PrincipalID) -> Bool {
+      model.holdings(of: principal).contains { adminRoles.contains($0.role) && $0.scope == .organization }
+    }
+    var census = Census(holders: [], canSignIn: [], withoutTwoFactor: [], adminGroups: [])
+    census.adminGroups = Set(model.groups.keys.filter { isAdmin(.group($0)) })
+    let managed = model.organization.signIn.mode == .managed
+    for user in model.users.values.sorted(by: { $0.email.lowercased() < $1.email.lowercased() })
+    where !user.disabled && isAdmin(.user(user.email)) {
+      census.holders.append(user.email)
+      guard !managed || user.source == .directory else { continue }
+      census.canSignIn.append(user.email)
+      if model.organization.signIn.requireTwoFactor && !user.twoFactorEnrolled && user.source == .local {
+        census.withoutTwoFactor.append(user.email)
+      }
+    }
+    return census
+  }
+
+  /// Whether a change can take administrator rights away (so the state after it is checked).
+  static func mayReduce(_ change: Change, _ census: Census, adminRoles: Set<String>) -> Bool {
+    let parts = change.key.split(separator: "\u{1F}").map(String.init)
+    switch (change.kind, change.action) {
+    case (_, .create): return false
+    case (.organization, _): return true
+    case (.user, _):
+      return census.holders.contains { $0.lowercased() == change.key || $0.lowercased() == change.from }
+    case (.group, _): return census.adminGroups.contains(change.key) || census.adminGroups.contains(change.from ?? "")
+    case (.binding, .delete): return parts.count == 3 && adminRoles.contains(parts[1])
+    case (.membership, .delete): return parts.count == 2 && census.adminGroups.contains(parts[0])
+    default: return false
+    }
+  }
+
+  static func administrators(
+    _ changes: [Change], current: StateSnapshot, before: AccessModel, catalog: PlatformCatalog
+  ) -> [SafetyFinding] {
+    let adminRoles = Set(catalog.roles.filter(\.administrator).map(\.id))
+    var census = Self.census(before)
+    var snapshot = current
+    var findings: [SafetyFinding] = []
+    var final: AccessModel?
+    for (index, change) in changes.enumerated() {
+      let checkHere = mayReduce(change, census, adminRoles: adminRoles)
+      do {
+        try snapshot.apply([change])
+      } catch {
+        break
+      }
+      // Intermediate states are checked only where a change can take rights away; the state
+      // after the last change always is.
+      guard checkHere || index == changes.count - 1 else { continue }
+      guard let model = try? AccessModel(snapshot: snapshot, catalog: catalog) else { continue }
+      let now = Self.census(model)
+      if index == changes.count - 1 { final = model }
+      defer { census = now }
+      let step = "after step \(index + 1) of \(changes.count) (\(PlanWords.describe(change)))"
+      let minimum = model.organization.safety.minAdmins
+      if now.holders.isEmpty && !census.holders.isEmpty {
+        findings.append(
+          SafetyFinding(
+            .lastAdministrator,
+            "\(step), nobody holds administrator rights: it removes the last administrator "
+              + census.holders.joined(separator: ", "),
+            hint: "keep \(census.holders.first ?? "an administrator") an administrator, or make someone else one "
+              + "first (in the same plan, Roster grants before it removes)",
+            change: change.address))
+        break
+      }
+      if now.canSignIn.count < minimum && now.canSignIn.count < census.canSignIn.count {
+        let who = now.canSignIn.isEmpty ? "nobody" : now.canSignIn.joined(separator: ", ")
+        var hint = "keep at least \(minimum) administrator\(minimum == 1 ? "" : "s") who can sign in"
+        if model.organization.signIn.mode == .managed {
+          let local = now.holders.filter { !now.canSignIn.contains($0) }
+          hint =
+            "under managed login only directory users can sign in"
+            + (local.isEmpty ? "" : " (\(local.joined(separator: ", ")) \(local.count == 1 ? "is" : "are") local)")
+            + ": give a directory user or a directory group with members administrator rights before switching"
+        }
+        findings.append(
+          SafetyFinding(
+            .lockout,
+            "\(step), \(now.canSignIn.count) of the required \(minimum) administrators can sign in: \(who)",
+            hint: hint, change: change.address))
+        break
+      }
+    }
+    if let final {
+      let census = Self.census(final)
+      for email in census.withoutTwoFactor {
+        findings.append(
+          SafetyFinding(
+            .twoFactorEnrolment,
+            "administrator \(email) has not enrolled 2FA, which the organisation requires: they must enrol at "
+              + "their next sign-in",
+            hint: "set twoFactor: true once they have enrolled"))
+      }
+    }
+    return findings
+  }
+
+  // MARK: Role changes: self-change and delegation
+
+  struct RoleEvent {
+    var target: PrincipalID
+    var operation: DelegationOperation
+    var role: String
+    var from: String?
+    var scope: Scope
+    var change: Change
+  }
+
+  static func roleEvents(_ changes: [Change], before: AccessModel, after: AccessModel?) -> [RoleEvent] {
+    func binding(_ change: Change) -> (PrincipalID, String, Scope)? {
+      let parts = change.key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+      guard parts.count == 3, let principal = PrincipalID(canonical: parts[0]),
+        let scope = try? Scope(parsing: parts[2])
+      else { return nil }
+      return (principal, parts[1], scope)
+    }
+    let createdUsers = Set(changes.filter { $0.kind == .user && $0.action == .create }.map(\.key))
+    var removed: [String: [(String, Change)]] = [:]
+    for change in changes where change.kind == .binding && change.action == .delete {
+      if let (principal, role, scope) = binding(change) {
+        removed["\(principal) \(scope)", default: []].append((role, change))
+      }
+    }
+    var paired = Set<String>()
+    var events: [RoleEvent] = []
+    for change in changes where change.kind == .binding && change.action == .create {
+      guard let (principal, role, scope) = binding(change) else { continue }
+      if case .user(let email) = principal, createdUsers.contains(email.lowercased()) {
+        events.append(RoleEvent(target: principal, operation: .create, role: role, scope: scope, change: change))
+      } else if let (old, oldChange) = removed["\(principal) \(scope)"]?.first(where: { !paired.contains($0.1.key) }) {
+        paired.insert(oldChange.key)
+        let up = (before.role(role)?.rank ?? 0) > (before.role(old)?.rank ?? 0)
+        events.append(
+          RoleEvent(
+            target: principal, operation: up ? .elevate : .reduce, role: role, from: old, scope: scope, change: change))
+      } else {
+        events.append(RoleEvent(target: principal, operation: .grant, role: role, scope: scope, change: change))
+      }
+    }
+    for change in changes where change.kind == .binding && change.action == .delete && !paired.contains(change.key) {
+      guard let (principal, role, scope) = binding(change) else { continue }
+      events.append(RoleEvent(target: principal, operation: .revoke, role: role, scope: scope, change: change))
+    }
+    // A membership gives (or takes) every role its group holds.
+    for change in changes where change.kind == .membership && change.action != .update {
+      let parts = change.key.split(separator: "\u{1F}").map(String.init)
+      guard parts.count == 2, let member = PrincipalID(canonical: parts[1]) else { continue }
+      let model = change.action == .create ? after : before
+      for holding in model?.holdings(of: .group(parts[0])) ?? [] {
+        events.append(
+          RoleEvent(
+            target: member, operation: change.action == .create ? .grant : .revoke, role: holding.role,
+            scope: holding.scope, change: change))
+      }
+    }
+    return events
+  }
+
+  static func roleChanges(
+    _ changes: [Change], current: StateSnapshot, before: AccessModel, catalog: PlatformCatalog, actor: String
+  ) -> [SafetyFinding] {
+    let after = (try? current.applying(changes)).flatMap { try? AccessModel(snapshot: $0, catalog: catalog) }
+    let events = roleEvents(changes, before: before, after: after)
+    guard !events.isEmpty else { return [] }
+    let principal: PrincipalID
+    if actor == "operator", catalog.platformOperator != nil {
+      principal = .operator
+    } else if let user = before.user(actor) {
+      principal = .user(user.email)
+    } else {
+      return [
+        SafetyFinding(
+          .delegation,
+          "the actor '\(actor)' is not an account of the organisation, so it may not grant or take away roles "
+            + "(\(events.count) role change\(events.count == 1 ? "" : "s") in this plan)",
+          hint: "run as an administrator's account: --actor EMAIL (or ROSTER_ACTOR)")
+      ]
+    }
+    let authorizer = Authorizer(before)
+    var findings: [SafetyFinding] = []
+    var reported = Set<String>()
+    for event in events {
+      let key = event.change.key + event.role
+      guard reported.insert(key).inserted else { continue }
+      if event.target == principal {
+        findings.append(
+          SafetyFinding(
+            .selfChange,
+            "\(actor) would \(event.operation.rawValue) their own role '\(event.role)' at \(event.scope)",
+            hint: "someone else with the rights must make this change", change: event.change.address))
+        continue
+      }
+      // A scope the plan creates is judged by the rights at the nearest scope that exists now.
+      var scope = event.scope
+      while !before.scopeExists(scope), let parent = scope.parent { scope = parent }
+      if before.role(event.role) == nil, let after, let role = after.role(event.role) {
+        // A custom role the plan defines: the actor must hold every permission it grants.
+        let missing = after.grants(of: role).map(\.permission).filter {
+          !authorizer.isAllowed(principal, $0.id, at: scope)
+        }
+        if !missing.isEmpty {
+          findings.append(
+            SafetyFinding(
+              .delegation,
+              "\(principal) may not \(event.operation.rawValue) the new role '\(role.name)' at \(event.scope): it "
+                + "lacks \(missing.count) of its permissions",
+              hint: "\(actor) lacks " + missing.prefix(5).map { "'\($0.title)'" }.joined(separator: ", "),
+              change: event.change.address))
+        }
+        continue
+      }
+      let decision = before.mayMake(
+        RoleChange(
+          actor: principal, target: event.target, operation: event.operation, role: event.role, from: event.from,
+          scope: scope), authorizer: authorizer)
+      guard !decision.allowed else { continue }
+      let lacks = decision.missing.prefix(5).map { "'\($0.title)'" }.joined(separator: ", ")
+      let more = decision.missing.count > 5 ? " and \(decision.missing.count - 5) more" : ""
+      findings.append(
+        SafetyFinding(
+          .delegation, decision.message,
+          hint: decision.missing.isEmpty
+            ? nil : "\(actor) lacks \(lacks)\(more) at \(event.scope); someone who holds it must make this change",
+          change: event.change.address))
+    }
+    return findings
+  }
+
+  // MARK: Mass removal and sign-in changes
+
+  static func massRemoval(_ changes: [Change], current: StateSnapshot, overrides: Set<String>) -> [SafetyFinding] {
+    var findings: [SafetyFinding] = []
+    let ratio =
+      current.object(.organization, "organization")?.fields["maxRemovalRatio"]?.number ?? 0.25
+    for kind in [ObjectKind.user, .membership, .binding] {
+      let removed = changes.filter { $0.kind == kind && $0.action == .delete }.count
+      let total = current.count(kind)
+      guard total > 0, removed >= massRemovalMinimum, Double(removed) / Double(total) > ratio else { continue }
+      let percent = Int((Double(removed) / Double(total) * 100).rounded())
+      findings.append(
+        SafetyFinding(
+          .massRemoval,
+          "the plan removes \(removed) of \(total) \(kind.rawValue)s (\(percent)%, more than "
+            + "\(Int((ratio * 100).rounded()))%)",
+          hint: "check that no file was cut short or deleted; if the removal is meant, plan again with "
+            + allowMassRemoval,
+          overridden: overrides.contains(allowMassRemoval)))
+    }
+    return findings
+  }
+
+  static func signIn(_ changes: [Change], overrides: Set<String>) -> [SafetyFinding] {
+    guard let change = changes.first(where: { $0.kind == .organization && $0.action == .update }) else { return [] }
+    let fields = change.fields.filter { ["signInMode", "signInProvider", "requireTwoFactor"].contains($0.field) }
+    guard !fields.isEmpty else { return [] }
+    let what = fields.map {
+      "\($0.field) \($0.before?.description ?? "unset") → \($0.after?.description ?? "unset")"
+    }.joined(separator: ", ")
+    return [
+      SafetyFinding(
+        .signInChange, "the plan changes how people sign in: \(what)",
+        hint: "check who can still sign in, then plan again with \(confirmSignInChange)", change: change.address,
+        overridden: overrides.contains(confirmSignInChange))
+    ]
+  }
+
+  // MARK: Ineffective grants
+
+  static func ineffective(_ changes: [Change], current: StateSnapshot, catalog: PlatformCatalog) -> [SafetyFinding] {
+    guard !catalog.tiers.isEmpty, let after = try? current.applying(changes),
+      let model = try? AccessModel(snapshot: after, catalog: catalog), let tier = model.tier
+    else { return [] }
+    var findings: [SafetyFinding] = []
+    for change in changes where change.kind == .binding && change.action == .create {
+      let parts = change.key.split(separator: "\u{1F}").map(String.init)
+      guard parts.count == 3, let role = model.role(parts[1]) else { continue }
+      let gated = model.grants(of: role).compactMap { grant -> (Permission, String)? in
+        guard let feature = grant.permission.feature, !tier.features.contains(feature) else { return nil }
+        return (grant.permission, feature)
+      }
+      guard let feature = gated.first?.1 else { continue }
+      let tiers = catalog.tiers.filter { $0.features.contains(feature) }.map(\.name)
+      findings.append(
+        SafetyFinding(
+          .ineffectiveGrant,
+          "role '\(role.name)' bound to \(parts[0]) at \(parts[2]): \(gated.count) of its permissions need feature "
+            + "'\(feature)', which tier '\(tier.name)' lacks, so they grant nothing",
+          hint: tiers.isEmpty ? nil : "the feature is included in: \(tiers.joined(separator: ", "))",
+          change: change.address))
+    }
+    return findings
+  }
+}
+
+/// Short words for changes in messages.
+enum PlanWords {
+  static func describe(_ change: Change) -> String {
+    let verb: String
+    switch change.action {
+    case .create: verb = "create"
+    case .update: verb = "update"
+    case .rename: verb = "rename"
+    case .adopt: verb = "adopt"
+    case .delete: verb = "remove"
+    }
+    return "\(verb) \(change.address)"
+  }
+}
