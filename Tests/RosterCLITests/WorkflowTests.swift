@@ -234,3 +234,56 @@ private func lockID(in text: String) -> String? {
   guard let range = text.range(of: "roster force-unlock ") else { return nil }
   return String(text[range.upperBound...].prefix { !$0.isWhitespace && $0 != "`" })
 }
+
+@Suite("the seed's warning, end to end from git")
+struct ManagedLoginTests {
+  @Test("switching to Entra Managed login before the administrators' group has members is refused")
+  func managedLoginWithoutMembers() throws {
+    let repo = try TestRepository()
+    defer { repo.folder.remove() }
+    try repo.copy(packageRoot.appending(path: "examples/packaging"), to: "config")
+    try repo.commit([:], message: "Fabrikam on Robopack")
+    let folder = try TemporaryFolder("roster-state")
+    defer { folder.remove() }
+    let state = folder.path + "/state.sqlite"
+    let admin = ["--actor", "breakglass@fabrikam.example"]
+    _ = try roster([
+      "init", "--organization", "Fabrikam", "--platform", "packaging", "--admin", "breakglass@fabrikam.example",
+      "--state", state,
+    ])
+    let first = try roster(
+      [
+        "apply", "--repo", repo.path, "--path", "config", "--state", state, "--auto-approve",
+        "--confirm-sign-in-change",
+      ]
+        + admin)
+    #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+
+    // The change the seed warns about: managed login, and the Entra ID group emptied.
+    let org = try String(contentsOfFile: repo.path + "/config/organization.yaml", encoding: .utf8)
+    let groups = try String(contentsOfFile: repo.path + "/config/groups/entra-id.yaml", encoding: .utf8)
+    try repo.commit(
+      [
+        "config/organization.yaml": org.replacingOccurrences(
+          of: "mode: password", with: "mode: managed\n  provider: entra-id"),
+        "config/groups/entra-id.yaml": groups.replacingOccurrences(
+          of: "members: [kim.nakamura@fabrikam.example]", with: "members: []"),
+      ], message: "Switch to Entra Managed login")
+    let before = try roster(["show", "--state", state, "--format", "json"]).stdout
+    let plan = try roster(
+      ["plan", "--repo", repo.path, "--ref", "main", "--path", "config", "--state", state, "--confirm-sign-in-change"]
+        + admin)
+    #expect(plan.status == 1)
+    #expect(plan.stdout.contains("error[RST101]"), "\(plan.stdout)")
+    #expect(plan.stdout.contains("under managed login only directory users can sign in"))
+    #expect(plan.stderr.contains("the plan is refused"))
+    let apply = try roster(
+      [
+        "apply", "--repo", repo.path, "--path", "config", "--state", state, "--auto-approve",
+        "--confirm-sign-in-change",
+      ]
+        + admin)
+    #expect(apply.status == 1)
+    #expect(try roster(["show", "--state", state, "--format", "json"]).stdout == before, "nothing was written")
+  }
+}

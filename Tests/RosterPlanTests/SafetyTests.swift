@@ -1,0 +1,289 @@
+import Foundation
+import RosterConfig
+import RosterModel
+import Testing
+
+@testable import RosterPlan
+
+/// A model from configuration text (several documents).
+private func model(_ text: String) throws -> AccessModel {
+  let loaded = ConfigLoader.load([ConfigFile(path: "org.yaml", text: text)])
+  #expect(!loaded.diagnostics.hasErrors, "\(loaded.diagnostics)")
+  return try #require(loaded.model)
+}
+
+/// The safety findings of the plan from `before` to `after`, made by `actor`.
+private func findings(
+  _ before: AccessModel, _ after: AccessModel, actor: String, overrides: Set<String> = [Safety.confirmSignInChange]
+) -> [SafetyFinding] {
+  let changes = Differ.diff(current: before.snapshot, desired: after.snapshot)
+  return Safety.check(changes, current: before.snapshot, catalog: before.catalog, actor: actor, overrides: overrides)
+}
+
+private func blocking(_ found: [SafetyFinding]) -> [String] { found.filter(\.blocks).map(\.rule) }
+
+/// Robopack with a local administrator, a directory user and an Entra ID group.
+private func packaging(signIn: String = "password", extra: String = "", groupMembers: String = "[]") -> String {
+  """
+  apiVersion: roster/v1
+  kind: Organization
+  name: Fabrikam
+  platform: packaging
+  signIn:
+    mode: \(signIn)
+    provider: entra-id
+  ---
+  apiVersion: roster/v1
+  kind: UserList
+  users:
+    - email: ada@fabrikam.example
+      roles: [organisation-administrator]
+    - email: grace@fabrikam.example
+      source: directory
+  \(extra)
+  ---
+  apiVersion: roster/v1
+  kind: Group
+  name: Robopack Administrators
+  source: directory
+  directoryId: 6f1c2a7e
+  members: \(groupMembers)
+  roles: [organisation-administrator]
+  """
+}
+
+/// Patchworks with an administrator, a manager and a user; tier as given.
+private func hub(tier: String = "professional", extra: String = "", twoFactor: Bool = false) -> String {
+  """
+  apiVersion: roster/v1
+  kind: Organization
+  name: Northwind
+  platform: integration-hub
+  tier: \(tier)
+  signIn:
+    mode: password
+    requireTwoFactor: \(twoFactor)
+  ---
+  apiVersion: roster/v1
+  kind: UserList
+  users:
+    - email: ada@northwind.example
+      roles: [administrator]
+    - email: bob@northwind.example
+      roles: [manager]
+    - email: cy@northwind.example
+      roles: [user]
+  \(extra)
+  """
+}
+
+@Suite("safety rules: each refuses what it must and lets the near miss through")
+struct SafetyTests {
+  @Test("RST101 lockout: managed login with no directory administrator is refused, naming who could sign in")
+  func lockout() throws {
+    let before = try model(packaging())
+    let after = try model(packaging(signIn: "managed"))
+    let found = findings(before, after, actor: "ada@fabrikam.example")
+    #expect(blocking(found) == ["RST101"])
+    let lockout = try #require(found.first { $0.rule == "RST101" })
+    #expect(lockout.message.contains("0 of the required 1 administrators can sign in: nobody"))
+    #expect(lockout.hint?.contains("under managed login only directory users can sign in") == true)
+    #expect(lockout.hint?.contains("ada@fabrikam.example is local") == true)
+  }
+
+  @Test("RST101 near miss: the Entra ID administrators group has a member before the switch")
+  func lockoutNearMiss() throws {
+    let before = try model(packaging())
+    let after = try model(packaging(signIn: "managed", groupMembers: "[grace@fabrikam.example]"))
+    #expect(blocking(findings(before, after, actor: "ada@fabrikam.example")).isEmpty)
+  }
+
+  @Test("RST102 last administrator: removing the only administrator's role, or the group that gives it")
+  func lastAdministrator() throws {
+    let before = try model(hub())
+    let demoted = try model(hub().replacingOccurrences(of: "roles: [administrator]", with: "roles: [manager]"))
+    let found = findings(before, demoted, actor: "bob@northwind.example")
+    #expect(found.contains { $0.rule == "RST102" && $0.message.contains("ada@northwind.example") })
+
+    let viaGroup = try model(packaging(groupMembers: "[grace@fabrikam.example]"))
+    let noAdmins = try model(
+      packaging(groupMembers: "[]").replacingOccurrences(
+        of: "roles: [organisation-administrator]\n  - email: grace", with: "roles: []\n  - email: grace"))
+    #expect(findings(viaGroup, noAdmins, actor: "grace@fabrikam.example").contains { $0.rule == "RST102" })
+  }
+
+  @Test("RST102 near miss: demoting one administrator while another stays")
+  func lastAdministratorNearMiss() throws {
+    let before = try model(packaging(groupMembers: "[grace@fabrikam.example]"))
+    let after = try model(
+      packaging(groupMembers: "[grace@fabrikam.example]").replacingOccurrences(
+        of: "roles: [organisation-administrator]\n  - email: grace", with: "roles: []\n  - email: grace"))
+    let found = findings(before, after, actor: "grace@fabrikam.example")
+    #expect(!found.contains { $0.rule == "RST102" || $0.rule == "RST101" }, "\(found)")
+  }
+
+  @Test("RST103 no self-change: the actor cannot change its own roles; someone else's it can")
+  func selfChange() throws {
+    let before = try model(hub())
+    let own = try model(hub().replacingOccurrences(of: "roles: [manager]", with: "roles: [user]"))
+    let found = findings(before, own, actor: "bob@northwind.example")
+    #expect(found.contains { $0.rule == "RST103" && $0.message.contains("their own role") })
+    #expect(!findings(before, own, actor: "ada@northwind.example").contains { $0.rule == "RST103" })
+  }
+
+  @Test("RST104 delegation: a manager may not create a manager, and is told only what it lacks; it may create a user")
+  func delegation() throws {
+    let before = try model(hub())
+    let manager = try model(hub(extra: "  - email: dee@northwind.example\n    roles: [manager]"))
+    let found = findings(before, manager, actor: "bob@northwind.example")
+    let refusal = try #require(found.first { $0.rule == "RST104" })
+    #expect(refusal.message.contains("needs 'Create a company user with a [manager role]'"))
+    #expect(refusal.hint?.contains("lacks 'Create a company user with a [manager role]'") == true)
+
+    let user = try model(hub(extra: "  - email: dee@northwind.example\n    roles: [user]"))
+    #expect(blocking(findings(before, user, actor: "bob@northwind.example")).isEmpty)
+    let unknown = findings(before, user, actor: "ci-bot")
+    #expect(unknown.first { $0.rule == "RST104" }?.message.contains("not an account of the organisation") == true)
+  }
+
+  @Test("RST105 ineffective grant: a manager on the standard tier is warned, naming the tier that has the feature")
+  func ineffective() throws {
+    let before = try model(hub(tier: "standard"))
+    let after = try model(hub(tier: "standard", extra: "  - email: dee@northwind.example\n    roles: [manager]"))
+    let warning = try #require(findings(before, after, actor: "ada@northwind.example").first { $0.rule == "RST105" })
+    #expect(warning.severity == "warning" && !warning.blocks)
+    #expect(warning.message.contains("tier 'standard' lacks"))
+    #expect(warning.hint == "the feature is included in: professional")
+    let professional = try model(hub())
+    let near = try model(hub(extra: "  - email: dee@northwind.example\n    roles: [manager]"))
+    #expect(!findings(professional, near, actor: "ada@northwind.example").contains { $0.rule == "RST105" })
+  }
+
+  @Test("RST106 mass removal: over a quarter of the users needs the override; a few removals do not")
+  func massRemoval() throws {
+    let many = (1...12).map { "  - email: u\($0)@northwind.example" }.joined(separator: "\n")
+    let few = (1...4).map { "  - email: u\($0)@northwind.example" }.joined(separator: "\n")
+    let before = try model(hub(extra: many))
+    let after = try model(hub(extra: few))
+    let refused = findings(before, after, actor: "ada@northwind.example")
+    #expect(refused.first { $0.rule == "RST106" }?.message.contains("removes 8 of 15 users") == true)
+    #expect(blocking(refused) == ["RST106"])
+    let allowed = findings(
+      before, after, actor: "ada@northwind.example", overrides: [Safety.allowMassRemoval, Safety.confirmSignInChange])
+    #expect(allowed.contains { $0.rule == "RST106" && $0.overridden } && blocking(allowed).isEmpty)
+    let some = try model(hub(extra: (1...8).map { "  - email: u\($0)@northwind.example" }.joined(separator: "\n")))
+    #expect(!findings(before, some, actor: "ada@northwind.example").contains { $0.rule == "RST106" })
+  }
+
+  @Test("RST107 sign-in change: turning on 2FA needs --confirm-sign-in-change; RST108 warns of who must enrol")
+  func signIn() throws {
+    let before = try model(hub())
+    let after = try model(hub(twoFactor: true))
+    let refused = findings(before, after, actor: "ada@northwind.example", overrides: [])
+    #expect(blocking(refused) == ["RST107"])
+    #expect(
+      refused.first { $0.rule == "RST107" }?.message
+        == "the plan changes how people sign in: requireTwoFactor false → true")
+    let confirmed = findings(before, after, actor: "ada@northwind.example")
+    #expect(blocking(confirmed).isEmpty)
+    #expect(confirmed.contains { $0.rule == "RST108" && $0.message.contains("ada@northwind.example has not enrolled") })
+  }
+
+  @Test("property: random plans that pass every rule never leave a state where no administrator can sign in")
+  func neverLockedOut() throws {
+    let start = try model(
+      packaging(extra: (1...4).map { "  - email: p\($0)@fabrikam.example" }.joined(separator: "\n")))
+    let catalog = start.catalog
+    var random = SplitMix(seed: 20_261_125)
+    var accepted = 0
+    var refused = 0
+    for _ in 0..<12 {
+      var current = start.snapshot
+      for _ in 0..<12 {
+        var desired = current
+        for _ in 0..<random.next(3) + 1 { mutate(&desired, &random) }
+        let changes = Differ.diff(current: current, desired: desired)
+        guard !changes.isEmpty, let built = try? desired.applying([]),
+          (try? AccessModel(snapshot: built, catalog: catalog)) != nil
+        else { continue }
+        let found = Safety.check(
+          changes, current: current, catalog: catalog, actor: "ada@fabrikam.example",
+          overrides: [Safety.allowMassRemoval, Safety.confirmSignInChange])
+        guard found.filter(\.blocks).isEmpty else {
+          refused += 1
+          continue
+        }
+        accepted += 1
+        current = try current.applying(changes)
+        let census = Safety.census(try AccessModel(snapshot: current, catalog: catalog))
+        #expect(!census.canSignIn.isEmpty, "an accepted plan locked everyone out: \(changes.map(\.address))")
+      }
+    }
+    #expect(accepted > 20 && refused > 5, "the test exercised both outcomes (\(accepted) accepted, \(refused) refused)")
+  }
+}
+
+/// One random edit of the desired state: sign-in mode, a user's source or disabled flag, an
+/// administrator binding or membership added or removed.
+private func mutate(_ snapshot: inout StateSnapshot, _ random: inout SplitMix) {
+  let users = (snapshot.objects[.user] ?? [:]).keys.sorted()
+  let user = users[random.next(users.count)]
+  switch random.next(6) {
+  case 0:
+    var org = snapshot.object(.organization, "organization")
+    let managed = org?.fields["signInMode"] == .string("managed")
+    org?.fields["signInMode"] = .string(managed ? "password" : "managed")
+    org?.fields["signInProvider"] = .string("entra-id")
+    if let org { snapshot.insert(org) }
+  case 1:
+    var object = snapshot.object(.user, user)
+    let directory = object?.fields["source"] == .string("directory")
+    object?.fields["source"] = .string(directory ? "local" : "directory")
+    if let object { snapshot.insert(object) }
+  case 2:
+    if var object = snapshot.object(.user, user) {
+      let disabled = object.fields["disabled"]?.bool ?? false
+      object.fields["disabled"] = .bool(!disabled)
+      snapshot.insert(object)
+    }
+  case 3, 4:
+    let binding = Binding(principal: .user(user), role: "organisation-administrator")
+    let key = StateKey.binding(binding)
+    if snapshot.object(.binding, key) != nil {
+      snapshot.remove(.binding, key)
+    } else {
+      snapshot.insert(
+        StateObject(
+          kind: .binding, key: key,
+          fields: [
+            "principal": .string("user:\(user)"), "role": .string("organisation-administrator"),
+            "scope": .string("organization"),
+          ]))
+    }
+  default:
+    let key = StateKey.membership(group: "Robopack Administrators", member: .user(user))
+    if snapshot.object(.membership, key) != nil {
+      snapshot.remove(.membership, key)
+    } else {
+      snapshot.insert(
+        StateObject(
+          kind: .membership, key: key,
+          fields: ["group": .string("Robopack Administrators"), "member": .string("user:\(user)")]))
+    }
+  }
+}
+
+/// A small seeded random generator, so the property test is the same every run.
+private struct SplitMix {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+
+  mutating func next(_ bound: Int) -> Int {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    z ^= z >> 31
+    return Int(z % UInt64(bound))
+  }
+}
