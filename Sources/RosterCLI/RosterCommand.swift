@@ -29,8 +29,8 @@ public struct RosterCommand: ParsableCommand {
     version: "0.1.0",
     subcommands: [
       InitCommand.self, ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self,
-      ExportCommand.self, CheckCommand.self, ExplainCommand.self, WhoCanCommand.self, AuditCommand.self,
-      ForceUnlockCommand.self, CatalogCommand.self, RulesCommand.self,
+      ExportCommand.self, TestCommand.self, CheckCommand.self, ExplainCommand.self, WhoCanCommand.self,
+      AuditCommand.self, ForceUnlockCommand.self, CatalogCommand.self, RulesCommand.self,
     ]
   )
 

@@ -26,6 +26,8 @@ public struct LoadedConfig: Sendable {
   public var documentCount: Int
   /// Objects renamed with `previously:`: kind → new key → old key.
   public var renames: [ObjectKind: [String: String]] = [:]
+  /// The `AccessTest` documents, for `roster test` and the plan's guardrails.
+  public var accessTests: [AccessTestDocument] = []
 }
 
 /// Reads configuration documents (`apiVersion: roster/v1`, any layout, several per file) into
@@ -45,7 +47,8 @@ public enum ConfigLoader {
     return LoadedConfig(
       model: diagnostics.hasErrors ? nil : loader.model,
       diagnostics: diagnostics.sortedByLocation(),
-      fileCount: files.count, documentCount: loader.documentCount, renames: loader.renames)
+      fileCount: files.count, documentCount: loader.documentCount, renames: loader.renames,
+      accessTests: loader.accessTests)
   }
 }
 
@@ -71,6 +74,7 @@ private struct Loader {
   init(limits: YAMLLimits) { self.limits = limits }
 
   var renames: [ObjectKind: [String: String]] = [:]
+  var accessTests: [AccessTestDocument] = []
 
   /// The schema's findings, kept apart from the decoder's until the end.
   var schemaDiagnostics: [Diagnostic] = []
@@ -133,6 +137,14 @@ private struct Loader {
     }
     for (group, node, file) in pendingMembers { member(node, of: group, file: file) }
     for (principal, node, file) in pendingBindings { bind(node, to: principal, file: file) }
+    // Access tests last: they name principals, permissions and scopes of the finished model.
+    if let model = self.model {
+      for doc in documents where doc.kind == "AccessTest" {
+        let test = AccessTestDocument(doc.root, file: doc.file)
+        for problem in test.problems(in: model, root: doc.root) { sink.add(problem) }
+        accessTests.append(test)
+      }
+    }
   }
 
   /// Checks `apiVersion` and `kind`.

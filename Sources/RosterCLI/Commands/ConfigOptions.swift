@@ -70,14 +70,14 @@ struct ConfigOptions: ParsableArguments {
   }
 
   /// The desired model and its commit; prints the diagnostics, fails on an error.
-  func loadDesired() throws -> (model: AccessModel, commit: String?, renames: [ObjectKind: [String: String]]) {
+  func loadDesired() throws -> (model: AccessModel, commit: String?, loaded: LoadedConfig) {
     let (loaded, commit) = try loadWithCommit()
     printDiagnostics(loaded.diagnostics, toStandardError: true)
     guard let model = loaded.model else {
       let count = loaded.diagnostics.filter { $0.severity == .error }.count
       throw CLIError("the configuration in \(label) has \(count) error\(count == 1 ? "" : "s"); nothing was planned")
     }
-    return (model, commit, loaded.renames)
+    return (model, commit, loaded)
   }
 }
 

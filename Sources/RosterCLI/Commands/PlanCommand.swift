@@ -8,7 +8,7 @@ import RosterStore
 /// Making a plan: desired state from the configuration, current state from the store.
 enum Planning {
   static func plan(source: ConfigOptions, stored: StoredState, actor: String, overrides: [String]) throws -> Plan {
-    let (desired, commit, renames) = try source.loadDesired()
+    let (desired, commit, loaded) = try source.loadDesired()
     let platform = stored.current.platform ?? "?"
     guard desired.catalog.name == platform else {
       throw CLIError(
@@ -16,15 +16,37 @@ enum Planning {
           + "'\(platform)'; a state keeps its platform")
     }
     let changes = Differ.diff(
-      current: stored.current, desired: desired.snapshot, unmanaged: stored.unmanaged, renames: renames,
+      current: stored.current, desired: desired.snapshot, unmanaged: stored.unmanaged, renames: loaded.renames,
       applied: stored.applied)
     let drift = Differ.diff(current: stored.applied, desired: stored.current)
-    let findings = Safety.check(
+    var findings = Safety.check(
       changes, current: stored.current, catalog: try StateOptions.catalog(for: stored), actor: actor,
       overrides: Set(overrides))
+    // Guardrails: the AccessTest documents' mustNotGrant, on the state the plan leads to.
+    if !changes.isEmpty {
+      for test in loaded.accessTests {
+        for guardrail in test.mustNotGrant {
+          let violators = AccessTestRunner.violations(guardrail, model: desired)
+          guard !violators.isEmpty else { continue }
+          findings.append(
+            SafetyFinding(
+              .guardrail,
+              "after this plan, \(violators.map(\.description).joined(separator: ", ")) would hold "
+                + "'\(guardrail.permission)' in \(guardrail.scope), which AccessTest '\(test.name)' reserves to "
+                + Self.exceptions(guardrail),
+              hint: "change the plan, or the guardrail in \(test.file)"))
+        }
+      }
+    }
     return Plan(
       lineage: stored.lineage, serial: stored.serial, source: source.label, commit: commit, actor: actor,
       changes: changes, drift: drift, catalogSource: nil, findings: findings, overrides: overrides)
+  }
+
+  /// `group Ops, ada@acme.example`, or `nobody`.
+  static func exceptions(_ guardrail: AccessTestDocument.Guardrail) -> String {
+    let names = guardrail.exceptGroups.map { "group \($0)" } + guardrail.exceptPrincipals
+    return names.isEmpty ? "nobody" : names.joined(separator: ", ")
   }
 
   static func load(_ store: SQLiteStateStore) throws -> StoredState {

@@ -46,9 +46,14 @@ public struct SafetyRule: Sendable, Hashable, Codable {
       "Under organisation-wide 2FA an administrator without 2FA can still sign in, but must enrol first: said, "
       + "not refused.")
 
+  public static let guardrail = SafetyRule(
+    id: "RST109", name: "guardrail", severity: "error",
+    rationale:
+      "A plan may not leave anyone holding a permission an AccessTest's mustNotGrant reserves to others.")
+
   public static let all: [SafetyRule] = [
     lockout, lastAdministrator, selfChange, delegation, ineffectiveGrant, massRemoval, signInChange,
-    twoFactorEnrolment,
+    twoFactorEnrolment, guardrail,
   ]
 }
 
