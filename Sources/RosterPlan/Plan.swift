@@ -29,12 +29,15 @@ public struct Plan: Sendable, Codable, Hashable {
   public var findings: [SafetyFinding]
   /// The override flags given (`--allow-mass-removal`, `--confirm-sign-in-change`).
   public var overrides: [String]
+  /// Who gains and loses which permissions where, and through which change.
+  public var impact: [ImpactEntry]
   /// SHA-256 of everything above, hex.
   public var digest: String
 
   public init(
     lineage: String, serial: Int, source: String, commit: String?, actor: String, changes: [Change],
-    drift: [Change], catalogSource: String?, findings: [SafetyFinding] = [], overrides: [String] = []
+    drift: [Change], catalogSource: String?, findings: [SafetyFinding] = [], overrides: [String] = [],
+    impact: [ImpactEntry] = []
   ) {
     self.formatVersion = Self.formatVersion
     self.lineage = lineage
@@ -47,6 +50,7 @@ public struct Plan: Sendable, Codable, Hashable {
     self.catalogSource = catalogSource
     self.findings = findings
     self.overrides = overrides.sorted()
+    self.impact = impact
     self.digest = ""
     self.digest = computedDigest
   }

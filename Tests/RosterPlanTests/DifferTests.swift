@@ -173,3 +173,38 @@ struct DifferTests {
     #expect(throws: PlanFileError.self) { try Plan.read(future) }
   }
 }
+
+@Suite("access impact")
+struct ImpactTests {
+  @Test("who gains and loses what, where, through which change; only the accounts the change reaches")
+  func impact() throws {
+    let before = try model(
+      ada + "\n" + """
+          - email: bob@northwind.example
+            roles: [user]
+          - email: cy@northwind.example
+            roles: [user]
+          - email: dee@northwind.example
+        """, tenants: "---\napiVersion: roster/v1\nkind: Tenant\nname: emea")
+    let after = try model(
+      ada + "\n" + """
+          - email: bob@northwind.example
+            roles: [user]
+          - email: cy@northwind.example
+          - email: dee@northwind.example
+            roles:
+              - role: manager
+                scope: tenant/emea
+        """, tenants: "---\napiVersion: roster/v1\nkind: Tenant\nname: emea")
+    let changes = Differ.diff(current: before.snapshot, desired: after.snapshot)
+    let entries = Impact.compute(changes: changes, before: before, after: after)
+    #expect(entries.map(\.principals) == [["user:dee@northwind.example"], ["user:cy@northwind.example"]])
+    let dee = try #require(entries.first)
+    #expect(dee.scope == "tenant/emea" && dee.cause == "role 'manager' at tenant/emea bound")
+    #expect(dee.gained.contains("Run process flow manually") && dee.lost.isEmpty)
+    let cy = try #require(entries.last)
+    #expect(cy.scope == "organization" && cy.cause == "role 'user' at organization removed")
+    #expect(cy.lost.contains("View company profile") && cy.gained.isEmpty)
+    #expect(!entries.contains { $0.principals.contains("user:bob@northwind.example") }, "bob is not reached")
+  }
+}

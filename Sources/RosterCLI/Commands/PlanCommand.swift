@@ -7,7 +7,9 @@ import RosterStore
 
 /// Making a plan: desired state from the configuration, current state from the store.
 enum Planning {
-  static func plan(source: ConfigOptions, stored: StoredState, actor: String, overrides: [String]) throws -> Plan {
+  static func plan(
+    source: ConfigOptions, stored: StoredState, actor: String, overrides: [String], impact: ImpactMode = .summary
+  ) throws -> Plan {
     let (desired, commit, loaded) = try source.loadDesired()
     let platform = stored.current.platform ?? "?"
     guard desired.catalog.name == platform else {
@@ -38,9 +40,16 @@ enum Planning {
         }
       }
     }
+    var entries: [ImpactEntry] = []
+    if impact != .none, !changes.isEmpty,
+      let before = try? AccessModel(snapshot: stored.current, catalog: try StateOptions.catalog(for: stored))
+    {
+      entries = Impact.compute(changes: changes, before: before, after: desired)
+    }
     return Plan(
       lineage: stored.lineage, serial: stored.serial, source: source.label, commit: commit, actor: actor,
-      changes: changes, drift: drift, catalogSource: nil, findings: findings, overrides: overrides)
+      changes: changes, drift: drift, catalogSource: nil, findings: findings, overrides: overrides,
+      impact: entries)
   }
 
   /// `group Ops, ada@acme.example`, or `nobody`.
@@ -68,6 +77,16 @@ struct OverrideOptions: ParsableArguments {
   var list: [String] {
     (allowMassRemoval ? [Safety.allowMassRemoval] : []) + (confirmSignInChange ? [Safety.confirmSignInChange] : [])
   }
+}
+
+/// How much access impact a plan shows.
+enum ImpactMode: String, ExpressibleByArgument, CaseIterable {
+  /// Grouped, with the first few accounts and permissions of each group.
+  case summary
+  /// Every account and every permission.
+  case full
+  /// Not computed.
+  case none
 }
 
 enum PlanFormat: String, ExpressibleByArgument, CaseIterable {
@@ -109,11 +128,15 @@ struct PlanCommand: ParsableCommand {
   @Option(help: "Output format: text, markdown (for a pull-request comment) or json.") var format: PlanFormat = .text
   @Flag(help: "Exit 2 when there are changes, 0 when there are none.") var detailedExitcode = false
   @OptionGroup var overrides: OverrideOptions
+  @Option(help: "Access impact: summary (grouped), full (every account and permission), or none.")
+  var impact: ImpactMode = .summary
 
   func run() throws {
     let store = try stateOptions.openExisting()
     let plan = try Planning.plan(
-      source: source, stored: try Planning.load(store), actor: resolveActor(actor), overrides: overrides.list)
+      source: source, stored: try Planning.load(store), actor: resolveActor(actor), overrides: overrides.list,
+      impact: impact)
+    PlanText.impactMode = impact
     if !plan.blocking.isEmpty {
       if format == .json { Console.out(String(decoding: try plan.fileData(), as: UTF8.self)) }
       if format == .text { Console.out(PlanText.text(plan, colour: Console.colours(standardError: false))) }

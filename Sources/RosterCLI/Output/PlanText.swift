@@ -3,6 +3,33 @@ import RosterPlan
 
 /// A plan as people read it: in a terminal, and in a pull-request comment.
 enum PlanText {
+  /// How much of the access impact to print (set by `plan --impact`).
+  nonisolated(unsafe) static var impactMode: ImpactMode = .summary
+
+  /// The access impact, one group of accounts a line, then the permissions.
+  static func impactLines(_ plan: Plan, colour: Bool) -> [String] {
+    guard !plan.impact.isEmpty, impactMode != .none else { return [] }
+    let full = impactMode == .full
+    func list(_ items: [String], _ limit: Int) -> String {
+      if full || items.count <= limit { return items.joined(separator: ", ") }
+      return items.prefix(limit).joined(separator: ", ") + " and \(items.count - limit) more"
+    }
+    var out = ["Access impact (who gains and loses what, and why):"]
+    for entry in plan.impact {
+      let who = entry.principals.count == 1 ? entry.principals[0] : "\(entry.principals.count) accounts"
+      var line = "  \(who)"
+      var what: [String] = []
+      if !entry.gained.isEmpty { what.append(Style.green.apply("gain \(entry.gained.count)", colour)) }
+      if !entry.lost.isEmpty { what.append(Style.red.apply("lose \(entry.lost.count)", colour)) }
+      line += " " + what.joined(separator: " and ") + " at \(entry.scope), through \(entry.cause)"
+      out.append(line)
+      if entry.principals.count > 1 { out.append("      accounts: \(list(entry.principals, 3))") }
+      if !entry.gained.isEmpty { out.append("      + " + list(entry.gained.map { "'\($0)'" }, 5)) }
+      if !entry.lost.isEmpty { out.append("      - " + list(entry.lost.map { "'\($0)'" }, 5)) }
+    }
+    return out + [""]
+  }
+
   static func symbol(_ action: Change.Action) -> String {
     switch action {
     case .create: return "+"
@@ -60,6 +87,7 @@ enum PlanText {
     out.append("Roster will make these changes, in this order:")
     for change in plan.changes { out += lines(change, colour: colour) }
     out.append("")
+    out += impactLines(plan, colour: colour)
     if !plan.findings.isEmpty {
       out.append("Safety:")
       for finding in plan.findings {
@@ -99,6 +127,17 @@ enum PlanText {
       ("Changes", plan.changes), ("Drift", plan.drift),
     ]
     var body: [String] = []
+    let impact = impactLines(plan, colour: false)
+    if !impact.isEmpty {
+      body.append("")
+      body.append(
+        "<details><summary>Access impact (\(plan.impact.count) group\(plan.impact.count == 1 ? "" : "s"))</summary>")
+      body.append("")
+      body.append("```")
+      body += impact.dropFirst().filter { !$0.isEmpty }
+      body.append("```")
+      body.append("</details>")
+    }
     for (title, changes) in sections where !changes.isEmpty {
       body.append("")
       body.append("<details><summary>\(title) (\(changes.count))</summary>")

@@ -1,0 +1,126 @@
+import RosterModel
+
+/// What a plan does to people's access: for each group of accounts the same change affects the
+/// same way, the permissions they gain and lose at a scope, and the change that causes it.
+public struct ImpactEntry: Sendable, Hashable, Codable {
+  /// The accounts (users, robot accounts, applications), canonical form.
+  public var principals: [String]
+  public var scope: String
+  /// Permission titles gained and lost at the scope (and every scope inside it).
+  public var gained: [String]
+  public var lost: [String]
+  /// The change that causes it, as the plan names it.
+  public var cause: String
+}
+
+public enum Impact {
+  /// The cause as readers group it: the same kind of change to the same group or role reads the same.
+  static func label(_ change: Change) -> String {
+    let parts = change.key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+    let verb = change.action == .delete ? "removed" : change.action == .create ? "added" : "changed"
+    switch change.kind {
+    case .binding where parts.count == 3: return "role '\(parts[1])' at \(parts[2]) \(verb == "added" ? "bound" : verb)"
+    case .membership where parts.count == 2: return "membership of group '\(parts[0])' \(verb)"
+    case .organization: return "the organisation's tier changed"
+    case .role: return "custom role '\(change.key)' \(verb)"
+    default: return "\(change.kind.rawValue) \(change.key) \(verb)"
+    }
+  }
+
+  /// The access impact of `changes`, computed only for the accounts the changed objects reach.
+  public static func compute(changes: [Change], before: AccessModel, after: AccessModel) -> [ImpactEntry] {
+    // Which accounts each change reaches, in either state.
+    var causes: [PrincipalID: String] = [:]
+    func reach(_ principal: PrincipalID, _ change: Change) {
+      var queue = [principal]
+      var seen = Set<PrincipalID>()
+      while let next = queue.popLast() {
+        guard seen.insert(next).inserted else { continue }
+        if case .group(let name) = next {
+          for model in [before, after] {
+            queue += model.groups[name]?.members ?? []
+            if let group = model.catalog.defaultGroup(name), group.automaticMembers != .none {
+              queue += model.users.values.filter {
+                group.automaticMembers == .allUsers || $0.source == .local
+              }.map { .user($0.email) }
+            }
+          }
+        } else if causes[next] == nil {
+          causes[next] = label(change)
+        }
+      }
+    }
+    let everyone = Set(before.users.values.map { PrincipalID.user($0.email) })
+      .union(after.users.values.map { .user($0.email) })
+    // Relations first, so that a new account's access is put down to its roles, not its creation.
+    let priority: [ObjectKind: Int] = [.binding: 0, .membership: 0, .organization: 1, .role: 2]
+    let ordered = changes.enumerated().sorted {
+      (priority[$0.element.kind] ?? 3, $0.offset) < (priority[$1.element.kind] ?? 3, $1.offset)
+    }.map(\.element)
+    for change in ordered {
+      let parts = change.key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+      switch change.kind {
+      case .binding, .membership:
+        if let principal = PrincipalID(canonical: parts[change.kind == .binding ? 0 : 1]) { reach(principal, change) }
+        if change.kind == .membership { reach(.group(parts[0]), change) }
+      case .user:
+        reach(.user(change.key), change)
+        if let from = change.from { reach(.user(from), change) }
+      case .group:
+        reach(.group(change.key), change)
+      case .robot: reach(.robot(change.key), change)
+      case .app: reach(.app(change.key), change)
+      case .role:
+        for model in [before, after] {
+          for binding in model.bindings where binding.role == change.key { reach(binding.principal, change) }
+        }
+      case .organization:
+        if change.fields.contains(where: { $0.field == "tier" }) { for user in everyone { reach(user, change) } }
+      case .tenant:
+        continue
+      }
+    }
+    let beforeAuthorizer = Authorizer(before)
+    let afterAuthorizer = Authorizer(after)
+    let permissions = after.catalog.permissions
+    var grouped: [String: ImpactEntry] = [:]
+    for (principal, cause) in causes.sorted(by: { $0.key < $1.key }) {
+      // The scopes to compare: the organisation and every scope a role is held at, outermost first.
+      var scopes = Set<Scope>([.organization])
+      for model in [before, after] where model.exists(principal) {
+        for holding in model.holdings(of: principal) where model.scopeExists(holding.scope) {
+          scopes.insert(holding.scope)
+        }
+      }
+      var reported: [Scope: (gained: Set<String>, lost: Set<String>)] = [:]
+      for scope in scopes.sorted(by: { $0.level.depth < $1.level.depth || ($0.level == $1.level && $0 < $1) }) {
+        var gained = Set<String>()
+        var lost = Set<String>()
+        for permission in permissions {
+          let was =
+            before.exists(principal) && before.scopeExists(scope)
+            && beforeAuthorizer.isAllowed(principal, permission.id, at: scope, owner: principal)
+          let now =
+            after.exists(principal) && after.scopeExists(scope)
+            && afterAuthorizer.isAllowed(principal, permission.id, at: scope, owner: principal)
+          if now && !was { gained.insert(permission.title) }
+          if was && !now { lost.insert(permission.title) }
+        }
+        // What an enclosing scope already reports is not repeated inside it.
+        for (outer, seen) in reported where outer.contains(scope) {
+          gained.subtract(seen.gained)
+          lost.subtract(seen.lost)
+        }
+        guard !gained.isEmpty || !lost.isEmpty else { continue }
+        reported[scope] = (gained, lost)
+        let key = "\(cause)|\(scope)|\(gained.sorted())|\(lost.sorted())"
+        if grouped[key] == nil {
+          grouped[key] = ImpactEntry(
+            principals: [], scope: scope.description, gained: gained.sorted(), lost: lost.sorted(), cause: cause)
+        }
+        grouped[key]?.principals.append(principal.description)
+      }
+    }
+    return grouped.sorted { $0.key < $1.key }.map(\.value)
+  }
+}
