@@ -8,7 +8,11 @@ public enum ConfigDirectory {
     public var description: String
   }
 
-  public static func read(_ path: String) throws(ReadError) -> [ConfigFile] {
+  public static func read(_ path: String) throws(ReadError) -> [ConfigFile] { try listing(path).files }
+
+  /// The files, and the symbolic links found (never followed, so the configuration cannot reach
+  /// outside its folder), as paths like the files'.
+  public static func listing(_ path: String) throws(ReadError) -> (files: [ConfigFile], symlinks: [String]) {
     let root = URL(fileURLWithPath: path).standardizedFileURL
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory) else {
@@ -18,6 +22,7 @@ public enum ConfigDirectory {
       throw ReadError(description: "\(path) is a file; --config takes the directory that holds the YAML files")
     }
     var relativePaths: [String] = []
+    var symlinks: [String] = []
     var stack = [""]
     while let relative = stack.popLast() {
       let directory = relative.isEmpty ? root : root.appending(path: relative)
@@ -31,7 +36,10 @@ public enum ConfigDirectory {
         let child = relative.isEmpty ? name : relative + "/" + name
         let url = root.appending(path: child)
         let values = try? url.resourceValues(forKeys: [.isDirectoryKey, .isSymbolicLinkKey, .isRegularFileKey])
-        if values?.isSymbolicLink == true { continue }
+        if values?.isSymbolicLink == true {
+          symlinks.append(path.hasSuffix("/") ? path + child : path + "/" + child)
+          continue
+        }
         if values?.isDirectory == true {
           stack.append(child)
         } else if values?.isRegularFile == true, name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
@@ -47,6 +55,6 @@ public enum ConfigDirectory {
       }
       files.append(ConfigFile(path: displayPath, bytes: [UInt8](data)))
     }
-    return files
+    return (files, symlinks.sorted())
   }
 }

@@ -125,3 +125,21 @@ struct SARIFTests {
     }
   }
 }
+
+@Suite("a configuration directory")
+struct DirectoryTests {
+  @Test("a symbolic link is reported and not followed; it fails the run only with --strict")
+  func symlinks() throws {
+    let folder = try TemporaryFolder("roster-config")
+    defer { folder.remove() }
+    let config = folder.path + "/config"
+    try FileManager.default.copyItem(
+      atPath: packageRoot.appending(path: "examples/integration-hub").path, toPath: config)
+    try FileManager.default.createSymbolicLink(atPath: config + "/outside.yaml", withDestinationPath: "/etc/passwd")
+    let result = try roster(["validate", "--config", config])
+    #expect(result.status == 0)
+    #expect(result.stdout.contains("outside.yaml:1:1: warning[RST005]: '\(config)/outside.yaml' is a symbolic link"))
+    #expect(result.stdout.contains("valid (1 warning)"))
+    #expect(try roster(["validate", "--config", config, "--strict"]).status == 1)
+  }
+}

@@ -60,13 +60,21 @@ struct ConfigOptions: ParsableArguments {
     if let repo {
       return try GitConfigSource.load(repo: repo, ref: ref ?? "HEAD", path: path)
     }
-    let files: [ConfigFile]
+    let listing: (files: [ConfigFile], symlinks: [String])
     do {
-      files = try ConfigDirectory.read(config ?? ".")
+      listing = try ConfigDirectory.listing(config ?? ".")
     } catch {
       throw CLIError(error.description)
     }
-    return (ConfigLoader.load(files), nil)
+    var loaded = ConfigLoader.load(listing.files)
+    for link in listing.symlinks {
+      loaded.diagnostics.append(
+        Diagnostic(
+          .warning, .fileSkipped, "'\(link)' is a symbolic link; links are not followed, so it was not read",
+          at: SourceLocation(file: link, line: 1, column: 1), hint: "put the configuration itself in this folder"))
+    }
+    loaded.diagnostics = loaded.diagnostics.sortedByLocation()
+    return (loaded, nil)
   }
 
   /// The desired model and its commit; prints the diagnostics, fails on an error.

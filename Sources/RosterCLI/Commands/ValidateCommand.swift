@@ -69,7 +69,7 @@ struct ValidateCommand: ParsableCommand {
         Console.out(
           summary + "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
       } else {
-        Console.out(summary + "valid" + (warnings > 0 ? " (\(warnings) warnings)" : ""))
+        Console.out(summary + "valid" + (warnings > 0 ? " (\(warnings) warning\(warnings == 1 ? "" : "s"))" : ""))
       }
     }
     if failed { throw ExitCode.failure }
