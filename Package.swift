@@ -60,7 +60,7 @@ let package = Package(
     .target(
       name: "RosterCLI",
       dependencies: [
-        "RosterConfig", "RosterGit", "RosterModel", "RosterPlan", "RosterStore",
+        "JSONSchema", "RosterConfig", "RosterGit", "RosterModel", "RosterPlan", "RosterStore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

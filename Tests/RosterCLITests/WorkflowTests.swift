@@ -9,6 +9,15 @@ private let examples = [
   ("automation-cloud", "automation-cloud", "ana.silva@contoso.example"),
 ]
 
+/// A new state for Northwind on integration-hub, with ada@northwind.example its administrator.
+private func initNorthwind(_ state: String) throws {
+  let result = try roster([
+    "init", "--organization", "Northwind", "--platform", "integration-hub", "--admin", "ada@northwind.example",
+    "--state", state,
+  ])
+  #expect(result.status == 0, "\(result.stderr)")
+}
+
 /// A throw-away state with an example applied to it.
 private func appliedState(_ example: String, platform: String, admin: String) throws -> (TemporaryFolder, String) {
   let folder = try TemporaryFolder("roster-state")
@@ -51,10 +60,7 @@ struct WorkflowTests {
     let folder = try TemporaryFolder("roster-state")
     defer { folder.remove() }
     let state = folder.path + "/state.sqlite"
-    _ = try roster([
-      "init", "--organization", "Northwind", "--platform", "integration-hub", "--admin", "ada@northwind.example",
-      "--state", state,
-    ])
+    try initNorthwind(state)
     let config = packageRoot.appending(path: "examples/integration-hub").path
     let base = ["--state", state, "--actor", "ada@northwind.example", "--confirm-sign-in-change"]
     let plan = try roster(["plan", "--config", config, "--detailed-exitcode"] + base)
@@ -74,6 +80,7 @@ struct WorkflowTests {
     #expect(try roster(["apply", "--config", config, "--auto-approve"] + base).status == 0)
     let copy = folder.path + "/config"
     try FileManager.default.copyItem(atPath: config, toPath: copy)
+    try? FileManager.default.removeItem(atPath: copy + "/tests")  // its access tests name cy
     let staff = copy + "/people/staff.yaml"
     let text = try String(contentsOfFile: staff, encoding: .utf8)
     let kept = text.replacingOccurrences(
@@ -94,10 +101,7 @@ struct WorkflowTests {
     let folder = try TemporaryFolder("roster-state")
     defer { folder.remove() }
     let state = folder.path + "/state.sqlite"
-    _ = try roster([
-      "init", "--organization", "Northwind", "--platform", "integration-hub", "--admin", "ada@northwind.example",
-      "--state", state,
-    ])
+    try initNorthwind(state)
     let config = packageRoot.appending(path: "examples/integration-hub").path
     let planFile = folder.path + "/plan.json"
     let safe = ["--actor", "ada@northwind.example", "--confirm-sign-in-change"]
@@ -127,10 +131,7 @@ struct WorkflowTests {
     let folder = try TemporaryFolder("roster-state")
     defer { folder.remove() }
     let state = folder.path + "/state.sqlite"
-    _ = try roster([
-      "init", "--organization", "Northwind", "--platform", "integration-hub", "--admin", "ada@northwind.example",
-      "--state", state,
-    ])
+    try initNorthwind(state)
     let config = packageRoot.appending(path: "examples/integration-hub").path
     let result = try roster([
       "apply", "--config", config, "--state", state, "--actor", "ada@northwind.example", "--confirm-sign-in-change",
@@ -149,10 +150,7 @@ struct WorkflowTests {
     let folder = try TemporaryFolder("roster-state")
     defer { folder.remove() }
     let state = folder.path + "/state.sqlite"
-    _ = try roster([
-      "init", "--organization", "Northwind", "--platform", "integration-hub", "--admin", "ada@northwind.example",
-      "--state", state,
-    ])
+    try initNorthwind(state)
     let config = packageRoot.appending(path: "examples/integration-hub").path
     let planFile = folder.path + "/plan.json"
     let safe = ["--actor", "ada@northwind.example", "--confirm-sign-in-change"]

@@ -13,7 +13,8 @@ public struct RunningProcess {
   let out: Pipe
   let err: Pipe
 
-  /// Waits for the program to end and returns what it printed.
+  /// Waits for the program to end and returns what it printed. Both pipes are read before the
+  /// wait, so a chatty program cannot fill one and stall.
   public func finish() throws -> ProcessResult {
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
@@ -25,10 +26,16 @@ public struct RunningProcess {
 }
 
 /// Starts a program without waiting for it; standard input is empty.
-public func start(_ executable: String, _ arguments: [String]) throws -> RunningProcess {
+public func start(
+  _ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+) throws -> RunningProcess {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
+  if let directory { process.currentDirectoryURL = directory }
+  var env = ProcessInfo.processInfo.environment
+  for (key, value) in environment { env[key] = value }
+  process.environment = env
   let out = Pipe()
   let err = Pipe()
   process.standardOutput = out
@@ -43,26 +50,7 @@ public func start(_ executable: String, _ arguments: [String]) throws -> Running
 public func run(
   _ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
 ) throws -> ProcessResult {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: executable)
-  process.arguments = arguments
-  if let directory { process.currentDirectoryURL = directory }
-  var env = ProcessInfo.processInfo.environment
-  for (key, value) in environment { env[key] = value }
-  process.environment = env
-  let out = Pipe()
-  let err = Pipe()
-  process.standardOutput = out
-  process.standardError = err
-  process.standardInput = FileHandle.nullDevice
-  try process.run()
-  // Read both pipes before waiting, so a chatty program cannot fill one and stall.
-  let outData = out.fileHandleForReading.readDataToEndOfFile()
-  let errData = err.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return ProcessResult(
-    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-    stderr: String(decoding: errData, as: UTF8.self))
+  try start(executable, arguments, in: directory, environment: environment).finish()
 }
 
 /// A folder in the system's temporary directory, removed by ``remove()``.

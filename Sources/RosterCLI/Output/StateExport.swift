@@ -1,3 +1,4 @@
+import JSONSchema
 import RosterModel
 
 /// The state as configuration documents, one file per kind, that plan to no changes.
@@ -169,25 +170,6 @@ indirect enum YAMLOut: Equatable {
     }
   }
 
-  static func quoted(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\t": out += "\\t"
-      case _ where scalar.value < 0x20:
-        out += "\\x" + String(scalar.value, radix: 16).leftPadded(2)
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
-  }
-}
-
-extension String {
-  fileprivate func leftPadded(_ width: Int) -> String {
-    count >= width ? self : String(repeating: "0", count: width - count) + self
-  }
+  /// JSON's string escapes are valid in a double-quoted YAML scalar, so JSON text is used as is.
+  static func quoted(_ s: String) -> String { JSONValue.string(s).jsonText }
 }
