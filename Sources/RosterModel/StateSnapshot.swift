@@ -49,7 +49,13 @@ public enum FieldValue: Sendable, Hashable, Codable, CustomStringConvertible {
   /// The value as a person reads it in a plan: `"Ops"`, `true`, `0.25`, `[a, b]`.
   public var description: String {
     switch self {
-    case .string(let s): return "\"\(s)\""
+    case .string(let s):
+      var out = "\""
+      for character in s {
+        if character == "\"" || character == "\\" { out.append("\\") }
+        out.append(character)
+      }
+      return out + "\""
     case .bool(let b): return b ? "true" : "false"
     case .number(let n): return n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : String(n)
     case .list(let l): return "[" + l.joined(separator: ", ") + "]"

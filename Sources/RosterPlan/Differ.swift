@@ -58,7 +58,11 @@ public enum Differ {
         }
         guard !fields.isEmpty else {
           if let applied, applied.object(kind, key)?.fields != existing.fields {
-            updates.append(Change(action: .adopt, kind: kind, key: key, fields: []))
+            // The values adopted ride along (before = after), so apply refuses if they change meanwhile.
+            let fields = existing.fields.keys.sorted().map {
+              FieldChange(field: $0, before: existing.fields[$0], after: existing.fields[$0])
+            }
+            updates.append(Change(action: .adopt, kind: kind, key: key, fields: fields))
           }
           continue
         }

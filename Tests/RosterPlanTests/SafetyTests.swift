@@ -146,6 +146,43 @@ struct SafetyTests {
     #expect(unknown.first { $0.rule == "RST104" }?.message.contains("not an account of the organisation") == true)
   }
 
+  @Test("RST104 delegation: defining or changing a custom role needs every permission it grants")
+  func customRole() throws {
+    let org = """
+      apiVersion: roster/v1
+      kind: Organization
+      name: Contoso
+      platform: automation-cloud
+      ---
+      apiVersion: roster/v1
+      kind: User
+      email: eve@contoso.example
+      ---
+      apiVersion: roster/v1
+      kind: Group
+      name: Administrators
+      members: [ana@contoso.example]
+      ---
+      apiVersion: roster/v1
+      kind: User
+      email: ana@contoso.example
+      """
+    let role = """
+      ---
+      apiVersion: roster/v1
+      kind: Role
+      id: reviewer
+      name: Reviewer
+      levels: [folder]
+      permissions: [orchestrator.folder.view, orchestrator.folder.assign-roles]
+      """
+    let before = try model(org)
+    let after = try model(org + "\n" + role)
+    let refused = findings(before, after, actor: "eve@contoso.example")
+    #expect(refused.contains { $0.rule == "RST104" && $0.message.contains("may not define role 'Reviewer'") })
+    #expect(!findings(before, after, actor: "ana@contoso.example").contains { $0.rule == "RST104" })
+  }
+
   @Test("RST105 ineffective grant: a manager on the standard tier is warned, naming the tier that has the feature")
   func ineffective() throws {
     let before = try model(hub(tier: "standard"))

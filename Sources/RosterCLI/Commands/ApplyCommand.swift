@@ -15,11 +15,14 @@ struct ApplyCommand: ParsableCommand {
       every change in one transaction through the core model (its invariants hold or nothing is \
       written), appends to the audit log and bumps the serial.
 
+      The safety rules are checked again before anything is written (all but RST109, whose \
+      AccessTest documents are in the configuration, not the plan).
+
       `roster apply --config DIR` (or --repo) plans, shows the plan and asks for `yes` on a \
       terminal; --auto-approve skips the question, for automation.
 
         roster plan --config examples/integration-hub \\
-          --actor ada@northwind.example -out plan.json
+          --actor ada@northwind.example --confirm-sign-in-change -out plan.json
         roster apply plan.json
         roster apply --repo . --ref HEAD --path examples/integration-hub \\
           --actor ada@northwind.example --confirm-sign-in-change --auto-approve
@@ -84,6 +87,13 @@ struct ApplyCommand: ParsableCommand {
       }
     }
     if plan.changes.isEmpty {
+      // Nothing to write, but a plan for another state or an older serial is still refused.
+      let stored = try Planning.load(store)
+      guard stored.lineage == plan.lineage, stored.serial == plan.serial else {
+        throw CLIError(
+          "the plan is stale: it was made for lineage \(plan.lineage) at serial \(plan.serial), but the state is "
+            + "lineage \(stored.lineage) at serial \(stored.serial). Nothing was applied.")
+      }
       Console.out("No changes to apply; the state is left as it is.")
       return
     }
@@ -98,7 +108,7 @@ struct ApplyCommand: ParsableCommand {
 enum Applying {
   static func refusal(_ blocking: [SafetyFinding]) -> CLIError {
     CLIError(
-      "not applied: \(blocking.count) safety finding\(blocking.count == 1 ? "" : "s") refuse the plan "
+      "not applied: \(blocking.count) safety finding\(blocking.count == 1 ? " refuses" : "s refuse") the plan "
         + "(\(Set(blocking.map(\.rule)).sorted().joined(separator: ", ")))")
   }
 

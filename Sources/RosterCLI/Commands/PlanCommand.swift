@@ -106,9 +106,10 @@ struct PlanCommand: ParsableCommand {
       create (auto-provisioned users, say) are left alone unless the Organization lists their kind \
       in fullyManaged; one the configuration states as it is, is adopted.
 
-      Safety rules (roster rules, RST101-RST108) refuse a plan that would lock the organisation out, \
+      Safety rules (roster rules, RST101-RST109) refuse a plan that would lock the organisation out, \
       remove the last administrator, change the actor's own roles, grant beyond the actor's rights, \
-      remove too much at once (--allow-mass-removal) or change sign-in (--confirm-sign-in-change).
+      remove too much at once (--allow-mass-removal), change sign-in (--confirm-sign-in-change) \
+      or break an AccessTest's mustNotGrant guardrail.
 
       Exit codes: 0 success; 1 error or refused; 64 a wrong command line; with --detailed-exitcode, \
       0 no changes, 2 changes.

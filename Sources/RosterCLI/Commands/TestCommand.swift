@@ -8,9 +8,9 @@ struct TestCommand: ParsableCommand {
     commandName: "test",
     abstract: "Run the AccessTest documents: expected decisions, who-can snapshots and guardrails.",
     discussion: """
-      Each case is expanded to principals × permissions × scopes and compared with the decision \\
-      (a failure shows the decision's reasons); each whoCan is compared with the accounts that hold \\
-      the permission; each mustNotGrant is searched at its scope and every scope inside it. A \\
+      Each case is expanded to principals × permissions × scopes and compared with the decision \
+      (a failure shows the decision's reasons); each whoCan is compared with the accounts that hold \
+      the permission; each mustNotGrant is searched at its scope and every scope inside it. A \
       coverage summary lists the roles and permissions no test touches.
 
       Exits 0 when every assertion passes, 1 when one fails.

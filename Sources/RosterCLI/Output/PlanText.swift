@@ -96,7 +96,7 @@ enum PlanText {
           "  " + style.apply("\(finding.severity)[\(finding.rule)]:", colour) + " " + finding.message
             + (finding.overridden ? " (allowed by override)" : ""))
         if let change = finding.change { out.append("    at: \(change)") }
-        if let hint = finding.hint { out.append("    to fix: \(hint)") }
+        if let hint = finding.hint, !finding.overridden { out.append("    to fix: \(hint)") }
       }
       out.append("")
     }
@@ -119,9 +119,14 @@ enum PlanText {
     if !plan.findings.isEmpty {
       head.append("")
       for finding in plan.findings {
-        let mark = finding.blocks ? "⛔" : "⚠️"
-        head.append("- \(mark) `\(finding.rule)` \(finding.message)" + (finding.hint.map { " — to fix: \($0)" } ?? ""))
+        let mark = finding.blocks ? "⛔" : finding.overridden ? "☑️" : "⚠️"
+        let fix = finding.overridden ? " (allowed by override)" : finding.hint.map { " — to fix: \($0)" } ?? ""
+        head.append("- \(mark) `\(finding.rule)` \(finding.message)" + fix)
       }
+    }
+    if !plan.overrides.isEmpty {
+      head.append("")
+      head.append("Overrides: " + plan.overrides.map { "`\($0)`" }.joined(separator: ", "))
     }
     let sections: [(String, [Change])] = [
       ("Changes", plan.changes), ("Drift", plan.drift),

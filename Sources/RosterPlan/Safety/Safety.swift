@@ -92,7 +92,8 @@ public enum Safety {
       if index == changes.count - 1 { final = model }
       defer { census = now }
       let step = "after step \(index + 1) of \(changes.count) (\(PlanWords.describe(change)))"
-      let minimum = model.organization.safety.minAdmins
+      // The current minimum holds for the whole plan: lowering it takes effect from the next one.
+      let minimum = before.organization.safety.minAdmins
       if now.holders.isEmpty && !census.holders.isEmpty {
         findings.append(
           SafetyFinding(
@@ -202,9 +203,10 @@ public enum Safety {
   ) -> [SafetyFinding] {
     let after = (try? current.applying(changes)).flatMap { try? AccessModel(snapshot: $0, catalog: catalog) }
     let events = roleEvents(changes, before: before, after: after)
-    guard !events.isEmpty else { return [] }
+    let roleEdits = changes.filter { $0.kind == .role && $0.action != .delete }
+    guard !events.isEmpty || !roleEdits.isEmpty else { return [] }
     let principal: PrincipalID
-    if actor == "operator", catalog.platformOperator != nil {
+    if actor == "operator" || actor == catalog.platformOperator?.name, catalog.platformOperator != nil {
       principal = .operator
     } else if let user = before.user(actor) {
       principal = .user(user.email)
@@ -219,6 +221,22 @@ public enum Safety {
     }
     let authorizer = Authorizer(before)
     var findings: [SafetyFinding] = []
+    // Defining or changing a custom role is granting its permissions to everyone who holds it:
+    // the actor must hold every one of them (as Kubernetes RBAC's escalation check).
+    for change in roleEdits {
+      guard let role = after?.role(change.key) else { continue }
+      let missing = (after?.grants(of: role) ?? []).map(\.permission).filter {
+        !authorizer.isAllowed(principal, $0.id, at: .organization)
+      }
+      guard !missing.isEmpty else { continue }
+      findings.append(
+        SafetyFinding(
+          .delegation,
+          "\(principal) may not \(change.action == .create ? "define" : "change") role '\(role.name)': it lacks "
+            + "\(missing.count) of the permissions the role grants",
+          hint: "\(actor) lacks " + missing.prefix(5).map { "'\($0.title)'" }.joined(separator: ", "),
+          change: change.address))
+    }
     var reported = Set<String>()
     for event in events {
       let key = event.change.key + event.role
@@ -227,7 +245,9 @@ public enum Safety {
         findings.append(
           SafetyFinding(
             .selfChange,
-            "\(actor) would \(event.operation.rawValue) their own role '\(event.role)' at \(event.scope)",
+            "\(actor) would \(event.operation.rawValue) their own role"
+              + (event.from.map { " from '\($0)'" } ?? "")
+              + " \(event.from == nil ? "" : "to ")'\(event.role)' at \(event.scope)",
             hint: "someone else with the rights must make this change", change: event.change.address))
         continue
       }

@@ -34,8 +34,9 @@ public struct SafetyRule: Sendable, Hashable, Codable {
   public static let massRemoval = SafetyRule(
     id: "RST106", name: "mass-removal", severity: "error",
     rationale:
-      "Removing more than safety.maxRemovalRatio of the users, memberships or bindings needs confirmation: a "
-      + "truncated file must not wipe an organisation.", override: "--allow-mass-removal")
+      "Removing more than safety.maxRemovalRatio of the users, memberships or bindings (each counted on its own, "
+      + "from 5 removals up) needs confirmation: a truncated file must not wipe an organisation.",
+    override: "--allow-mass-removal")
   public static let signInChange = SafetyRule(
     id: "RST107", name: "sign-in-change", severity: "error",
     rationale: "Any change to how people sign in (login mode, provider, 2FA) is called out and needs confirmation.",
@@ -86,7 +87,8 @@ public struct SafetyFinding: Sendable, Hashable, Codable {
   public var description: String {
     var text = "\(severity)[\(rule)]: \(message)"
     if overridden { text += " (allowed by override)" }
-    if let hint { text += "\n    to fix: \(hint)" }
+    if let change { text += "\n    at: \(change)" }
+    if let hint, !overridden { text += "\n    to fix: \(hint)" }
     return text
   }
 }
