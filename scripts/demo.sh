@@ -16,6 +16,8 @@ echo "Roster demo on $example (the integration-hub platform, from shared/seeds/0
 echo "The state is a SQLite file; here a throw-away one: $state"
 run init --organization Northwind --platform integration-hub --admin ada@northwind.example --state "$state"
 run validate --config "$example"
+# The example carries its seed's rules as access tests (tests/access.yaml).
+run test --config "$example"
 # The actor is who applies: the safety rules check what they may grant. The example turns on
 # organisation-wide 2FA, a sign-in change that must be confirmed.
 run plan --config "$example" --state "$state" --actor ada@northwind.example --confirm-sign-in-change \
