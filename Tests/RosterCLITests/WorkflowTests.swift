@@ -96,6 +96,30 @@ struct WorkflowTests {
     #expect(removal.stdout.contains("Plan: 0 to add, 0 to change, 2 to remove."))
   }
 
+  @Test("a Markdown plan that would pass 65,000 characters is summarised by kind, to fit a comment")
+  func markdownSummary() throws {
+    let folder = try TemporaryFolder("roster-state")
+    defer { folder.remove() }
+    let state = folder.path + "/state.sqlite"
+    try initNorthwind(state)
+    let config = folder.path + "/config"
+    try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: true)
+    var users = "apiVersion: roster/v1\nkind: UserList\nusers:\n"
+    users += "  - email: ada@northwind.example\n    roles: [administrator]\n"
+    for i in 0..<2_000 { users += "  - email: user\(i)@northwind.example\n    roles: [read-only]\n" }
+    try users.write(toFile: config + "/users.yaml", atomically: true, encoding: .utf8)
+    try "apiVersion: roster/v1\nkind: Organization\nname: Northwind\nplatform: integration-hub\n".write(
+      toFile: config + "/org.yaml", atomically: true, encoding: .utf8)
+    let plan = try roster([
+      "plan", "--config", config, "--state", state, "--actor", "ada@northwind.example", "--format", "markdown",
+    ])
+    #expect(plan.status == 0, "\(plan.stderr)")
+    #expect(plan.stdout.utf8.count <= 65_000)
+    #expect(plan.stdout.hasPrefix("### Roster plan\n\n**Plan: 4000 to add, 0 to change, 0 to remove.**"))
+    #expect(plan.stdout.contains("| user | 2000 | 0 | 0 |"))
+    #expect(plan.stdout.contains("| binding | 2000 | 0 | 0 |"))
+  }
+
   @Test("a stale plan and an edited plan are refused, and the state stays exactly as it was")
   func staleAndTampered() throws {
     let folder = try TemporaryFolder("roster-state")

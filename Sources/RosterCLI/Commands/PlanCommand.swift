@@ -137,11 +137,12 @@ struct PlanCommand: ParsableCommand {
     let plan = try Planning.plan(
       source: source, stored: try Planning.load(store), actor: resolveActor(actor), overrides: overrides.list,
       impact: impact)
-    PlanText.impactMode = impact
     if !plan.blocking.isEmpty {
       if format == .json { Console.out(String(decoding: try plan.fileData(), as: UTF8.self)) }
-      if format == .text { Console.out(PlanText.text(plan, colour: Console.colours(standardError: false))) }
-      if format == .markdown { Console.out(PlanText.markdown(plan)) }
+      if format == .text {
+        Console.out(PlanText.text(plan, colour: Console.colours(standardError: false), impact: impact))
+      }
+      if format == .markdown { Console.out(PlanText.markdown(plan, mode: impact)) }
       throw CLIError(
         "the plan is refused by \(plan.blocking.count) safety finding\(plan.blocking.count == 1 ? "" : "s") "
           + "(\(Set(plan.blocking.map(\.rule)).sorted().joined(separator: ", "))); nothing was saved")
@@ -154,8 +155,8 @@ struct PlanCommand: ParsableCommand {
       }
     }
     switch format {
-    case .text: Console.out(PlanText.text(plan, colour: Console.colours(standardError: false)))
-    case .markdown: Console.out(PlanText.markdown(plan))
+    case .text: Console.out(PlanText.text(plan, colour: Console.colours(standardError: false), impact: impact))
+    case .markdown: Console.out(PlanText.markdown(plan, mode: impact))
     case .json: Console.out(String(decoding: try plan.fileData(), as: UTF8.self))
     }
     if let out, format == .text {

@@ -3,13 +3,10 @@ import RosterPlan
 
 /// A plan as people read it: in a terminal, and in a pull-request comment.
 enum PlanText {
-  /// How much of the access impact to print (set by `plan --impact`).
-  nonisolated(unsafe) static var impactMode: ImpactMode = .summary
-
-  /// The access impact, one group of accounts a line, then the permissions.
-  static func impactLines(_ plan: Plan, colour: Bool) -> [String] {
-    guard !plan.impact.isEmpty, impactMode != .none else { return [] }
-    let full = impactMode == .full
+  /// The access impact, one group of accounts a line, then the permissions (`full`: all of them).
+  static func impactLines(_ plan: Plan, colour: Bool, mode: ImpactMode) -> [String] {
+    guard !plan.impact.isEmpty, mode != .none else { return [] }
+    let full = mode == .full
     func list(_ items: [String], _ limit: Int) -> String {
       if full || items.count <= limit { return items.joined(separator: ", ") }
       return items.prefix(limit).joined(separator: ", ") + " and \(items.count - limit) more"
@@ -71,7 +68,7 @@ enum PlanText {
     return text
   }
 
-  static func text(_ plan: Plan, colour: Bool) -> String {
+  static func text(_ plan: Plan, colour: Bool, impact: ImpactMode = .summary) -> String {
     var out = [header(plan), ""]
     if !plan.drift.isEmpty {
       out.append(
@@ -87,7 +84,7 @@ enum PlanText {
     out.append("Roster will make these changes, in this order:")
     for change in plan.changes { out += lines(change, colour: colour) }
     out.append("")
-    out += impactLines(plan, colour: colour)
+    out += impactLines(plan, colour: colour, mode: impact)
     if !plan.findings.isEmpty {
       out.append("Safety:")
       for finding in plan.findings {
@@ -110,7 +107,7 @@ enum PlanText {
 
   /// Markdown for a pull-request comment: the summary first, details in collapsible blocks,
   /// summarised when the whole would not fit.
-  static func markdown(_ plan: Plan) -> String {
+  static func markdown(_ plan: Plan, mode: ImpactMode = .summary) -> String {
     var head = ["### Roster plan", "", "**\(plan.summary)**", "", header(plan)]
     if !plan.drift.isEmpty {
       head.append("")
@@ -132,7 +129,7 @@ enum PlanText {
       ("Changes", plan.changes), ("Drift", plan.drift),
     ]
     var body: [String] = []
-    let impact = impactLines(plan, colour: false)
+    let impact = impactLines(plan, colour: false, mode: mode)
     if !impact.isEmpty {
       body.append("")
       body.append(
