@@ -7,7 +7,7 @@ PYTHON ?= python3
 export ROSTER_PYTHON := $(PYTHON)
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: deps pydeps build demo test lint format clean
+.PHONY: deps pydeps build demo test bench lint format clean
 
 # Installs the system packages Roster builds against, when any is missing.
 deps:
@@ -37,6 +37,13 @@ format:
 test: deps pydeps lint
 	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
 	$(SWIFT) test --skip-build
+
+# The benchmark at 50,000 users (docs/performance.md): a release build, then scripts/bench.sh.
+# Not part of `make test`. Needs GNU time and bc (installed when missing).
+bench: deps
+	@for p in time bc; do dpkg -s $$p >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$p; }; done
+	$(SWIFT) build -c release --product roster
+	./scripts/bench.sh .build/release/roster
 
 clean:
 	rm -rf .build

@@ -37,6 +37,8 @@ struct ApplyCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Seconds to wait for another apply to release the state lock.", valueName: "SECONDS"))
   var lockTimeout: Double = 0
   @OptionGroup var overrides: OverrideOptions
+  @Option(help: "With --config/--repo: the access impact shown, summary, full or none.")
+  var impact: ImpactMode = .summary
 
   func validate() throws {
     if planFile != nil && !source.isDefault {
@@ -70,8 +72,9 @@ struct ApplyCommand: ParsableCommand {
       }
     } else {
       plan = try Planning.plan(
-        source: source, stored: try Planning.load(store), actor: resolveActor(actor), overrides: overrides.list)
-      Console.out(PlanText.text(plan, colour: Console.colours(standardError: false)))
+        source: source, stored: try Planning.load(store), actor: resolveActor(actor), overrides: overrides.list,
+        impact: impact)
+      Console.out(PlanText.text(plan, colour: Console.colours(standardError: false), impact: impact))
       if plan.changes.isEmpty { return }
       if !plan.blocking.isEmpty { throw Applying.refusal(plan.blocking) }
       if !autoApprove {

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# `make bench`: Roster at 50,000 users / 5,000 groups / 200 tenants (~100,000 bindings), against
+# the libyaml floor, in one run. Prints a table; docs/performance.md explains it.
+# usage: scripts/bench.sh [ROSTER] [USERS GROUPS TENANTS]
+set -euo pipefail
+roster=$(realpath "${1:-.build/release/roster}")
+users=${2:-50000}; groups=${3:-5000}; tenants=${4:-200}
+floor_tool=$(realpath "${YAML_FLOOR:-../shared/tools/yaml-floor/yaml-floor}")
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+repo=$work/repo; state=$work/state.sqlite
+export ROSTER_ACTOR=user000000@synthetic.example
+git_() { git -C "$repo" -c user.name=bench -c user.email=bench@example.com "$@"; }
+
+# measure NAME COMMAND...: CPU seconds (user+sys), wall seconds and peak memory of one run.
+declare -A cpu wall rss
+measure() {
+  local name=$1; shift
+  /usr/bin/time -f "%U %S %e %M" -o "$work/time" "$@" > "$work/$name.out" 2>&1 || {
+    local rc=$?; [ "$rc" -eq 2 ] || { echo "$name failed ($rc):"; tail -20 "$work/$name.out"; exit 1; }; }
+  read -r u s e m < <(tail -1 "$work/time")
+  cpu[$name]=$(echo "$u + $s" | bc); wall[$name]=$e; rss[$name]=$m
+}
+
+echo "generating $users users, $groups groups, $tenants tenants ..."
+"$roster" bench generate --users "$users" --groups "$groups" --tenants "$tenants" "$repo/config"
+git -C "$repo" init -q -b main && git_ add -A && git_ commit -qm "synthetic organisation"
+mapfile -t files < <(find "$repo/config" -name '*.yaml' | sort)
+bytes=$(cat "${files[@]}" | wc -c)
+floor=$("$floor_tool" "${files[@]}" | awk '{print $8}')
+src=(--repo "$repo" --ref HEAD --path config)
+
+measure validate "$roster" validate "${src[@]}"
+"$roster" init --organization Synthetic --platform automation-cloud --admin user000000@synthetic.example \
+  --state "$state" > /dev/null
+measure first_apply "$roster" apply "${src[@]}" --state "$state" --auto-approve --impact none
+measure plan_none "$roster" plan "${src[@]}" --state "$state" --detailed-exitcode
+
+# 1% of the users change (2FA enrolled), in a new commit.
+python3 - "$repo/config/users" "$users" 100 <<'PY'
+import sys, pathlib
+folder, users, step = pathlib.Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+for f in sorted(folder.glob('*.yaml')):
+    text = f.read_text().split('\n'); out = []
+    for line in text:
+        out.append(line)
+        if line.startswith('  - email: user'):
+            n = int(line.split('user')[1][:6])
+            if n % step == 1: out.append('    name: Changed')
+    f.write_text('\n'.join(out))
+PY
+git_ commit -qam "1% of users changed"
+measure plan_one_percent "$roster" plan "${src[@]}" --state "$state" --detailed-exitcode
+changed=$(grep -c '^  ~ ' "$work/plan_one_percent.out" || true)
+
+# 10,000 changes: every fifth user renamed, saved as a plan and applied.
+python3 - "$repo/config/users" 5 <<'PY'
+import sys, pathlib
+folder, step = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+for f in sorted(folder.glob('*.yaml')):
+    out = []
+    for line in f.read_text().split('\n'):
+        if line == '    name: Changed': continue
+        out.append(line)
+        if line.startswith('  - email: user') and int(line.split('user')[1][:6]) % step == 0:
+            out.append('    name: Applied')
+    f.write_text('\n'.join(out))
+PY
+git_ commit -qam "10,000 changes"
+"$roster" plan "${src[@]}" --state "$state" --impact none -out "$work/plan.json" > /dev/null || true
+applied=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['changes']))" "$work/plan.json")
+measure apply "$roster" apply "$work/plan.json" --state "$state"
+measure checks "$roster" bench checks "${src[@]}" --count 2000000
+read -r _ nchecks _ _ _ _ _ persec _ p50 _ p99 _ compile _ _ _ _ < "$work/checks.out"
+
+peak=0; for n in "${!rss[@]}"; do [ "${rss[$n]}" -gt "$peak" ] && peak=${rss[$n]}; done
+ratio() { echo "scale=2; $1 / $2" | bc; }
+printf '\nRoster benchmark: %s users, %s groups, %s tenants; %s files, %s bytes of YAML\n' \
+  "$users" "$groups" "$tenants" "${#files[@]}" "$bytes"
+printf '%-34s %10s %10s %12s  %s\n' measure "cpu s" "wall s" "peak MiB" "target"
+row() { printf '%-34s %10s %10s %12s  %s\n' "$1" "${cpu[$2]}" "${wall[$2]}" "$((rss[$2] / 1024))" "$3"; }
+printf '%-34s %10s %10s %12s  %s\n' "libyaml floor (yaml-floor)" "$floor" "" "" ""
+row "load + validate" validate "≤ 2× floor: $(ratio "${cpu[validate]}" "$floor")×"
+row "first apply (everything)" first_apply ""
+row "plan, no changes" plan_none "≤ 3× floor: $(ratio "${cpu[plan_none]}" "$floor")×"
+row "plan, 1% changed ($changed updates)" plan_one_percent \
+  "≤ 1.1× no-change plan: $(ratio "${cpu[plan_one_percent]}" "${cpu[plan_none]}")×"
+row "apply $applied changes" apply "≤ 2 s"
+printf '%-34s %10s checks/s, p50 %s ns, p99 %s ns (≥ 1,000,000/s, p99 ≤ 5,000 ns); compile %s s\n' \
+  "checks ($nchecks, one core)" "$persec" "$p50" "$p99" "$compile"
+printf '%-34s %10s MiB = %s× the YAML bytes (≤ 10×)\n' "peak memory (any step)" "$((peak / 1024))" \
+  "$(ratio "$((peak * 1024))" "$bytes")"
