@@ -15,7 +15,8 @@ struct BenchTests {
     #expect(diff.status == 0, "\(diff.stdout)")
     let other = try roster(Array(arguments.dropLast()) + ["4", folder.path + "/c"])
     #expect(other.status == 0)
-    #expect(try run("/usr/bin/diff", ["-rq", folder.path + "/a", folder.path + "/c"]).status == 1, "another seed differs")
+    #expect(
+      try run("/usr/bin/diff", ["-rq", folder.path + "/a", folder.path + "/c"]).status == 1, "another seed differs")
     let validate = try roster(["validate", "--config", folder.path + "/a"])
     #expect(validate.status == 0, "\(validate.stdout)")
     #expect(validate.stdout.hasSuffix("valid\n"))
