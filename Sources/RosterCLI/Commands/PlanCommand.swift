@@ -21,9 +21,11 @@ enum Planning {
       current: stored.current, desired: desired.snapshot, unmanaged: stored.unmanaged, renames: loaded.renames,
       applied: stored.applied)
     let drift = Differ.diff(current: stored.applied, desired: stored.current)
+    let catalog = try StateOptions.catalog(for: stored)
+    // The current state's model, built once for the safety rules and the access impact.
+    let before = changes.isEmpty ? nil : try? AccessModel(snapshot: stored.current, catalog: catalog)
     var findings = Safety.check(
-      changes, current: stored.current, catalog: try StateOptions.catalog(for: stored), actor: actor,
-      overrides: Set(overrides))
+      changes, current: stored.current, catalog: catalog, actor: actor, overrides: Set(overrides), model: before)
     // Guardrails: the AccessTest documents' mustNotGrant, on the state the plan leads to.
     if !changes.isEmpty {
       for test in loaded.accessTests {
@@ -41,9 +43,7 @@ enum Planning {
       }
     }
     var entries: [ImpactEntry] = []
-    if impact != .none, !changes.isEmpty,
-      let before = try? AccessModel(snapshot: stored.current, catalog: try StateOptions.catalog(for: stored))
-    {
+    if impact != .none, !changes.isEmpty, let before {
       entries = Impact.compute(changes: changes, before: before, after: desired)
     }
     return Plan(

@@ -10,16 +10,22 @@ public enum Safety {
 
   /// Everything the rules find in `changes` made by `actor` on `current`.
   /// - Parameter overrides: the override flags given (`--allow-mass-removal`, …).
+  /// - Parameter model: the model of `current`, when the caller has built it already.
   public static func check(
-    _ changes: [Change], current: StateSnapshot, catalog: PlatformCatalog, actor: String, overrides: Set<String>
+    _ changes: [Change], current: StateSnapshot, catalog: PlatformCatalog, actor: String, overrides: Set<String>,
+    model: AccessModel? = nil
   ) -> [SafetyFinding] {
-    guard !changes.isEmpty, let before = try? AccessModel(snapshot: current, catalog: catalog) else { return [] }
+    guard !changes.isEmpty, let before = model ?? (try? AccessModel(snapshot: current, catalog: catalog)) else {
+      return []
+    }
+    // The state after the plan, built once and shared by the rules.
+    let after = (try? current.applying(changes)).flatMap { try? AccessModel(snapshot: $0, catalog: catalog) }
     var findings: [SafetyFinding] = []
-    findings += administrators(changes, current: current, before: before, catalog: catalog)
-    findings += roleChanges(changes, current: current, before: before, catalog: catalog, actor: actor)
+    findings += administrators(changes, current: current, before: before, after: after, catalog: catalog)
+    findings += roleChanges(changes, before: before, after: after, catalog: catalog, actor: actor)
     findings += massRemoval(changes, current: current, overrides: overrides)
     findings += signIn(changes, overrides: overrides)
-    findings += ineffective(changes, current: current, catalog: catalog)
+    findings += ineffective(changes, after: after, catalog: catalog)
     return findings
   }
 
@@ -70,7 +76,7 @@ public enum Safety {
   }
 
   static func administrators(
-    _ changes: [Change], current: StateSnapshot, before: AccessModel, catalog: PlatformCatalog
+    _ changes: [Change], current: StateSnapshot, before: AccessModel, after: AccessModel?, catalog: PlatformCatalog
   ) -> [SafetyFinding] {
     let adminRoles = Set(catalog.roles.filter(\.administrator).map(\.id))
     var census = Self.census(before)
@@ -87,9 +93,11 @@ public enum Safety {
       // Intermediate states are checked only where a change can take rights away; the state
       // after the last change always is.
       guard checkHere || index == changes.count - 1 else { continue }
-      guard let model = try? AccessModel(snapshot: snapshot, catalog: catalog) else { continue }
+      // The last state is the plan's result, already built.
+      let last = index == changes.count - 1
+      guard let model = last ? after : try? AccessModel(snapshot: snapshot, catalog: catalog) else { continue }
       let now = Self.census(model)
-      if index == changes.count - 1 { final = model }
+      if last { final = model }
       defer { census = now }
       let step = "after step \(index + 1) of \(changes.count) (\(PlanWords.describe(change)))"
       // The current minimum holds for the whole plan: lowering it takes effect from the next one.
@@ -199,9 +207,8 @@ public enum Safety {
   }
 
   static func roleChanges(
-    _ changes: [Change], current: StateSnapshot, before: AccessModel, catalog: PlatformCatalog, actor: String
+    _ changes: [Change], before: AccessModel, after: AccessModel?, catalog: PlatformCatalog, actor: String
   ) -> [SafetyFinding] {
-    let after = (try? current.applying(changes)).flatMap { try? AccessModel(snapshot: $0, catalog: catalog) }
     let events = roleEvents(changes, before: before, after: after)
     let roleEdits = changes.filter { $0.kind == .role && $0.action != .delete }
     guard !events.isEmpty || !roleEdits.isEmpty else { return [] }
@@ -327,10 +334,8 @@ public enum Safety {
 
   // MARK: Ineffective grants
 
-  static func ineffective(_ changes: [Change], current: StateSnapshot, catalog: PlatformCatalog) -> [SafetyFinding] {
-    guard !catalog.tiers.isEmpty, let after = try? current.applying(changes),
-      let model = try? AccessModel(snapshot: after, catalog: catalog), let tier = model.tier
-    else { return [] }
+  static func ineffective(_ changes: [Change], after: AccessModel?, catalog: PlatformCatalog) -> [SafetyFinding] {
+    guard !catalog.tiers.isEmpty, let model = after, let tier = model.tier else { return [] }
     var findings: [SafetyFinding] = []
     for change in changes where change.kind == .binding && change.action == .create {
       let parts = change.key.split(separator: "\u{1F}").map(String.init)
