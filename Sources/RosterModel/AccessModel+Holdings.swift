@@ -43,7 +43,6 @@ extension AccessModel {
       result.append(Holding(role: binding.role, scope: binding.scope, via: [], source: .binding, automatic: false))
     }
     let isDefault = groups[name]?.isDefault == true
-    let tenantNames = tenants.keys.sorted()
     for groupRole in groupRoles(name) {
       for scope in groupRole.scope.expand(tenants: tenantNames) where scopeExists(scope) {
         result.append(

@@ -16,6 +16,8 @@ public struct AccessModel: Sendable {
   public private(set) var bindings: [Binding] = []
 
   private var bindingSet: Set<Binding> = []
+  /// The tenants' names in order (kept as tenants are added).
+  public private(set) var tenantNames: [String] = []
   /// Direct bindings, grouped by principal (kept as bindings are made).
   public private(set) var bindingsByPrincipal: [PrincipalID: [Binding]] = [:]
   /// The groups each principal is listed in, in name order (kept as members are added).
@@ -84,7 +86,7 @@ public struct AccessModel: Sendable {
   /// Every scope that exists, outermost first and sorted within a level.
   public var allScopes: [Scope] {
     var result: [Scope] = [.organization]
-    for name in tenants.keys.sorted() {
+    for name in tenantNames {
       let tenantScope = Scope(tenant: name)
       result.append(tenantScope)
       for service in tenants[name]?.services ?? [] {
@@ -171,6 +173,7 @@ public struct AccessModel: Sendable {
       paths["\(tenant.name)/\(service.name)"] = set
     }
     tenants[tenant.name] = tenant
+    tenantNames.insert(tenant.name, at: tenantNames.firstIndex { $0 > tenant.name } ?? tenantNames.count)
     folderPaths.merge(paths) { $1 }
   }
 
