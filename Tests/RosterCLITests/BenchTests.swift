@@ -4,7 +4,7 @@ import Testing
 
 @Suite("the benchmark's generator")
 struct BenchTests {
-  @Test("the same seed writes the same bytes; the organisation validates and its tests of shape hold")
+  @Test("the same seed writes the same bytes, another seed others, 1,000 users a file; the result validates")
   func deterministic() throws {
     let folder = try TemporaryFolder("roster-bench")
     defer { folder.remove() }
