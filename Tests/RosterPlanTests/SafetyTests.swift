@@ -226,6 +226,19 @@ struct SafetyTests {
     #expect(confirmed.contains { $0.rule == "RST108" && $0.message.contains("ada@northwind.example has not enrolled") })
   }
 
+  @Test(
+    "the administrator census agrees with the explained holdings on every example",
+    arguments: ["integration-hub", "packaging", "automation-cloud"])
+  func censusOnExamples(_ example: String) throws {
+    let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appending(path: "examples/\(example)")
+    let loaded = ConfigLoader.load(try ConfigDirectory.read(folder.path))
+    let model = try #require(loaded.model, "\(loaded.diagnostics)")
+    let census = Safety.census(model)
+    #expect(!census.holders.isEmpty)
+    #expect(census.holders == administratorsByHoldings(model))
+  }
+
   @Test("property: random plans that pass every rule never leave a state where no administrator can sign in")
   func neverLockedOut() throws {
     let start = try model(
@@ -252,12 +265,23 @@ struct SafetyTests {
         }
         accepted += 1
         current = try current.applying(changes)
-        let census = Safety.census(try AccessModel(snapshot: current, catalog: catalog))
+        let model = try AccessModel(snapshot: current, catalog: catalog)
+        let census = Safety.census(model)
         #expect(!census.canSignIn.isEmpty, "an accepted plan locked everyone out: \(changes.map(\.address))")
+        #expect(census.holders == administratorsByHoldings(model), "the census agrees with the explained holdings")
       }
     }
     #expect(accepted > 20 && refused > 5, "the test exercised both outcomes (\(accepted) accepted, \(refused) refused)")
   }
+}
+
+/// The administrators as `explain` finds them: every holding of every active user.
+private func administratorsByHoldings(_ model: AccessModel) -> [String] {
+  let adminRoles = Set(model.allRoles.filter(\.administrator).map(\.id))
+  return model.users.values.filter { user in
+    !user.disabled
+      && model.holdings(of: .user(user.email)).contains { adminRoles.contains($0.role) && $0.scope == .organization }
+  }.map(\.email).sorted { $0.lowercased() < $1.lowercased() }
 }
 
 /// One random edit of the desired state: sign-in mode, a user's source or disabled flag, an

@@ -42,14 +42,47 @@ public enum Safety {
 
   static func census(_ model: AccessModel) -> Census {
     let adminRoles = Set(model.allRoles.filter(\.administrator).map(\.id))
-    func isAdmin(_ principal: PrincipalID) -> Bool {
-      model.holdings(of: principal).contains { adminRoles.contains($0.role) && $0.scope == .organization }
+    // Groups that hold an administrator role at the organisation themselves (bound, or from the
+    // catalog), then every group inside one of them: linear in groups, members and bindings.
+    func grantsAdmin(_ group: String) -> Bool {
+      (model.bindingsByPrincipal[.group(group)] ?? []).contains {
+        adminRoles.contains($0.role) && $0.scope == .organization
+      }
+        || model.groupRoles(group).contains {
+          adminRoles.contains($0.role) && !$0.scope.isWildcard && $0.scope.scope == .organization
+        }
     }
-    var census = Census(holders: [], canSignIn: [], withoutTwoFactor: [], adminGroups: [])
-    census.adminGroups = Set(model.groups.keys.filter { isAdmin(.group($0)) })
+    var adminGroups = Set(model.groups.keys.filter(grantsAdmin))
+    var queue = Array(adminGroups)
+    var adminUsers = Set<String>()
+    var everyUser = false
+    var everyLocalUser = false
+    while let group = queue.popLast() {
+      for member in model.groups[group]?.members ?? [] {
+        switch member {
+        case .group(let name): if adminGroups.insert(name).inserted { queue.append(name) }
+        case .user(let email): adminUsers.insert(email.lowercased())
+        default: break
+        }
+      }
+      switch model.catalog.defaultGroup(group)?.automaticMembers ?? AutomaticMembers.none {
+      case .allUsers: everyUser = true
+      case .localUsers: everyLocalUser = true
+      case .none: break
+      }
+    }
+    for (principal, bindings) in model.bindingsByPrincipal {
+      guard case .user(let email) = principal,
+        bindings.contains(where: { adminRoles.contains($0.role) && $0.scope == .organization })
+      else { continue }
+      adminUsers.insert(email.lowercased())
+    }
+    var census = Census(holders: [], canSignIn: [], withoutTwoFactor: [], adminGroups: adminGroups)
     let managed = model.organization.signIn.mode == .managed
-    for user in model.users.values.sorted(by: { $0.email.lowercased() < $1.email.lowercased() })
-    where !user.disabled && isAdmin(.user(user.email)) {
+    for user in model.users.values.sorted(by: { $0.email.lowercased() < $1.email.lowercased() }) where !user.disabled {
+      let admin =
+        everyUser || (everyLocalUser && user.source == .local) || adminUsers.contains(user.email.lowercased())
+      guard admin else { continue }
       census.holders.append(user.email)
       guard !managed || user.source == .directory else { continue }
       census.canSignIn.append(user.email)
