@@ -266,7 +266,9 @@ extension AccessModel {
     var withPolicy = organization
     withPolicy.fullyManaged = (org["fullyManaged"]?.list ?? []).compactMap(ObjectKind.init(rawValue:))
     try self.init(organization: withPolicy, catalog: catalog)
-    for object in snapshot.all {
+    // Sorted once: every object in a fixed order, so the same snapshot builds the same model.
+    let ordered = snapshot.all
+    for object in ordered {
       let f = object.fields
       switch object.kind {
       case .organization, .membership, .binding:
@@ -308,13 +310,13 @@ extension AccessModel {
         try addApp(ExternalApp(name: object.key, appId: text(f, "appId"), description: text(f, "description")))
       }
     }
-    for object in snapshot.all where object.kind == .membership {
+    for object in ordered where object.kind == .membership {
       guard let group = object.fields["group"]?.string, let text = object.fields["member"]?.string,
         let member = PrincipalID(canonical: text)
       else { throw ModelError(.invalidValue, "membership '\(object.key)' is malformed") }
       try addMember(member, to: group)
     }
-    for object in snapshot.all where object.kind == .binding {
+    for object in ordered where object.kind == .binding {
       guard let text = object.fields["principal"]?.string, let principal = PrincipalID(canonical: text),
         let role = object.fields["role"]?.string, let scopeText = object.fields["scope"]?.string
       else { throw ModelError(.invalidValue, "binding '\(object.key)' is malformed") }
