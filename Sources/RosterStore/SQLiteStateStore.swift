@@ -122,9 +122,11 @@ public final class SQLiteStateStore: StateStore, Sendable {
             if let value = Self.value(row, column) { fields[column.field] = value }
           }
           current.insert(StateObject(kind: layout.kind, key: key, fields: fields))
-          if let text: String = row["applied"], let data = text.data(using: .utf8),
-            let written = try? JSONDecoder().decode([String: FieldValue].self, from: data)
-          {
+          guard let text: String = row["applied"] else { continue }
+          // Most rows are as Roster wrote them: compare the text, decode only where it differs.
+          if text == Self.canonicalText(fields) {
+            applied.insert(StateObject(kind: layout.kind, key: key, fields: fields))
+          } else if let written = try? JSONDecoder().decode([String: FieldValue].self, from: Data(text.utf8)) {
             applied.insert(StateObject(kind: layout.kind, key: key, fields: written))
           }
         }
@@ -157,6 +159,41 @@ public final class SQLiteStateStore: StateStore, Sendable {
     case (.list, .list(let l)): return String(decoding: Self.json(l), as: UTF8.self)
     default: return value.description
     }
+  }
+
+  /// The fields as JSON with sorted keys, written by hand: it is compared with every row's
+  /// `applied` when a state is read, so it must be fast and always give the same text.
+  static func canonicalText(_ fields: [String: FieldValue]) -> String {
+    func quoted(_ text: String) -> String {
+      var out = "\""
+      for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20:
+          let hex = String(scalar.value, radix: 16)
+          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: out.unicodeScalars.append(scalar)
+        }
+      }
+      return out + "\""
+    }
+    var out = "{"
+    for (i, name) in fields.keys.sorted().enumerated() {
+      if i > 0 { out += "," }
+      out += quoted(name) + ":"
+      switch fields[name] {
+      case .string(let s)?: out += quoted(s)
+      case .bool(let b)?: out += b ? "true" : "false"
+      case .number(let n)?: out += n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : "\(n)"
+      case .list(let l)?: out += "[" + l.map(quoted).joined(separator: ",") + "]"
+      case nil: out += "null"
+      }
+    }
+    return out + "}"
   }
 
   private static func json<T: Encodable>(_ value: T) -> Data {
@@ -220,7 +257,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
       guard db.changesCount == 1 else { throw StoreError(.conflict, "\(change.kind.rawValue) \(change.key) is gone") }
       return
     }
-    let applied = String(decoding: json(fields), as: UTF8.self)
+    let applied = canonicalText(fields)
     let values: [(any DatabaseValueConvertible)?] = layout.columns.map { databaseValue(fields[$0.field], $0) }
     if change.exists {
       let sets = (layout.columns.map { "\($0.name) = ?" } + ["applied = ?"]).joined(separator: ", ")
