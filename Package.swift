@@ -53,7 +53,7 @@ let package = Package(
     .target(
       name: "RosterStore",
       dependencies: [
-        "RosterModel", .product(name: "GRDB", package: "GRDB.swift"),
+        "RosterModel", "JSONSchema", .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),

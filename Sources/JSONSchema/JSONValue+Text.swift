@@ -38,7 +38,8 @@ extension JSONValue {
     }
   }
 
-  private static func writeString(_ s: String, to out: inout String) {
+  /// Appends `s` as a JSON string literal (quotes, backslashes and control characters escaped).
+  public static func writeString(_ s: String, to out: inout String) {
     out += "\""
     for scalar in s.unicodeScalars {
       switch scalar {

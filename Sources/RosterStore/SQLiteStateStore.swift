@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSONSchema
 import RosterModel
 
 /// The state in one SQLite file, through GRDB: a table per object kind, a row per object, so an
@@ -165,21 +166,9 @@ public final class SQLiteStateStore: StateStore, Sendable {
   /// `applied` when a state is read, so it must be fast and always give the same text.
   static func canonicalText(_ fields: [String: FieldValue]) -> String {
     func quoted(_ text: String) -> String {
-      var out = "\""
-      for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20:
-          let hex = String(scalar.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(scalar)
-        }
-      }
-      return out + "\""
+      var out = ""
+      JSONValue.writeString(text, to: &out)
+      return out
     }
     var out = "{"
     for (i, name) in fields.keys.sorted().enumerated() {

@@ -18,6 +18,20 @@ private func initNorthwind(_ state: String) throws {
   #expect(result.status == 0, "\(result.stderr)")
 }
 
+/// Writes `folder/config`: an integration-hub organisation with ada@DOMAIN its administrator and
+/// `readers` read-only users user0@DOMAIN, user1@DOMAIN, …; returns the folder's path.
+private func writeOrganization(in folder: TemporaryFolder, name: String, domain: String, readers: Int) throws -> String
+{
+  let config = folder.path + "/config"
+  try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: true)
+  var users = "apiVersion: roster/v1\nkind: UserList\nusers:\n  - email: ada@\(domain)\n    roles: [administrator]\n"
+  for i in 0..<readers { users += "  - email: user\(i)@\(domain)\n    roles: [read-only]\n" }
+  try users.write(toFile: config + "/users.yaml", atomically: true, encoding: .utf8)
+  try "apiVersion: roster/v1\nkind: Organization\nname: \(name)\nplatform: integration-hub\n".write(
+    toFile: config + "/org.yaml", atomically: true, encoding: .utf8)
+  return config
+}
+
 /// A throw-away state with an example applied to it.
 private func appliedState(_ example: String, platform: String, admin: String) throws -> (TemporaryFolder, String) {
   let folder = try TemporaryFolder("roster-state")
@@ -102,14 +116,7 @@ struct WorkflowTests {
     defer { folder.remove() }
     let state = folder.path + "/state.sqlite"
     try initNorthwind(state)
-    let config = folder.path + "/config"
-    try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: true)
-    var users = "apiVersion: roster/v1\nkind: UserList\nusers:\n"
-    users += "  - email: ada@northwind.example\n    roles: [administrator]\n"
-    for i in 0..<2_000 { users += "  - email: user\(i)@northwind.example\n    roles: [read-only]\n" }
-    try users.write(toFile: config + "/users.yaml", atomically: true, encoding: .utf8)
-    try "apiVersion: roster/v1\nkind: Organization\nname: Northwind\nplatform: integration-hub\n".write(
-      toFile: config + "/org.yaml", atomically: true, encoding: .utf8)
+    let config = try writeOrganization(in: folder, name: "Northwind", domain: "northwind.example", readers: 2_000)
     let plan = try roster([
       "plan", "--config", config, "--state", state, "--actor", "ada@northwind.example", "--format", "markdown",
     ])
@@ -198,14 +205,7 @@ struct WorkflowTests {
       "init", "--organization", "Big", "--platform", "integration-hub", "--admin", "ada@big.example", "--state", state,
     ])
     // A configuration big enough that applying it takes a while.
-    let config = folder.path + "/config"
-    try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: true)
-    var users =
-      "apiVersion: roster/v1\nkind: UserList\nusers:\n  - email: ada@big.example\n    roles: [administrator]\n"
-    for i in 0..<10_000 { users += "  - email: user\(i)@big.example\n    roles: [read-only]\n" }
-    try users.write(toFile: config + "/users.yaml", atomically: true, encoding: .utf8)
-    try "apiVersion: roster/v1\nkind: Organization\nname: Big\nplatform: integration-hub\n".write(
-      toFile: config + "/org.yaml", atomically: true, encoding: .utf8)
+    let config = try writeOrganization(in: folder, name: "Big", domain: "big.example", readers: 10_000)
     let planFile = folder.path + "/plan.json"
     #expect(
       try roster(["plan", "--config", config, "--state", state, "-out", planFile, "--actor", "ada@big.example"]).status
