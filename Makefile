@@ -1,17 +1,27 @@
 # Roster: `make demo` and `make test` work on a fresh Debian machine with Swift.
 SWIFT ?= swift
 APT_PACKAGES := libyaml-dev libgit2-dev pkg-config
+# PostgreSQL: `make test` starts a throw-away server (scripts/with-postgres.sh) for the store tests.
+TEST_APT_PACKAGES := postgresql
 ROSTER := .build/debug/roster
 # The Python that cross-checks the schemas with jsonschema (installed by `make test` when missing).
 PYTHON ?= python3
 export ROSTER_PYTHON := $(PYTHON)
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: deps pydeps build demo test bench lint format clean
+.PHONY: deps testdeps pydeps build demo test bench lint format clean
 
 # Installs the system packages Roster builds against, when any is missing.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+# The PostgreSQL server the store tests run against.
+testdeps:
+	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
@@ -34,9 +44,9 @@ lint:
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Plugins
 
-test: deps pydeps lint
+test: deps testdeps pydeps lint
 	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
-	$(SWIFT) test --skip-build
+	./scripts/with-postgres.sh $(SWIFT) test --skip-build
 
 # The benchmark at 50,000 users (docs/performance.md): a release build, then scripts/bench.sh.
 # Not part of `make test`. Needs GNU time and bc (installed when missing).

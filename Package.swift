@@ -16,6 +16,10 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
   ],
   targets: [
     // libyaml, the C parser every YAML byte goes through (DESIGN §8).
@@ -49,11 +53,14 @@ let package = Package(
       name: "RosterPlan",
       dependencies: ["RosterModel", .product(name: "Crypto", package: "swift-crypto")]
     ),
-    // The state: SQLite through GRDB, the lock and the hash-chained audit log.
+    // The state: SQLite through GRDB or PostgreSQL through postgres-nio, the lock and the
+    // hash-chained audit log.
     .target(
       name: "RosterStore",
       dependencies: [
         "RosterModel", "JSONSchema", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
@@ -73,7 +80,9 @@ let package = Package(
       dependencies: ["EmbedFilesTool"]
     ),
     // Real processes, temporary folders and git repositories built at test time.
-    .target(name: "RosterTestSupport", path: "Tests/RosterTestSupport"),
+    .target(
+      name: "RosterTestSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+      path: "Tests/RosterTestSupport"),
     .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
     .testTarget(name: "RosterPlanTests", dependencies: ["RosterPlan", "RosterModel", "RosterConfig"]),
     .testTarget(

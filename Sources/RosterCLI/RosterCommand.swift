@@ -30,7 +30,8 @@ public struct RosterCommand: ParsableCommand {
     subcommands: [
       InitCommand.self, ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self,
       ExportCommand.self, TestCommand.self, CheckCommand.self, ExplainCommand.self, WhoCanCommand.self,
-      AuditCommand.self, ForceUnlockCommand.self, CatalogCommand.self, RulesCommand.self, BenchCommand.self,
+      AuditCommand.self, ForceUnlockCommand.self, MigrateStateCommand.self, CatalogCommand.self, RulesCommand.self,
+      BenchCommand.self,
     ]
   )
 

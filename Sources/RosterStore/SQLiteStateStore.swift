@@ -19,7 +19,15 @@ public final class SQLiteStateStore: StateStore, Sendable {
       // Another process may be writing: wait for it rather than fail at once.
       configuration.busyMode = .timeout(30)
       queue = try DatabaseQueue(path: path, configuration: configuration)
+      if try queue.read({ try Self.migrator.hasBeenSuperseded($0) }) {
+        throw StoreError(
+          .tooNew,
+          "cannot open the state at \(path): it was written by a newer Roster (its schema has migrations this "
+            + "Roster does not know); use that Roster, or a newer one")
+      }
       try Self.migrator.migrate(queue)
+    } catch let error as StoreError {
+      throw error
     } catch let error as DatabaseError {
       throw Self.mapped(error, "cannot open the state at \(path)")
     } catch {
@@ -32,7 +40,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
     var migrator = DatabaseMigrator()
     migrator.registerMigration("v1") { db in
       try db.execute(sql: "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-      for layout in TableLayout.all { try db.execute(sql: layout.createSQL) }
+      for layout in TableLayout.all { try db.execute(sql: layout.createSQL(for: .sqlite)) }
       try db.execute(
         sql: """
           CREATE TABLE audit (
@@ -123,11 +131,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
             if let value = Self.value(row, column) { fields[column.field] = value }
           }
           current.insert(StateObject(kind: layout.kind, key: key, fields: fields))
-          guard let text: String = row["applied"] else { continue }
-          // Most rows are as Roster wrote them: compare the text, decode only where it differs.
-          if text == Self.canonicalText(fields) {
-            applied.insert(StateObject(kind: layout.kind, key: key, fields: fields))
-          } else if let written = try? JSONDecoder().decode([String: FieldValue].self, from: Data(text.utf8)) {
+          if let text: String = row["applied"], let written = StoredRows.applied(text, fields: fields) {
             applied.insert(StateObject(kind: layout.kind, key: key, fields: written))
           }
         }
@@ -157,38 +161,9 @@ public final class SQLiteStateStore: StateStore, Sendable {
     case (.bool, .bool(let b)): return b ? 1 : 0
     case (.integer, .number(let n)): return Int64(n)
     case (.real, .number(let n)): return n
-    case (.list, .list(let l)): return String(decoding: Self.json(l), as: UTF8.self)
+    case (.list, .list(let l)): return StoredRows.text(l)
     default: return value.description
     }
-  }
-
-  /// The fields as JSON with sorted keys, written by hand: it is compared with every row's
-  /// `applied` when a state is read, so it must be fast and always give the same text.
-  static func canonicalText(_ fields: [String: FieldValue]) -> String {
-    func quoted(_ text: String) -> String {
-      var out = ""
-      JSONValue.writeString(text, to: &out)
-      return out
-    }
-    var out = "{"
-    for (i, name) in fields.keys.sorted().enumerated() {
-      if i > 0 { out += "," }
-      out += quoted(name) + ":"
-      switch fields[name] {
-      case .string(let s)?: out += quoted(s)
-      case .bool(let b)?: out += b ? "true" : "false"
-      case .number(let n)?: out += n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : "\(n)"
-      case .list(let l)?: out += "[" + l.map(quoted).joined(separator: ",") + "]"
-      case nil: out += "null"
-      }
-    }
-    return out + "}"
-  }
-
-  private static func json<T: Encodable>(_ value: T) -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return (try? encoder.encode(value)) ?? Data()
   }
 
   // MARK: Writing
@@ -215,19 +190,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
     _ changes: [StoredChange], lineage: String, serial: Int, audit: AuditRecord
   ) throws(StoreError) -> Int {
     try write("cannot apply to the state at \(location)") { db in
-      let meta = try Self.meta(db)
-      guard meta["lineage"] == lineage else {
-        throw StoreError(
-          .stale,
-          "the plan was made for another state (lineage \(lineage), but \(location) is \(meta["lineage"] ?? "empty"))")
-      }
-      let current = meta["serial"].flatMap(Int.init) ?? 0
-      guard current == serial else {
-        throw StoreError(
-          .stale,
-          "the plan is stale: it was made at serial \(serial), but the state is now at serial \(current); "
-            + "run `roster plan` again")
-      }
+      try StoredRows.check(try Self.meta(db), lineage: lineage, serial: serial, location: location)
       for change in changes { try Self.write(change, db) }
       let next = serial + 1
       try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'serial'", arguments: [String(next)])
@@ -246,7 +209,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
       guard db.changesCount == 1 else { throw StoreError(.conflict, "\(change.kind.rawValue) \(change.key) is gone") }
       return
     }
-    let applied = canonicalText(fields)
+    let applied = StoredRows.appliedText(change)
     let values: [(any DatabaseValueConvertible)?] = layout.columns.map { databaseValue(fields[$0.field], $0) }
     if change.exists {
       let sets = (layout.columns.map { "\($0.name) = ?" } + ["applied = ?"]).joined(separator: ", ")
@@ -255,9 +218,8 @@ public final class SQLiteStateStore: StateStore, Sendable {
         arguments: StatementArguments(values + [applied] + keyValues))
       guard db.changesCount == 1 else { throw StoreError(.conflict, "\(change.kind.rawValue) \(change.key) is gone") }
     } else {
-      let extra = layout.extraKeyColumns
-      let names = extra + layout.columns.map(\.name) + ["applied"]
-      let extraValues: [(any DatabaseValueConvertible)?] = extra.map { name in
+      let names = layout.insertColumns
+      let extraValues: [(any DatabaseValueConvertible)?] = layout.extraKeyColumns.map { name in
         keyValues[layout.keyColumns.firstIndex(of: name) ?? 0]
       }
       try db.execute(
@@ -274,7 +236,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
     let hash = AuditChain.hash(previous: previous, sequence: sequence, serial: serial, record: record)
     try db.execute(
       sql: "INSERT INTO audit (sequence, serial, record, previous_hash, hash) VALUES (?, ?, ?, ?, ?)",
-      arguments: [sequence, serial, String(decoding: json(record), as: UTF8.self), previous, hash])
+      arguments: [sequence, serial, StoredRows.text(record), previous, hash])
     // The head is kept with the state too, so deleting entries from the end shows.
     try db.execute(
       sql:
@@ -285,13 +247,31 @@ public final class SQLiteStateStore: StateStore, Sendable {
   public func auditLog() throws(StoreError) -> [AuditEntry] {
     try read("cannot read the audit log at \(location)") { db in
       try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY sequence").map { row in
-        let text: String = row["record"]
-        guard let record = try? JSONDecoder().decode(AuditRecord.self, from: Data(text.utf8)) else {
-          throw StoreError(.database, "audit entry \(row["sequence"] as Int? ?? 0) is not readable")
-        }
-        return AuditEntry(
-          sequence: row["sequence"], serial: row["serial"], record: record, previousHash: row["previous_hash"],
+        try StoredRows.entry(
+          sequence: row["sequence"], serial: row["serial"], record: row["record"], previous: row["previous_hash"],
           hash: row["hash"])
+      }
+    }
+  }
+
+  public func importState(_ state: StoredState, log: [AuditEntry]) throws(StoreError) {
+    try write("cannot copy the state into \(location)") { db in
+      if try Self.meta(db)["lineage"] != nil {
+        throw StoreError(.alreadyInitialized, "\(location) already holds a state; copy into an empty one")
+      }
+      let meta =
+        [("lineage", state.lineage), ("serial", String(state.serial))]
+        + [("catalog_source", state.catalogSource), ("audit_head", state.auditHead)].compactMap { key, value in
+          value.map { (key, $0) }
+        }
+      for (key, value) in meta {
+        try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+      }
+      for change in StoredRows.importing(state) { try Self.write(change, db) }
+      for entry in log {
+        try db.execute(
+          sql: "INSERT INTO audit (sequence, serial, record, previous_hash, hash) VALUES (?, ?, ?, ?, ?)",
+          arguments: [entry.sequence, entry.serial, StoredRows.text(entry.record), entry.previousHash, entry.hash])
       }
     }
   }

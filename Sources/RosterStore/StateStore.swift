@@ -96,6 +96,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     case locked
     case unknownLock
     case database
+    /// The server cannot be reached (PostgreSQL).
+    case unreachable
+    /// The state was written by a newer Roster: its schema version is one this Roster does not know.
+    case tooNew
   }
 
   public var kind: Kind
@@ -139,6 +143,10 @@ public protocol StateStore: Sendable {
 
   /// The audit log, oldest first.
   func auditLog() throws(StoreError) -> [AuditEntry]
+
+  /// Writes a whole state read from another store — lineage, serial, every object with what
+  /// Roster last wrote of it, and the audit log as it is — into this empty one, in one transaction.
+  func importState(_ state: StoredState, log: [AuditEntry]) throws(StoreError)
 }
 
 /// A change to write: the object's key and its fields after the change (nil = remove).
@@ -148,11 +156,25 @@ public struct StoredChange: Sendable, Hashable {
   public var fields: [String: FieldValue]?
   /// Whether the object exists before the change (insert or update).
   public var exists: Bool
+  /// What to record as written by Roster: normally the fields themselves.
+  public var applied: Applied
 
-  public init(kind: ObjectKind, key: String, fields: [String: FieldValue]?, exists: Bool) {
+  public enum Applied: Sendable, Hashable {
+    /// Roster wrote these fields (every apply).
+    case fields
+    /// Roster last wrote other fields: the row has drifted (copying a state).
+    case other([String: FieldValue])
+    /// Roster never wrote the object (copying a state).
+    case never
+  }
+
+  public init(
+    kind: ObjectKind, key: String, fields: [String: FieldValue]?, exists: Bool, applied: Applied = .fields
+  ) {
     self.kind = kind
     self.key = key
     self.fields = fields
     self.exists = exists
+    self.applied = applied
   }
 }

@@ -101,15 +101,25 @@ struct TableLayout {
   /// Key columns that are not also field columns.
   var extraKeyColumns: [String] { keyColumns.filter { key in !columns.contains { $0.name == key } } }
 
-  /// The SQL that creates the table.
-  var createSQL: String {
+  /// The columns an insert names, in order: extra key columns, the field columns, `applied`.
+  var insertColumns: [String] { extraKeyColumns + columns.map(\.name) + ["applied"] }
+
+  enum Dialect { case sqlite, postgres }
+
+  /// The SQL that creates the table. PostgreSQL keeps lists as text[] and flags as boolean;
+  /// SQLite keeps lists as JSON text and flags as 0/1.
+  func createSQL(for dialect: Dialect) -> String {
     var definitions = extraKeyColumns.map { "\($0) TEXT NOT NULL" }
     for column in columns {
       let type: String
-      switch column.type {
-      case .text, .list: type = "TEXT"
-      case .bool, .integer: type = "INTEGER"
-      case .real: type = "REAL"
+      switch (column.type, dialect) {
+      case (.text, _), (.list, .sqlite): type = "TEXT"
+      case (.list, .postgres): type = "TEXT[]"
+      case (.bool, .sqlite), (.integer, .sqlite): type = "INTEGER"
+      case (.bool, .postgres): type = "BOOLEAN"
+      case (.integer, .postgres): type = "BIGINT"
+      case (.real, .sqlite): type = "REAL"
+      case (.real, .postgres): type = "DOUBLE PRECISION"
       }
       definitions.append("\(column.name) \(type)" + (keyColumns.contains(column.name) ? " NOT NULL" : ""))
     }

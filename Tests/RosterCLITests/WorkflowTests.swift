@@ -176,14 +176,16 @@ struct WorkflowTests {
     #expect(plan.status == 2, "nothing was applied")
   }
 
-  @Test("two applies from two processes at once: one applies, the other is refused as stale; the chain holds")
-  func concurrentApplies() throws {
-    let folder = try TemporaryFolder("roster-state")
-    defer { folder.remove() }
-    let state = folder.path + "/state.sqlite"
+  @Test(
+    "two applies from two processes at once: one applies, the other is refused as stale; the chain holds",
+    arguments: StoreKind.available)
+  func concurrentApplies(kind: StoreKind) throws {
+    let location = try TestState(kind)
+    defer { location.remove() }
+    let state = location.location
     try initNorthwind(state)
     let config = packageRoot.appending(path: "examples/integration-hub").path
-    let planFile = folder.path + "/plan.json"
+    let planFile = location.path + "/plan.json"
     let safe = ["--actor", "ada@northwind.example", "--confirm-sign-in-change"]
     #expect(try roster(["plan", "--config", config, "--state", state, "-out", planFile] + safe).status == 0)
     let results = try [0, 1].map { _ in try startRoster(["apply", planFile, "--state", state, "--lock-timeout", "30"]) }
@@ -196,15 +198,18 @@ struct WorkflowTests {
     #expect(try roster(["audit", "verify", "--state", state]).status == 0)
   }
 
-  @Test("an apply killed with SIGKILL leaves the state exactly before or exactly after, and the chain holds")
-  func killedMidway() throws {
-    let folder = try TemporaryFolder("roster-state")
-    defer { folder.remove() }
-    let state = folder.path + "/state.sqlite"
+  @Test(
+    "an apply killed with SIGKILL leaves the state exactly before or exactly after, and the chain holds",
+    arguments: StoreKind.available)
+  func killedMidway(kind: StoreKind) throws {
+    let location = try TestState(kind)
+    defer { location.remove() }
+    let state = location.location
     _ = try roster([
       "init", "--organization", "Big", "--platform", "integration-hub", "--admin", "ada@big.example", "--state", state,
     ])
     // A configuration big enough that applying it takes a while.
+    let folder = location.folder
     let config = try writeOrganization(in: folder, name: "Big", domain: "big.example", readers: 10_000)
     let planFile = folder.path + "/plan.json"
     #expect(
@@ -214,8 +219,8 @@ struct WorkflowTests {
 
     // How long a whole apply takes here, on a copy: the kills below land before, during and
     // near the end of the transaction.
-    let copy = folder.path + "/copy.sqlite"
-    try FileManager.default.copyItem(atPath: state, toPath: copy)
+    let copy = try location.sibling("copy")
+    #expect(try roster(["migrate-state", "--from", state, "--to", copy]).status == 0)
     let started = Date()
     #expect(try roster(["apply", planFile, "--state", copy]).status == 0)
     let duration = Date().timeIntervalSince(started)
@@ -230,9 +235,11 @@ struct WorkflowTests {
       #expect(try roster(["audit", "verify", "--state", state]).status == 0, "the chain holds after a kill")
       if shown == before {
         outcomes.append("before")
-        // Killed before the commit: a lock it took is left behind, and force-unlock frees it.
-        let blocked = try roster(["apply", planFile, "--state", state])
+        // Killed before the commit. SQLite keeps the lock it took, and force-unlock frees it;
+        // PostgreSQL frees it with the killed process's connection.
+        let blocked = try roster(["apply", planFile, "--state", state, "--lock-timeout", "10"])
         if blocked.status != 0, let id = lockID(in: blocked.stderr) {
+          #expect(kind == .sqlite, "no lock outlives its holder on PostgreSQL: \(blocked.stderr)")
           #expect(blocked.stderr.contains("the state is locked"))
           #expect(try roster(["force-unlock", id, "--state", state]).status == 0)
         } else {
@@ -248,6 +255,31 @@ struct WorkflowTests {
       }
     }
     #expect(!outcomes.isEmpty)
+  }
+
+  @Test(
+    "migrate-state copies a state into an empty store, verified; plans against the copy see no change",
+    arguments: StoreKind.available)
+  func migrateState(kind: StoreKind) throws {
+    let (folder, state) = try appliedState(
+      "integration-hub", platform: "integration-hub", admin: "ada@northwind.example")
+    defer { folder.remove() }
+    let target = try TestState(kind)
+    defer { target.remove() }
+    let copied = try roster(["migrate-state", "--from", "sqlite:" + state, "--to", target.location])
+    #expect(copied.status == 0, "\(copied.stderr)")
+    #expect(copied.stdout.contains("at serial 2") && copied.stdout.contains("2 audit entries"), "\(copied.stdout)")
+    #expect(
+      try roster(["show", "--state", target.location, "--format", "json"]).stdout
+        == (try roster(["show", "--state", state, "--format", "json"]).stdout))
+    let plan = try roster([
+      "plan", "--config", packageRoot.appending(path: "examples/integration-hub").path, "--state", target.location,
+      "--detailed-exitcode",
+    ])
+    #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
+    #expect(try roster(["audit", "verify", "--state", target.location]).status == 0)
+    let again = try roster(["migrate-state", "--from", state, "--to", target.location])
+    #expect(again.status == 1 && again.stderr.contains("already holds a state"), "\(again.stderr)")
   }
 }
 

@@ -83,7 +83,7 @@ struct ApplyCommand: ParsableCommand {
             "apply needs confirmation: there is no terminal to ask on. Save a plan with `roster plan -out FILE` "
               + "and apply it with `roster apply FILE`, or pass --auto-approve")
         }
-        Console.out("\nApply these changes to \(stateOptions.path)? Only 'yes' is accepted: ", terminator: false)
+        Console.out("\nApply these changes to \(store.location)? Only 'yes' is accepted: ", terminator: false)
         guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
           throw CLIError("not applied: the answer was not 'yes'")
         }
@@ -115,7 +115,7 @@ enum Applying {
         + "(\(Set(blocking.map(\.rule)).sorted().joined(separator: ", ")))")
   }
 
-  static func apply(_ plan: Plan, to store: SQLiteStateStore, lockTimeout: Double) throws -> Int {
+  static func apply(_ plan: Plan, to store: any StateStore, lockTimeout: Double) throws -> Int {
     let holder =
       "\(plan.actor) (pid \(ProcessInfo.processInfo.processIdentifier) on \(ProcessInfo.processInfo.hostName))"
     let lock: LockInfo

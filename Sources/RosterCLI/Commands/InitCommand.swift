@@ -59,7 +59,7 @@ struct InitCommand: ParsableCommand {
       throw error.cli
     }
     Console.out(
-      "Initialized \(stateOptions.path): organisation '\(organization)' on \(platform), lineage \(lineage), serial 1.\n"
+      "Initialized \(store.location): organisation '\(organization)' on \(platform), lineage \(lineage), serial 1.\n"
         + "\(admin) is '\(role.name)'. Next: roster plan --config DIR, then roster apply.")
   }
 }

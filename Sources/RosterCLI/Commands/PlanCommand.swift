@@ -58,7 +58,7 @@ enum Planning {
     return names.isEmpty ? "nobody" : names.joined(separator: ", ")
   }
 
-  static func load(_ store: SQLiteStateStore) throws -> StoredState {
+  static func load(_ store: any StateStore) throws -> StoredState {
     do {
       return try store.load()
     } catch {

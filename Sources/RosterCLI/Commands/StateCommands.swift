@@ -13,7 +13,7 @@ struct ShowCommand: ParsableCommand {
   @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
   func run() throws {
-    let (_, stored, _) = try stateOptions.loadModel()
+    let (_, stored, store) = try stateOptions.loadModel()
     switch format {
     case .json:
       struct Shown: Encodable {
@@ -23,7 +23,7 @@ struct ShowCommand: ParsableCommand {
       }
       Console.out(try renderJSON(Shown(lineage: stored.lineage, serial: stored.serial, objects: stored.current.all)))
     case .text:
-      var lines = ["State \(stateOptions.path): lineage \(stored.lineage), serial \(stored.serial)."]
+      var lines = ["State \(store.location): lineage \(stored.lineage), serial \(stored.serial)."]
       let unmanaged = stored.unmanaged
       for kind in ObjectKind.allCases where stored.current.count(kind) > 0 {
         lines.append("")
@@ -87,7 +87,7 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
     func run() throws {
-      let entries = try AuditCommand.entries(stateOptions)
+      let entries = try AuditCommand.entries(try stateOptions.openExisting())
       switch format {
       case .json: Console.out(try renderJSON(entries))
       case .text:
@@ -110,7 +110,7 @@ struct AuditCommand: ParsableCommand {
 
     func run() throws {
       let store = try stateOptions.openExisting()
-      let entries = try AuditCommand.entries(stateOptions)
+      let entries = try AuditCommand.entries(store)
       var problems = AuditChain.verify(entries)
       let stored = try Planning.load(store)
       let serial = stored.serial
@@ -135,10 +135,10 @@ struct AuditCommand: ParsableCommand {
     }
   }
 
-  static func entries(_ options: StateOptions) throws -> [AuditEntry] {
+  static func entries(_ store: any StateStore) throws -> [AuditEntry] {
     do {
-      return try options.openExisting().auditLog()
-    } catch let error as StoreError {
+      return try store.auditLog()
+    } catch {
       throw error.cli
     }
   }
@@ -159,6 +159,68 @@ struct ForceUnlockCommand: ParsableCommand {
       let info = try store.forceUnlock(lockID, actor: resolveActor(actor), time: auditTime())
       Console.out("Released the \(info).")
     } catch {
+      throw error.cli
+    }
+  }
+}
+
+struct MigrateStateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "migrate-state",
+    abstract: "Copy the state into another store (a SQLite file into PostgreSQL, say), and verify the copy.",
+    discussion: """
+      Lineage, serial, every object with what Roster last wrote of it (so drift and objects Roster did \
+      not create stay as they were) and the audit log, entry for entry, are copied in one transaction into \
+      a store that holds no state yet. The source is locked while it is read and left as it was; the copy \
+      is read back and compared, and its audit chain verified.
+
+        roster migrate-state --from sqlite:.roster/state.sqlite --to postgres://roster@db.internal:5432/roster
+      """)
+
+  @Option(help: ArgumentHelp("The state to copy: PATH, sqlite:PATH or postgres://….", valueName: "LOCATION"))
+  var from: String
+  @Option(help: ArgumentHelp("The store to copy it into; it must hold no state yet.", valueName: "LOCATION"))
+  var to: String
+  @Option(help: "Who runs the command (for the lock's holder).") var actor: String?
+  @Option(help: "Seconds to wait for the source's lock when another process holds it.") var lockTimeout: Double = 0
+
+  func run() throws {
+    let source = try StateOptions.openExisting(from)
+    let target = try StateOptions.open(to)
+    let holder = "\(resolveActor(actor)) (pid \(ProcessInfo.processInfo.processIdentifier))"
+    do {
+      let lock = try source.lock(holder: holder, operation: "migrate-state", timeout: lockTimeout)
+      defer { try? source.unlock(lock.id) }
+      let state = try source.load()
+      let log = try source.auditLog()
+      let broken = AuditChain.verify(log)
+      guard broken.isEmpty else {
+        throw CLIError(
+          "the audit log at \(source.location) does not verify (\(broken.joined(separator: "; "))); "
+            + "nothing was copied")
+      }
+      try target.importState(state, log: log)
+      let copy = try target.load()
+      let copiedLog = try target.auditLog()
+      var differences: [String] = []
+      if copy.lineage != state.lineage || copy.serial != state.serial { differences.append("lineage or serial") }
+      if copy.catalogSource != state.catalogSource { differences.append("the platform catalog") }
+      if copy.current != state.current { differences.append("the objects") }
+      if copy.applied != state.applied { differences.append("what Roster last wrote") }
+      if copiedLog != log || copy.auditHead != state.auditHead { differences.append("the audit log") }
+      if !AuditChain.verify(copiedLog).isEmpty { differences.append("the audit chain") }
+      guard differences.isEmpty else {
+        throw CLIError(
+          "the copy at \(target.location) does not read back as the source: \(differences.joined(separator: ", ")) "
+            + "differ. Drop it before trying again; \(source.location) is unchanged")
+      }
+      let unmanaged = state.unmanaged.count
+      Console.out(
+        "Copied lineage \(state.lineage) at serial \(state.serial) from \(source.location) to \(target.location): "
+          + "\(state.current.all.count) objects (\(unmanaged) not created by Roster), \(log.count) audit entries.\n"
+          + "Verified: the copy reads back identical and its audit chain holds. Point ROSTER_STATE at "
+          + "\(target.location); \(source.location) was left as it was.")
+    } catch let error as StoreError {
       throw error.cli
     }
   }

@@ -8,12 +8,13 @@ import RosterStore
 struct StateOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "The state file (default: $ROSTER_STATE, else .roster/state.sqlite, outside the files Roster reads). "
-        + "check, explain and who-can answer from it when it is given and no --config or --repo is.",
-      valueName: "PATH"))
+      "Where the state is: a SQLite file (PATH or sqlite:PATH) or a PostgreSQL database "
+        + "(postgres://USER@HOST:PORT/DB). Default: $ROSTER_STATE, else .roster/state.sqlite, outside the files "
+        + "Roster reads. check, explain and who-can answer from it when it is given and no --config or --repo is.",
+      valueName: "LOCATION"))
   var state: String?
 
-  /// The path in use: --state, then ROSTER_STATE, then the default.
+  /// The location in use: --state, then ROSTER_STATE, then the default.
   var path: String {
     if let state { return state }
     if let env = ProcessInfo.processInfo.environment["ROSTER_STATE"], !env.isEmpty { return env }
@@ -24,24 +25,32 @@ struct StateOptions: ParsableArguments {
   var isGiven: Bool { state != nil || ProcessInfo.processInfo.environment["ROSTER_STATE"].map { !$0.isEmpty } == true }
 
   /// Opens a state that exists; never creates one (only `roster init` does).
-  func openExisting() throws -> SQLiteStateStore {
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw CLIError("there is no state at \(path): run `roster init` first (or give --state or ROSTER_STATE)")
-    }
-    return try open()
+  func openExisting() throws -> any StateStore {
+    try Self.openExisting(path)
   }
 
-  /// Opens the state, creating the file when missing (for `roster init`).
-  func open() throws -> SQLiteStateStore {
+  /// Opens the state, creating the file or the tables when missing (for `roster init`).
+  func open() throws -> any StateStore {
+    try Self.open(path)
+  }
+
+  static func openExisting(_ location: String) throws -> any StateStore {
+    if !PostgresLocation.matches(location), !FileManager.default.fileExists(atPath: sqlitePath(location)) {
+      throw CLIError("there is no state at \(location): run `roster init` first (or give --state or ROSTER_STATE)")
+    }
+    return try open(location)
+  }
+
+  static func open(_ location: String) throws -> any StateStore {
     do {
-      return try SQLiteStateStore(path: path)
+      return try openStateStore(location)
     } catch {
-      throw CLIError(error.description)
+      throw error.cli
     }
   }
 
   /// The stored state and the model it makes (its invariants checked again).
-  func loadModel() throws -> (model: AccessModel, stored: StoredState, store: SQLiteStateStore) {
+  func loadModel() throws -> (model: AccessModel, stored: StoredState, store: any StateStore) {
     let store = try openExisting()
     let stored: StoredState
     do {
@@ -53,7 +62,7 @@ struct StateOptions: ParsableArguments {
     do {
       return (try AccessModel(snapshot: stored.current, catalog: catalog), stored, store)
     } catch {
-      throw CLIError("the state at \(path) does not make a valid organisation: \(error)")
+      throw CLIError("the state at \(store.location) does not make a valid organisation: \(error)")
     }
   }
 

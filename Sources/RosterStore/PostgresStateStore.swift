@@ -1,0 +1,541 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+import RosterModel
+
+/// The state in a PostgreSQL database, through postgres-nio, for teams that share one state
+/// across CI runners and operators. The same tables as the SQLite store (a table per object kind,
+/// a row per object, `applied` beside each row), the same meta, audit log and serial checks.
+///
+/// - Reads run in one REPEATABLE READ, READ ONLY transaction: every table from one snapshot.
+/// - Writes run in one transaction that first locks the `serial` row (`SELECT … FOR UPDATE`): two
+///   applies never interleave, and the second sees the first's serial and is refused as stale.
+/// - The state lock is a session advisory lock: the server releases it when the holder's
+///   connection ends, so a cancelled CI job leaves no lock behind. Who holds it is kept in
+///   `lock_holder`, with the holder's server process id.
+public final class PostgresStateStore: StateStore, Sendable {
+  public let location: String
+  private let url: PostgresLocation
+  private let connection: PostgresConnection
+  private let logger = Logger(label: "roster.state", factory: { _ in SwiftLogNoOpLogHandler() })
+
+  /// The advisory lock's key ("Roster" in ASCII); pg_locks shows it as classid 0x526F, objid 0x73746572.
+  static let lockKey: Int64 = 0x526F_7374_6572
+
+  /// The schema's versions, in order: a newer Roster appends, it never edits one.
+  static let migrations: [[String]] = [
+    [
+      "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+    ] + TableLayout.all.map { $0.createSQL(for: .postgres) } + [
+      """
+      CREATE TABLE audit (
+        sequence BIGINT PRIMARY KEY, serial BIGINT NOT NULL, record TEXT NOT NULL,
+        previous_hash TEXT NOT NULL, hash TEXT NOT NULL)
+      """,
+      """
+      CREATE TABLE lock_holder (
+        one INTEGER PRIMARY KEY CHECK (one = 1), id TEXT NOT NULL, holder TEXT NOT NULL,
+        operation TEXT NOT NULL, created TEXT NOT NULL, backend_pid INTEGER NOT NULL)
+      """,
+    ]
+  ]
+
+  /// Connects to the server and brings the schema up to date (refusing a schema newer than this
+  /// Roster knows).
+  public init(_ url: PostgresLocation) throws(StoreError) {
+    self.url = url
+    location = url.description
+    let doing = "cannot open the state at \(url)"
+    do {
+      var configuration: PostgresConnection.Configuration
+      if let folder = url.socketFolder {
+        configuration = .init(
+          unixSocketPath: "\(folder)/.s.PGSQL.\(url.port)", username: url.user, password: url.password,
+          database: url.database)
+      } else {
+        configuration = .init(
+          host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+          tls: try Self.tls(url.tls))
+      }
+      configuration.options.connectTimeout = .seconds(10)
+      connection = try PostgresConnection.connect(
+        on: PostgresConnection.defaultEventLoopGroup.any(), configuration: configuration, id: 1, logger: logger
+      ).wait()
+    } catch {
+      throw Self.mapped(error, doing, url)
+    }
+    try migrate(doing)
+  }
+
+  deinit {
+    try? connection.close().wait()
+  }
+
+  private static func tls(_ mode: PostgresLocation.TLSMode) throws -> PostgresConnection.Configuration.TLS {
+    var configuration = TLSConfiguration.makeClientConfiguration()
+    switch mode {
+    case .disable: return .disable
+    case .verifyFull: return .require(try NIOSSLContext(configuration: configuration))
+    case .prefer, .require:
+      // As libpq: encrypted, but the server's certificate is not checked (verify-full checks it).
+      configuration.certificateVerification = .none
+      let context = try NIOSSLContext(configuration: configuration)
+      return mode == .prefer ? .prefer(context) : .require(context)
+    }
+  }
+
+  private func migrate(_ doing: String) throws(StoreError) {
+    try transaction(doing) {
+      // One migrator at a time, however many processes open a new database at once.
+      try run("SELECT pg_advisory_xact_lock(\(Self.lockKey + 1))")
+      try run("CREATE TABLE IF NOT EXISTS roster_schema (version INTEGER NOT NULL)")
+      let version = try run("SELECT version FROM roster_schema").rows.first.map { try $0.decode(Int.self) }
+      let known = Self.migrations.count
+      if let version, version > known {
+        throw StoreError(
+          .tooNew,
+          "\(doing): it has schema version \(version), newer than this Roster knows (\(known)): "
+            + "use the Roster that wrote it, or a newer one")
+      }
+      for step in Self.migrations.dropFirst(version ?? 0) {
+        for sql in step { try run(PostgresQuery(unsafeSQL: sql)) }
+      }
+      if version == nil {
+        try run("INSERT INTO roster_schema (version) VALUES (\(known))")
+      } else if version != known {
+        try run("UPDATE roster_schema SET version = \(known)")
+      }
+    }
+  }
+
+  // MARK: Talking to the server
+
+  @discardableResult
+  private func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
+    try connection.query(query, logger: logger).wait()
+  }
+
+  /// Runs `body` in one transaction (`begin` says which kind), committing when it returns and
+  /// rolling back when it throws; errors come back as StoreErrors that say what was being done.
+  private func transaction<T>(
+    _ doing: String, begin: PostgresQuery = "BEGIN", _ body: () throws -> T
+  ) throws(StoreError) -> T {
+    do {
+      try run(begin)
+      do {
+        let result = try body()
+        try run("COMMIT")
+        return result
+      } catch {
+        _ = try? run("ROLLBACK")
+        throw error
+      }
+    } catch {
+      throw Self.mapped(error, doing, url)
+    }
+  }
+
+  private func meta() throws -> [String: String] {
+    var values: [String: String] = [:]
+    for row in try run("SELECT key, value FROM meta").rows {
+      let (key, value) = try row.decode((String, String).self)
+      values[key] = value
+    }
+    return values
+  }
+
+  /// The serial, with its row locked until the transaction ends.
+  private func lockedMeta() throws -> [String: String] {
+    try run("SELECT value FROM meta WHERE key = 'serial' FOR UPDATE")
+    return try meta()
+  }
+
+  // MARK: Reading
+
+  public func load() throws(StoreError) -> StoredState {
+    try transaction(
+      "cannot read the state at \(location)", begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+    ) {
+      let meta = try meta()
+      guard let lineage = meta["lineage"], let serial = meta["serial"].flatMap(Int.init) else {
+        throw StoreError(
+          .notInitialized, "there is no state at \(location) yet: run `roster init` first (or give --state)")
+      }
+      var current = StateSnapshot()
+      var applied = StateSnapshot()
+      for layout in TableLayout.all {
+        let names = layout.keyColumns.filter { key in !layout.columns.contains { $0.name == key } }
+        let columns = names + layout.columns.map(\.name) + ["applied"]
+        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(layout.table)"
+        for row in try run(PostgresQuery(unsafeSQL: sql)).rows {
+          let cells = row.makeRandomAccess()
+          let key = try layout.keyColumns.map { try cells[$0].decode(String.self) }.joined(separator: "\u{1F}")
+          var fields: [String: FieldValue] = [:]
+          for column in layout.columns {
+            if let value = try Self.value(cells[column.name], column) { fields[column.field] = value }
+          }
+          let object = StateObject(kind: layout.kind, key: key, fields: fields)
+          current.insert(object)
+          if let text = try cells["applied"].decode(String?.self),
+            let written = StoredRows.applied(text, fields: fields)
+          {
+            applied.insert(StateObject(kind: layout.kind, key: key, fields: written))
+          }
+        }
+      }
+      return StoredState(
+        lineage: lineage, serial: serial, catalogSource: meta["catalog_source"], current: current, applied: applied,
+        auditHead: meta["audit_head"])
+    }
+  }
+
+  private static func value(_ cell: PostgresCell, _ column: Column) throws -> FieldValue? {
+    switch column.type {
+    case .text: return try cell.decode(String?.self).map(FieldValue.string)
+    case .bool: return try cell.decode(Bool?.self).map(FieldValue.bool)
+    case .integer: return try cell.decode(Int64?.self).map { .number(Double($0)) }
+    case .real: return try cell.decode(Double?.self).map(FieldValue.number)
+    case .list: return try cell.decode([String]?.self).map(FieldValue.list)
+    }
+  }
+
+  private static func bind(_ value: FieldValue?, _ column: Column, _ binds: inout PostgresBindings) throws {
+    switch (column.type, value) {
+    case (_, nil): binds.appendNull()
+    case (.text, .string(let s)?): binds.append(s)
+    case (.bool, .bool(let b)?): binds.append(b)
+    case (.integer, .number(let n)?): binds.append(Int64(n))
+    case (.real, .number(let n)?): binds.append(n)
+    case (.list, .list(let l)?): binds.append(l)
+    case (_, let value?):
+      throw StoreError(.database, "field \(column.field) holds \(value), which its column (\(column.type)) cannot")
+    }
+  }
+
+  public func auditLog() throws(StoreError) -> [AuditEntry] {
+    try transaction(
+      "cannot read the audit log at \(location)", begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+    ) {
+      try run("SELECT sequence, serial, record, previous_hash, hash FROM audit ORDER BY sequence").rows.map { row in
+        let (sequence, serial, text, previous, hash) = try row.decode((Int, Int, String, String, String).self)
+        return try StoredRows.entry(sequence: sequence, serial: serial, record: text, previous: previous, hash: hash)
+      }
+    }
+  }
+
+  // MARK: Writing
+
+  public func initialize(
+    lineage: String, snapshot: StateSnapshot, catalogSource: String?, audit: AuditRecord
+  ) throws(StoreError) {
+    try transaction("cannot create the state at \(location)") {
+      try refuseExisting()
+      try run("INSERT INTO meta (key, value) VALUES ('lineage', \(lineage)), ('serial', '1')")
+      if let catalogSource {
+        try run("INSERT INTO meta (key, value) VALUES ('catalog_source', \(catalogSource))")
+      }
+      try write(snapshot.all.map { StoredChange(kind: $0.kind, key: $0.key, fields: $0.fields, exists: false) })
+      try appendAudit(audit, serial: 1)
+    }
+  }
+
+  private func refuseExisting() throws {
+    try run("LOCK TABLE meta IN EXCLUSIVE MODE")
+    if try meta()["lineage"] != nil {
+      throw StoreError(.alreadyInitialized, "\(location) already holds a state; `roster plan` and `apply` change it")
+    }
+  }
+
+  public func apply(
+    _ changes: [StoredChange], lineage: String, serial: Int, audit: AuditRecord
+  ) throws(StoreError) -> Int {
+    try transaction("cannot apply to the state at \(location)") {
+      let meta = try lockedMeta()
+      try StoredRows.check(meta, lineage: lineage, serial: serial, location: location)
+      try write(changes)
+      let next = serial + 1
+      try run("UPDATE meta SET value = \(String(next)) WHERE key = 'serial'")
+      try appendAudit(audit, serial: next)
+      return next
+    }
+  }
+
+  public func importState(_ state: StoredState, log: [AuditEntry]) throws(StoreError) {
+    try transaction("cannot copy the state into \(location)") {
+      try refuseExisting()
+      try run("INSERT INTO meta (key, value) VALUES ('lineage', \(state.lineage)), ('serial', \(String(state.serial)))")
+      for (key, value) in [("catalog_source", state.catalogSource), ("audit_head", state.auditHead)] {
+        if let value { try run("INSERT INTO meta (key, value) VALUES (\(key), \(value))") }
+      }
+      try write(StoredRows.importing(state))
+      for entry in log {
+        try run(
+          """
+          INSERT INTO audit (sequence, serial, record, previous_hash, hash) VALUES
+          (\(entry.sequence), \(entry.serial), \(StoredRows.text(entry.record)), \(entry.previousHash), \(entry.hash))
+          """)
+      }
+    }
+  }
+
+  /// Writes changes in order. Runs of inserts into one table go as multi-row INSERTs; updates and
+  /// deletes are sent one after another without waiting (pipelined), then each is checked.
+  private func write(_ changes: [StoredChange]) throws {
+    var pending: [(StoredChange, EventLoopFuture<PostgresQueryResult>)] = []
+    var index = changes.startIndex
+    while index < changes.endIndex {
+      let change = changes[index]
+      let layout = TableLayout.of(change.kind)
+      if change.fields != nil && !change.exists {
+        // The run of inserts into this table, at most as many rows as fit 65,535 parameters.
+        let width = layout.insertColumns.count
+        var end = index
+        while end < changes.endIndex, end - index < 65_535 / width, changes[end].kind == change.kind,
+          changes[end].fields != nil, !changes[end].exists
+        {
+          end += 1
+        }
+        pending.append((change, connection.query(try Self.insert(changes[index..<end], layout), logger: logger)))
+        index = end
+        continue
+      }
+      pending.append((change, connection.query(try Self.updateOrDelete(change, layout), logger: logger)))
+      index += 1
+    }
+    for (change, future) in pending {
+      let result = try future.wait()
+      if change.exists, result.metadata.rows != 1 {
+        throw StoreError(.conflict, "\(change.kind.rawValue) \(change.key) is gone")
+      }
+    }
+  }
+
+  private static func insert(_ changes: ArraySlice<StoredChange>, _ layout: TableLayout) throws -> PostgresQuery {
+    var binds = PostgresBindings(capacity: changes.count * layout.insertColumns.count)
+    var rows: [String] = []
+    for change in changes {
+      let keyValues = layout.keyValues(change.key)
+      for name in layout.extraKeyColumns {
+        binds.append(keyValues[layout.keyColumns.firstIndex(of: name) ?? 0])
+      }
+      for column in layout.columns { try bind(change.fields?[column.field], column, &binds) }
+      binds.append(StoredRows.appliedText(change))
+      let first = binds.count - layout.insertColumns.count + 1
+      rows.append("(" + (first..<(binds.count + 1)).map { "$\($0)" }.joined(separator: ", ") + ")")
+    }
+    let sql =
+      "INSERT INTO \(layout.table) (\(layout.insertColumns.joined(separator: ", "))) VALUES "
+      + rows.joined(separator: ", ")
+    return PostgresQuery(unsafeSQL: sql, binds: binds)
+  }
+
+  private static func updateOrDelete(_ change: StoredChange, _ layout: TableLayout) throws -> PostgresQuery {
+    var binds = PostgresBindings()
+    var sql: String
+    if let fields = change.fields {
+      for column in layout.columns { try bind(fields[column.field], column, &binds) }
+      binds.append(StoredRows.appliedText(change))
+      let sets = (layout.columns.map(\.name) + ["applied"]).enumerated().map { "\($1) = $\($0 + 1)" }
+      sql = "UPDATE \(layout.table) SET \(sets.joined(separator: ", "))"
+    } else {
+      sql = "DELETE FROM \(layout.table)"
+    }
+    let first = binds.count + 1
+    for value in layout.keyValues(change.key) { binds.append(value) }
+    sql += " WHERE " + layout.keyColumns.enumerated().map { "\($1) = $\(first + $0)" }.joined(separator: " AND ")
+    return PostgresQuery(unsafeSQL: sql, binds: binds)
+  }
+
+  private func appendAudit(_ record: AuditRecord, serial: Int) throws {
+    let last = try run("SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1").rows.first
+      .map { try $0.decode((Int, String).self) }
+    let sequence = (last?.0 ?? 0) + 1
+    let previous = last?.1 ?? ""
+    let hash = AuditChain.hash(previous: previous, sequence: sequence, serial: serial, record: record)
+    try run(
+      """
+      INSERT INTO audit (sequence, serial, record, previous_hash, hash)
+      VALUES (\(sequence), \(serial), \(StoredRows.text(record)), \(previous), \(hash))
+      """)
+    try run(
+      """
+      INSERT INTO meta (key, value) VALUES ('audit_head', \(hash))
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value
+      """)
+  }
+
+  // MARK: Locking
+
+  public func lock(holder: String, operation: String, timeout: Double) throws(StoreError) -> LockInfo {
+    let deadline = Date().addingTimeInterval(timeout)
+    let info = LockInfo(
+      id: UUID().uuidString.lowercased(), holder: holder, operation: operation,
+      created: ISO8601DateFormatter().string(from: Date()))
+    let doing = "cannot take the state lock at \(location)"
+    while true {
+      let taken: Bool = try transaction(doing) {
+        guard try run("SELECT pg_try_advisory_lock(\(Self.lockKey))").rows.first?.decode(Bool.self) == true else {
+          return false
+        }
+        try run(
+          """
+          INSERT INTO lock_holder (one, id, holder, operation, created, backend_pid)
+          VALUES (1, \(info.id), \(holder), \(operation), \(info.created), pg_backend_pid())
+          ON CONFLICT (one) DO UPDATE SET id = excluded.id, holder = excluded.holder,
+            operation = excluded.operation, created = excluded.created, backend_pid = excluded.backend_pid
+          """)
+        return true
+      }
+      if taken { return info }
+      if Date() >= deadline {
+        let held = try holderInfo(doing)
+        throw StoreError(
+          .locked,
+          "the state is locked: \(held.map { "\($0)" } ?? "by a session that is ending"). Wait for it to finish; "
+            + "its lock goes when its connection to PostgreSQL ends. If that process hangs, "
+            + "`roster force-unlock \(held?.id ?? "ID")` ends its session")
+      }
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+  }
+
+  /// Who holds the advisory lock now, with the server process holding it; nil when nobody does.
+  private func holderInfo(_ doing: String) throws(StoreError) -> LockInfo? {
+    try transaction(doing) {
+      try currentHolder().map(\.info)
+    }
+  }
+
+  private func currentHolder() throws -> (info: LockInfo, pid: Int32)? {
+    let key = Self.lockKey
+    let held = try run(
+      """
+      SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND classid = \(Int64(key >> 32))::oid AND objid = \(Int64(key & 0xFFFF_FFFF))::oid AND objsubid = 1
+      """
+    ).rows.first.map { try $0.decode(Int32.self) }
+    guard let pid = held else { return nil }
+    let row = try run("SELECT id, holder, operation, created, backend_pid FROM lock_holder").rows.first
+    guard
+      let (id, holder, operation, created, recorded) = try row?.decode((String, String, String, String, Int32).self),
+      recorded == pid
+    else {
+      return (LockInfo(id: "pid-\(pid)", holder: "PostgreSQL session \(pid)", operation: "?", created: "?"), pid)
+    }
+    return (LockInfo(id: id, holder: holder, operation: operation, created: created), pid)
+  }
+
+  public func unlock(_ id: String) throws(StoreError) {
+    try transaction("cannot release the state lock at \(location)") {
+      try run("DELETE FROM lock_holder WHERE id = \(id) AND backend_pid = pg_backend_pid()")
+      try run("SELECT pg_advisory_unlock(\(Self.lockKey))")
+    }
+  }
+
+  /// Ends the session holding the lock (the server then releases it) and records that in the
+  /// audit log. Needs the right to signal that session: the same role, or pg_signal_backend.
+  public func forceUnlock(_ id: String, actor: String, time: String) throws(StoreError) -> LockInfo {
+    let doing = "cannot release the state lock at \(location)"
+    let info: LockInfo = try transaction(doing) {
+      guard let (info, pid) = try currentHolder() else {
+        try run("DELETE FROM lock_holder")
+        throw StoreError(
+          .unknownLock, "the state at \(location) is not locked (a lock goes when its holder's connection ends)")
+      }
+      guard info.id == id else {
+        throw StoreError(.unknownLock, "the state is locked by \(info.id), not \(id): \(info)")
+      }
+      guard try run("SELECT pg_terminate_backend(\(pid))").rows.first?.decode(Bool.self) == true else {
+        throw StoreError(.database, "PostgreSQL did not end session \(pid), which holds \(info)")
+      }
+      return info
+    }
+    try transaction(doing) {
+      let serial = try lockedMeta()["serial"].flatMap(Int.init) ?? 0
+      try run("DELETE FROM lock_holder WHERE id = \(id)")
+      try appendAudit(
+        AuditRecord(
+          actor: actor, time: time, operation: "force-unlock", source: nil, commit: nil, planDigest: nil,
+          changes: "[]", overrides: ["released \(info)"]), serial: serial)
+    }
+    return info
+  }
+
+  // MARK: Errors
+
+  /// A postgres-nio error as Roster says it: what was being done, the SQLSTATE, and what to do.
+  static func mapped(_ error: any Error, _ doing: String, _ url: PostgresLocation) -> StoreError {
+    if let error = error as? StoreError { return error }
+    if error is NIOSSLError {
+      return StoreError(.database, "\(doing): TLS with \(url.server) failed (\(error)); check sslmode in the URL")
+    }
+    guard let error = error as? PSQLError else {
+      return StoreError(.database, "\(doing): \(error)")
+    }
+    if let info = error.serverInfo, let state = info[.sqlState] {
+      let message = info[.message] ?? "no message"
+      let said = "\(message) (SQLSTATE \(state))"
+      switch state {
+      case "28P01":
+        return StoreError(
+          .database,
+          "\(doing): the server refused the password of user \(url.user): \(said). "
+            + "Give the right one in the URL (postgres://\(url.user):PASSWORD@…) or in PGPASSWORD")
+      case "28000":
+        return StoreError(
+          .database,
+          "\(doing): the server does not let user \(url.user) in: \(said). Check the user name, and that the "
+            + "server's pg_hba.conf lets it connect from here")
+      case "3D000":
+        return StoreError(
+          .database,
+          "\(doing): \(said). Create it first (`createdb \(url.database)`) or name another database in the URL")
+      case "42501":
+        return StoreError(
+          .database, "\(doing): \(said). User \(url.user) needs the rights to create and write tables in this database")
+      case "53300":
+        return StoreError(.database, "\(doing): \(said). The server has no free connection; try again later")
+      case "57P01", "57P02", "57P03":
+        return StoreError(.database, "\(doing): \(said). The server is shutting down or starting; try again")
+      case "40001", "40P01":
+        return StoreError(.conflict, "\(doing): \(said). Another writer got there first; nothing was written")
+      default:
+        var text = "\(doing): \(said)"
+        if let detail = info[.detail] { text += ". \(detail)" }
+        if let hint = info[.hint] { text += ". \(hint)" }
+        return StoreError(.database, text)
+      }
+    }
+    switch error.code {
+    case .connectionError:
+      let cause = error.underlying.map { "\($0)" } ?? "no answer"
+      return StoreError(
+        .unreachable,
+        "\(doing): cannot reach the PostgreSQL server at \(url.server) (SQLSTATE 08001: \(cause)). "
+          + "Is the server running, and are the host and port in the URL right?")
+    case .serverClosedConnection, .uncleanShutdown:
+      return StoreError(
+        .unreachable,
+        "\(doing): the PostgreSQL server at \(url.server) closed the connection (SQLSTATE 08006); "
+          + "nothing was written. Try again")
+    case .authMechanismRequiresPassword:
+      return StoreError(
+        .database,
+        "\(doing): the server wants a password for user \(url.user) (SQLSTATE 28P01): give it in the URL "
+          + "(postgres://\(url.user):PASSWORD@…) or in PGPASSWORD")
+    case .sslUnsupported:
+      return StoreError(
+        .database,
+        "\(doing): the server at \(url.server) does not offer TLS, which sslmode=\(url.tls.rawValue) requires "
+          + "(SQLSTATE 08004); use sslmode=prefer or disable, or turn TLS on at the server")
+    case .unsupportedAuthMechanism:
+      return StoreError(
+        .database, "\(doing): the server asks for a sign-in method postgres-nio does not support (SQLSTATE 28000)")
+    default:
+      return StoreError(.database, "\(doing): \(error.code)")
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import JSONSchema
+import RosterModel
+
+/// What both stores write and read the same way: the `applied` text, the audit record's text,
+/// the stale checks, and a state turned into the writes that copy it.
+enum StoredRows {
+  /// The fields as JSON with sorted keys, written by hand: it is compared with every row's
+  /// `applied` when a state is read, so it must be fast and always give the same text.
+  static func canonicalText(_ fields: [String: FieldValue]) -> String {
+    func quoted(_ text: String) -> String {
+      var out = ""
+      JSONValue.writeString(text, to: &out)
+      return out
+    }
+    var out = "{"
+    for (i, name) in fields.keys.sorted().enumerated() {
+      if i > 0 { out += "," }
+      out += quoted(name) + ":"
+      switch fields[name] {
+      case .string(let s)?: out += quoted(s)
+      case .bool(let b)?: out += b ? "true" : "false"
+      case .number(let n)?: out += n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : "\(n)"
+      case .list(let l)?: out += "[" + l.map(quoted).joined(separator: ",") + "]"
+      case nil: out += "null"
+      }
+    }
+    return out + "}"
+  }
+
+  /// The `applied` text a change records (nil: the row was not written by Roster).
+  static func appliedText(_ change: StoredChange) -> String? {
+    switch change.applied {
+    case .fields: return change.fields.map(canonicalText)
+    case .other(let fields): return canonicalText(fields)
+    case .never: return nil
+    }
+  }
+
+  /// What Roster last wrote of a row, from its `applied` text. Most rows are as Roster wrote
+  /// them: the text is compared first, and decoded only where it differs.
+  static func applied(_ text: String, fields: [String: FieldValue]) -> [String: FieldValue]? {
+    if text == canonicalText(fields) { return fields }
+    return try? JSONDecoder().decode([String: FieldValue].self, from: Data(text.utf8))
+  }
+
+  /// JSON with sorted keys: the audit record as stored.
+  static func text<T: Encodable>(_ value: T) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+  }
+
+  static func entry(sequence: Int, serial: Int, record text: String, previous: String, hash: String) throws
+    -> AuditEntry
+  {
+    guard let record = try? JSONDecoder().decode(AuditRecord.self, from: Data(text.utf8)) else {
+      throw StoreError(.database, "audit entry \(sequence) is not readable")
+    }
+    return AuditEntry(sequence: sequence, serial: serial, record: record, previousHash: previous, hash: hash)
+  }
+
+  /// Refuses a write made for another lineage or at another serial than the state's.
+  static func check(_ meta: [String: String], lineage: String, serial: Int, location: String) throws {
+    guard meta["lineage"] == lineage else {
+      throw StoreError(
+        .stale,
+        "the plan was made for another state (lineage \(lineage), but \(location) is \(meta["lineage"] ?? "empty"))")
+    }
+    let current = meta["serial"].flatMap(Int.init) ?? 0
+    guard current == serial else {
+      throw StoreError(
+        .stale,
+        "the plan is stale: it was made at serial \(serial), but the state is now at serial \(current); "
+          + "run `roster plan` again")
+    }
+  }
+
+  /// The inserts that copy a state: each object with what Roster last wrote of it.
+  static func importing(_ state: StoredState) -> [StoredChange] {
+    state.current.all.map { object in
+      let written = state.applied.object(object.kind, object.key)?.fields
+      let applied: StoredChange.Applied =
+        written == nil ? .never : written == object.fields ? .fields : .other(written ?? [:])
+      return StoredChange(kind: object.kind, key: object.key, fields: object.fields, exists: false, applied: applied)
+    }
+  }
+}
