@@ -49,11 +49,12 @@ test: deps testdeps pydeps lint
 	./scripts/with-postgres.sh $(SWIFT) test --skip-build
 
 # The benchmark at 50,000 users (docs/performance.md): a release build, then scripts/bench.sh.
-# Not part of `make test`. Needs GNU time and bc (installed when missing).
-bench: deps
+# Not part of `make test`. Needs GNU time and bc (installed when missing); runs beside a
+# throw-away PostgreSQL so the state is measured on both stores.
+bench: deps testdeps
 	@for p in time bc; do dpkg -s $$p >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$p; }; done
 	$(SWIFT) build -c release --product roster
-	./scripts/bench.sh .build/release/roster
+	./scripts/with-postgres.sh ./scripts/bench.sh .build/release/roster
 
 clean:
 	rm -rf .build

@@ -2,6 +2,8 @@
 # `make bench`: Roster at 50,000 users / 5,000 groups / 200 tenants (~100,000 bindings), against
 # the libyaml floor, in one run. Prints a table; docs/performance.md explains it.
 # usage: scripts/bench.sh [ROSTER] [USERS GROUPS TENANTS]
+# With ROSTER_TEST_POSTGRES set (`make bench` runs this under scripts/with-postgres.sh), the state
+# is also copied into PostgreSQL after the first apply, and plan, apply and check run on both.
 set -euo pipefail
 roster=$(realpath "${1:-.build/release/roster}")
 users=${2:-50000}; groups=${3:-5000}; tenants=${4:-200}
@@ -33,7 +35,19 @@ measure validate "$roster" validate "${src[@]}"
 "$roster" init --organization Synthetic --platform automation-cloud --admin user000000@synthetic.example \
   --state "$state" > /dev/null
 measure first_apply "$roster" apply "${src[@]}" --state "$state" --auto-approve --impact none
-measure plan_none "$roster" plan "${src[@]}" --state "$state" --detailed-exitcode
+stores=(sqlite); declare -A at=([sqlite]=$state)
+if [ -n "${ROSTER_TEST_POSTGRES:-}" ]; then
+  psql -q "$ROSTER_TEST_POSTGRES/postgres" -c "CREATE DATABASE roster_bench"
+  stores+=(postgres); at[postgres]=$ROSTER_TEST_POSTGRES/roster_bench
+  # Same lineage and serial: the plans below apply to either store.
+  measure migrate "$roster" migrate-state --from "$state" --to "${at[postgres]}"
+fi
+for store in "${stores[@]}"; do
+  measure "plan_none_$store" "$roster" plan "${src[@]}" --state "${at[$store]}" --detailed-exitcode
+  measure "check_$store" "$roster" check --state "${at[$store]}" --principal user000001@synthetic.example \
+    --permission usage-charts.view
+done
+cpu[plan_none]=${cpu[plan_none_sqlite]}; wall[plan_none]=${wall[plan_none_sqlite]}; rss[plan_none]=${rss[plan_none_sqlite]}
 
 # 1% of the users change (2FA enrolled), in a new commit.
 python3 - "$repo/config/users" "$users" 100 <<'PY'
@@ -49,8 +63,11 @@ for f in sorted(folder.glob('*.yaml')):
     f.write_text('\n'.join(out))
 PY
 git_ commit -qam "1% of users changed"
-measure plan_one_percent "$roster" plan "${src[@]}" --state "$state" --detailed-exitcode
-changed=$(grep -c '^  ~ ' "$work/plan_one_percent.out" || true)
+for store in "${stores[@]}"; do
+  measure "plan_one_percent_$store" "$roster" plan "${src[@]}" --state "${at[$store]}" --detailed-exitcode
+done
+for k in cpu wall rss; do eval "$k[plan_one_percent]=\${$k[plan_one_percent_sqlite]}"; done
+changed=$(grep -c '^  ~ ' "$work/plan_one_percent_sqlite.out" || true)
 
 # 10,000 changes: every fifth user renamed, saved as a plan and applied.
 python3 - "$repo/config/users" 5 <<'PY'
@@ -68,7 +85,8 @@ PY
 git_ commit -qam "10,000 changes"
 "$roster" plan "${src[@]}" --state "$state" --impact none -out "$work/plan.json" > /dev/null || true
 applied=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['changes']))" "$work/plan.json")
-measure apply "$roster" apply "$work/plan.json" --state "$state"
+for store in "${stores[@]}"; do measure "apply_$store" "$roster" apply "$work/plan.json" --state "${at[$store]}"; done
+for k in cpu wall rss; do eval "$k[apply]=\${$k[apply_sqlite]}"; done
 measure checks "$roster" bench checks "${src[@]}" --count 2000000
 read -r _ nchecks _ _ _ _ _ persec _ p50 _ p99 _ compile _ _ _ _ < "$work/checks.out"
 
@@ -89,3 +107,11 @@ printf '%-34s %10s checks/s, p50 %s ns, p99 %s ns (≥ 1,000,000/s, p99 ≤ 5,00
   "checks ($nchecks, one core)" "$persec" "$p50" "$p99" "$compile"
 printf '%-34s %10s MiB = %s× the YAML bytes (≤ 10×)\n' "peak memory (any step)" "$((peak / 1024))" \
   "$(ratio "$((peak * 1024))" "$bytes")"
+printf '\nThe state on each store (CPU of the roster process, without the server; and wall time):\n'
+printf '%-34s' "measure"; for store in "${stores[@]}"; do printf ' %22s' "$store cpu/wall s"; done; echo
+for m in plan_none plan_one_percent apply check; do
+  printf '%-34s' "$m"
+  for store in "${stores[@]}"; do printf ' %22s' "${cpu[${m}_$store]} / ${wall[${m}_$store]}"; done; echo
+done
+[ -n "${cpu[migrate]:-}" ] && printf '%-34s %22s\n' "migrate-state sqlite → postgres" "${cpu[migrate]} / ${wall[migrate]}"
+true
