@@ -41,6 +41,12 @@ extension JSONValue {
   /// Appends `s` as a JSON string literal (quotes, backslashes and control characters escaped).
   public static func writeString(_ s: String, to out: inout String) {
     out += "\""
+    // Most strings need no escape: copy them whole.
+    if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+      out += s
+      out += "\""
+      return
+    }
     for scalar in s.unicodeScalars {
       switch scalar {
       case "\"": out += "\\\""

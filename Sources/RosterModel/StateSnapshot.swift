@@ -117,6 +117,13 @@ public struct StateSnapshot: Sendable, Hashable, Codable {
 
   public mutating func insert(_ object: StateObject) { objects[object.kind, default: [:]][object.key] = object }
 
+  /// Makes room for `count` objects of a kind, before inserting them one by one.
+  /// A kind with nothing to insert is left absent, as it would be without the reservation.
+  public mutating func reserve(_ kind: ObjectKind, _ count: Int) {
+    guard count > 0 else { return }
+    objects[kind, default: [:]].reserveCapacity(count)
+  }
+
   @discardableResult
   public mutating func remove(_ kind: ObjectKind, _ key: String) -> StateObject? {
     objects[kind]?.removeValue(forKey: key)
@@ -183,6 +190,10 @@ extension AccessModel {
     if !organization.fullyManaged.isEmpty { org["fullyManaged"] = .list(organization.fullyManaged.map(\.rawValue)) }
     org["signInProvider"] = organization.signIn.provider.map(FieldValue.string)
     snapshot.insert(StateObject(kind: .organization, key: "organization", fields: org))
+    snapshot.reserve(.user, users.count)
+    snapshot.reserve(.group, groups.count)
+    snapshot.reserve(.membership, groups.values.reduce(0) { $0 + $1.members.count })
+    snapshot.reserve(.binding, bindings.count)
     for tenant in tenants.values {
       var services: [String] = []
       for service in tenant.services {

@@ -31,48 +31,48 @@ public enum Differ {
     for kind in ObjectKind.allCases {
       var have = current.objects[kind] ?? [:]
       let want = desired.objects[kind] ?? [:]
-      for key in want.keys.sorted() {
-        guard let target = want[key] else { continue }
-        // A rename: the old object exists, the new name does not, and the old name is not wanted.
-        if have[key] == nil, let old = renames[kind]?[key], let existing = have[old], want[old] == nil {
-          let names = Set(existing.fields.keys).union(target.fields.keys).sorted()
-          let fields = names.compactMap { name -> FieldChange? in
-            existing.fields[name] == target.fields[name]
-              ? nil : FieldChange(field: name, before: existing.fields[name], after: target.fields[name])
-          }
-          creates.append(Change(action: .rename, kind: kind, key: key, fields: fields, from: old))
-          have[old] = nil
-          continue
-        }
+      // Keys are visited in any order and each kind's changes sorted at the end: sorting only the
+      // changes, not every key, keeps a plan of few changes cheap at any size.
+      var kindCreates: [Change] = []
+      var kindUpdates: [Change] = []
+      // A rename: the old object exists, the new name does not, and the old name is not wanted.
+      // Renames go first, in key order, so two claiming one old name resolve the same way each time.
+      var renamed: Set<String> = []
+      for (key, old) in (renames[kind] ?? [:]).sorted(by: { $0.key < $1.key }) {
+        guard let target = want[key], have[key] == nil, let existing = have[old], want[old] == nil else { continue }
+        kindCreates.append(
+          Change(
+            action: .rename, kind: kind, key: key, fields: fieldChanges(existing.fields, target.fields), from: old))
+        have[old] = nil
+        renamed.insert(key)
+      }
+      for (key, target) in want where !renamed.contains(key) {
         guard let existing = have[key] else {
           let fields = target.fields.keys.sorted().map {
             FieldChange(field: $0, before: nil, after: target.fields[$0])
           }
-          creates.append(Change(action: .create, kind: kind, key: key, fields: fields))
+          kindCreates.append(Change(action: .create, kind: kind, key: key, fields: fields))
           continue
         }
-        let names = Set(existing.fields.keys).union(target.fields.keys).sorted()
-        let fields = names.compactMap { name -> FieldChange? in
-          existing.fields[name] == target.fields[name]
-            ? nil : FieldChange(field: name, before: existing.fields[name], after: target.fields[name])
-        }
-        guard !fields.isEmpty else {
+        guard existing.fields != target.fields else {
           if let applied, applied.object(kind, key)?.fields != existing.fields {
             // The values adopted ride along (before = after), so apply refuses if they change meanwhile.
             let fields = existing.fields.keys.sorted().map {
               FieldChange(field: $0, before: existing.fields[$0], after: existing.fields[$0])
             }
-            updates.append(Change(action: .adopt, kind: kind, key: key, fields: fields))
+            kindUpdates.append(Change(action: .adopt, kind: kind, key: key, fields: fields))
           }
           continue
         }
-        let change = Change(action: .update, kind: kind, key: key, fields: fields)
-        if kind == .organization { organization.append(change) } else { updates.append(change) }
+        let change = Change(
+          action: .update, kind: kind, key: key, fields: fieldChanges(existing.fields, target.fields))
+        if kind == .organization { organization.append(change) } else { kindUpdates.append(change) }
       }
+      creates += kindCreates.sorted { $0.key < $1.key }
+      updates += kindUpdates.sorted { $0.key < $1.key }
       let keepUnmanaged = !fullyManaged.contains(kind.rawValue)
-      for key in have.keys.sorted()
+      for (key, existing) in have
       where want[key] == nil && !(keepUnmanaged && unmanaged.contains(StateObject.id(kind, key))) {
-        guard let existing = have[key] else { continue }
         let fields = existing.fields.keys.sorted().map {
           FieldChange(field: $0, before: existing.fields[$0], after: nil)
         }
@@ -81,5 +81,12 @@ public enum Differ {
     }
     deletes.sort { $0.kind == $1.kind ? $0.key < $1.key : $0.kind > $1.kind }
     return creates + updates + organization + deletes
+  }
+
+  /// The fields that differ between two versions of an object, by name.
+  static func fieldChanges(_ before: [String: FieldValue], _ after: [String: FieldValue]) -> [FieldChange] {
+    Set(before.keys).union(after.keys).sorted().compactMap { name in
+      before[name] == after[name] ? nil : FieldChange(field: name, before: before[name], after: after[name])
+    }
   }
 }

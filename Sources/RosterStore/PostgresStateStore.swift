@@ -169,7 +169,9 @@ public final class PostgresStateStore: StateStore, Sendable {
         let names = layout.keyColumns.filter { key in !layout.columns.contains { $0.name == key } }
         let columns = names + layout.columns.map(\.name) + ["applied"]
         let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(layout.table)"
-        for row in try run(PostgresQuery(unsafeSQL: sql)).rows {
+        let rows = try run(PostgresQuery(unsafeSQL: sql)).rows
+        current.reserve(layout.kind, rows.count)
+        for row in rows {
           let cells = row.makeRandomAccess()
           let key = try layout.keyColumns.map { try cells[$0].decode(String.self) }.joined(separator: "\u{1F}")
           var fields: [String: FieldValue] = [:]

@@ -124,7 +124,9 @@ public final class SQLiteStateStore: StateStore, Sendable {
       var current = StateSnapshot()
       var applied = StateSnapshot()
       for layout in TableLayout.all {
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM \(layout.table)") {
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(layout.table)")
+        current.reserve(layout.kind, rows.count)
+        for row in rows {
           let key = layout.keyColumns.map { (row[$0] as String?) ?? "" }.joined(separator: "\u{1F}")
           var fields: [String: FieldValue] = [:]
           for column in layout.columns {

@@ -30,7 +30,12 @@ public struct StoredState: Sendable {
 
   /// Objects Roster did not create (`kind key`), which plans leave alone.
   public var unmanaged: Set<String> {
-    Set(current.all.filter { applied.object($0.kind, $0.key) == nil }.map { StateObject.id($0.kind, $0.key) })
+    var keys: Set<String> = []
+    for (kind, objects) in current.objects {
+      let written = applied.objects[kind] ?? [:]
+      for key in objects.keys where written[key] == nil { keys.insert(StateObject.id(kind, key)) }
+    }
+    return keys
   }
 }
 

@@ -79,10 +79,12 @@ public enum Safety {
     }
     var census = Census(holders: [], canSignIn: [], withoutTwoFactor: [], adminGroups: adminGroups)
     let managed = model.organization.signIn.mode == .managed
-    for user in model.users.values.sorted(by: { $0.email.lowercased() < $1.email.lowercased() }) where !user.disabled {
-      let admin =
-        everyUser || (everyLocalUser && user.source == .local) || adminUsers.contains(user.email.lowercased())
-      guard admin else { continue }
+    // The administrators, by email: only they are sorted, not every user.
+    let admins = model.users.values.filter { user in
+      !user.disabled
+        && (everyUser || (everyLocalUser && user.source == .local) || adminUsers.contains(user.email.lowercased()))
+    }.map { (key: $0.email.lowercased(), user: $0) }.sorted { $0.key < $1.key }.map(\.user)
+    for user in admins {
       census.holders.append(user.email)
       guard !managed || user.source == .directory else { continue }
       census.canSignIn.append(user.email)
