@@ -64,6 +64,10 @@ public enum Impact {
         if let principal = PrincipalID(canonical: parts[change.kind == .binding ? 0 : 1]) { reach(principal, change) }
         if change.kind == .membership { reach(.group(parts[0]), change) }
       case .user:
+        // A new name or directory id changes no one's access.
+        if change.action == .update, change.fields.allSatisfy({ ["name", "directoryId"].contains($0.field) }) {
+          continue
+        }
         reach(.user(change.key), change)
         if let from = change.from { reach(.user(from), change) }
       case .group:
@@ -80,6 +84,7 @@ public enum Impact {
         continue
       }
     }
+    guard !causes.isEmpty else { return [] }
     let beforeAuthorizer = Authorizer(before)
     let afterAuthorizer = Authorizer(after)
     let permissions = after.catalog.permissions

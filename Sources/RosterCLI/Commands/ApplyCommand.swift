@@ -136,15 +136,7 @@ enum Applying {
         "the plan is stale: it was made at serial \(plan.serial), but the state is now at serial \(stored.serial). "
           + "Nothing was applied; run `roster plan` again.")
     }
-    // The safety rules again, on the state as it is now, with the overrides the plan records.
-    let findings = Safety.check(
-      plan.changes, current: stored.current, catalog: try StateOptions.catalog(for: stored), actor: plan.actor,
-      overrides: Set(plan.overrides))
-    let blocking = findings.filter(\.blocks)
-    if !blocking.isEmpty {
-      Console.err(blocking.map(\.description).joined(separator: "\n"))
-      throw refusal(blocking)
-    }
+    let catalog = try StateOptions.catalog(for: stored)
     let next: StateSnapshot
     do {
       next = try stored.current.applying(plan.changes)
@@ -152,10 +144,20 @@ enum Applying {
       throw CLIError("the plan does not fit the state: \(error). Nothing was applied.")
     }
     // The core model checks every invariant of the state the plan leads to.
+    let result: AccessModel
     do {
-      _ = try AccessModel(snapshot: next, catalog: try StateOptions.catalog(for: stored))
-    } catch let error as ModelError {
+      result = try AccessModel(snapshot: next, catalog: catalog)
+    } catch {
       throw CLIError("the plan would leave an invalid organisation: \(error). Nothing was applied.")
+    }
+    // The safety rules again, on the state as it is now, with the overrides the plan records.
+    let findings = Safety.check(
+      plan.changes, current: stored.current, catalog: catalog, actor: plan.actor, overrides: Set(plan.overrides),
+      result: result)
+    let blocking = findings.filter(\.blocks)
+    if !blocking.isEmpty {
+      Console.err(blocking.map(\.description).joined(separator: "\n"))
+      throw refusal(blocking)
     }
     let writes = plan.changes.flatMap { change -> [StoredChange] in
       let after = StoredChange(

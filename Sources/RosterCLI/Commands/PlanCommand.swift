@@ -17,15 +17,19 @@ enum Planning {
         "the configuration's organisation is on platform '\(desired.catalog.name)', but the state's is on "
           + "'\(platform)'; a state keeps its platform")
     }
+    let wanted = desired.snapshot
     let changes = Differ.diff(
-      current: stored.current, desired: desired.snapshot, unmanaged: stored.unmanaged, renames: loaded.renames,
+      current: stored.current, desired: wanted, unmanaged: stored.unmanaged, renames: loaded.renames,
       applied: stored.applied)
     let drift = Differ.diff(current: stored.applied, desired: stored.current)
     let catalog = try StateOptions.catalog(for: stored)
     // The current state's model, built once for the safety rules and the access impact.
     let before = changes.isEmpty ? nil : try? AccessModel(snapshot: stored.current, catalog: catalog)
+    // The state after the plan is usually exactly the desired one, whose model is built already.
+    let result = changes.isEmpty ? nil : (try? stored.current.applying(changes)) == wanted ? desired : nil
     var findings = Safety.check(
-      changes, current: stored.current, catalog: catalog, actor: actor, overrides: Set(overrides), model: before)
+      changes, current: stored.current, catalog: catalog, actor: actor, overrides: Set(overrides), model: before,
+      result: result)
     // Guardrails: the AccessTest documents' mustNotGrant, on the state the plan leads to.
     if !changes.isEmpty {
       for test in loaded.accessTests {

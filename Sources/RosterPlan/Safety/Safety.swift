@@ -11,15 +11,17 @@ public enum Safety {
   /// Everything the rules find in `changes` made by `actor` on `current`.
   /// - Parameter overrides: the override flags given (`--allow-mass-removal`, …).
   /// - Parameter model: the model of `current`, when the caller has built it already.
+  /// - Parameter result: the model of the state after the plan, when the caller has built it already.
   public static func check(
     _ changes: [Change], current: StateSnapshot, catalog: PlatformCatalog, actor: String, overrides: Set<String>,
-    model: AccessModel? = nil
+    model: AccessModel? = nil, result: AccessModel? = nil
   ) -> [SafetyFinding] {
     guard !changes.isEmpty, let before = model ?? (try? AccessModel(snapshot: current, catalog: catalog)) else {
       return []
     }
     // The state after the plan, built once and shared by the rules.
-    let after = (try? current.applying(changes)).flatMap { try? AccessModel(snapshot: $0, catalog: catalog) }
+    let after =
+      result ?? (try? current.applying(changes)).flatMap { try? AccessModel(snapshot: $0, catalog: catalog) }
     var findings: [SafetyFinding] = []
     findings += administrators(changes, current: current, before: before, after: after, catalog: catalog)
     findings += roleChanges(changes, before: before, after: after, catalog: catalog, actor: actor)
@@ -101,6 +103,11 @@ public enum Safety {
     switch (change.kind, change.action) {
     case (_, .create): return false
     case (.organization, _): return true
+    case (.user, .update), (.user, .adopt):
+      // A new name or directory id takes nothing away; being disabled, moved or unenrolled can.
+      let harmless: Set<String> = ["name", "directoryId"]
+      guard change.fields.contains(where: { !harmless.contains($0.field) }) else { return false }
+      return census.holders.contains { $0.lowercased() == change.key }
     case (.user, _):
       return census.holders.contains { $0.lowercased() == change.key || $0.lowercased() == change.from }
     case (.group, _): return census.adminGroups.contains(change.key) || census.adminGroups.contains(change.from ?? "")
