@@ -39,7 +39,7 @@ public struct SchemaValidator: Sendable {
       ]
     }
     var evaluation = Evaluation(nodes: registry.nodes, dynamicAnchors: registry.dynamicAnchors)
-    return evaluation.evaluate(root, instance, path: [], keywords: "", scope: []).errors
+    return evaluation.evaluate(root, instance, scope: []).errors
   }
 
   /// Whether the schema known by `uri` accepts `instance`.
@@ -73,23 +73,60 @@ private struct Evaluation {
   let nodes: [SchemaNode]
   let dynamicAnchors: [String: [String: Int]]
   var depth = 0
+  /// Where the evaluation is, kept as stacks while it descends and turned into text only for a
+  /// violation: the instance's member names and indices, and the keywords taken through the
+  /// schema (`/properties` with the member's name, `/items` with none).
+  var path: [String] = []
+  var keywords: [(keyword: String, name: String?)] = []
 
-  mutating func evaluate(
-    _ id: Int, _ instance: JSONValue, path: [String], keywords: String, scope: [String]
+  init(nodes: [SchemaNode], dynamicAnchors: [String: [String: Int]]) {
+    self.nodes = nodes
+    self.dynamicAnchors = dynamicAnchors
+  }
+
+  /// The keywords taken so far, as a JSON Pointer through the schema.
+  var keywordLocation: String {
+    var text = ""
+    for step in keywords {
+      text += step.keyword
+      if let name = step.name { text += "/" + pointerEscaped(name) }
+    }
+    return text
+  }
+
+  /// A violation of `keyword` of `node` here (or at the member or item `item` of here).
+  func violation(_ node: SchemaNode, _ keyword: String, _ message: String, item: String? = nil) -> SchemaViolation {
+    SchemaViolation(
+      instancePath: item.map { path + [$0] } ?? path, keywordLocation: keywordLocation + "/" + keyword,
+      absoluteKeywordLocation: node.location + "/" + keyword, message: message)
+  }
+
+  /// Evaluates the subschema `sub`, reached through `keyword` (and `name`), against `instance`,
+  /// which is the member or item `item` of the current value (or the current value itself).
+  mutating func descend(
+    _ sub: Int, _ instance: JSONValue, _ keyword: String, _ name: String? = nil, item: String? = nil,
+    scope: [String]
   ) -> Outcome {
+    keywords.append((keyword, name))
+    if let item { path.append(item) }
+    defer {
+      keywords.removeLast()
+      if item != nil { path.removeLast() }
+    }
+    return evaluate(sub, instance, scope: scope)
+  }
+
+  mutating func evaluate(_ id: Int, _ instance: JSONValue, scope: [String]) -> Outcome {
     let node = nodes[id]
     var out = Outcome()
-    func fail(_ keyword: String, _ message: String, at path: [String] = path) {
-      out.errors.append(
-        SchemaViolation(
-          instancePath: path, keywordLocation: keywords + "/" + keyword,
-          absoluteKeywordLocation: node.location + "/" + keyword, message: message))
+    func fail(_ keyword: String, _ message: String, item: String? = nil) {
+      out.errors.append(violation(node, keyword, message, item: item))
     }
     if let always = node.always {
       if !always {
         out.errors.append(
           SchemaViolation(
-            instancePath: path, keywordLocation: keywords, absoluteKeywordLocation: node.location,
+            instancePath: path, keywordLocation: keywordLocation, absoluteKeywordLocation: node.location,
             message: "no value is allowed here"))
       }
       return out
@@ -104,7 +141,7 @@ private struct Evaluation {
 
     if let link = node.ref {
       if let target = link.target {
-        let sub = evaluate(target, instance, path: path, keywords: keywords + "/$ref", scope: scope)
+        let sub = descend(target, instance, "/$ref", scope: scope)
         out.errors += sub.errors
         out.absorb(sub)
       } else {
@@ -121,7 +158,7 @@ private struct Evaluation {
             }
           }
         }
-        let sub = evaluate(target, instance, path: path, keywords: keywords + "/$dynamicRef", scope: scope)
+        let sub = descend(target, instance, "/$dynamicRef", scope: scope)
         out.errors += sub.errors
         out.absorb(sub)
       } else {
@@ -142,7 +179,7 @@ private struct Evaluation {
 
     switch instance {
     case .number(let number):
-      checkNumber(number, node, path: path, keywords: keywords, into: &out)
+      checkNumber(number, node, into: &out)
     case .string(let string):
       if node.maxLength != nil || node.minLength != nil {
         let length = string.unicodeScalars.count
@@ -153,15 +190,15 @@ private struct Evaluation {
         fail("pattern", "\(Self.show(instance)) does not match the pattern '\(pattern.source)'")
       }
     case .array(let array):
-      evaluateArray(array, node, path: path, keywords: keywords, scope: scope, into: &out)
+      evaluateArray(array, node, scope: scope, into: &out)
     case .object(let object):
-      evaluateObject(object, node, path: path, keywords: keywords, scope: scope, into: &out)
+      evaluateObject(object, node, scope: scope, into: &out)
     default:
       break
     }
 
     for (i, sub) in node.allOf.enumerated() {
-      let result = evaluate(sub, instance, path: path, keywords: keywords + "/allOf/\(i)", scope: scope)
+      let result = descend(sub, instance, "/allOf", String(i), scope: scope)
       out.errors += result.errors
       out.absorb(result)
     }
@@ -169,7 +206,7 @@ private struct Evaluation {
       var passed = false
       var failures: [SchemaViolation] = []
       for (i, sub) in node.anyOf.enumerated() {
-        let result = evaluate(sub, instance, path: path, keywords: keywords + "/anyOf/\(i)", scope: scope)
+        let result = descend(sub, instance, "/anyOf", String(i), scope: scope)
         passed = passed || result.valid
         failures += result.errors
         out.absorb(result)
@@ -181,7 +218,7 @@ private struct Evaluation {
       var failures: [SchemaViolation] = []
       var passing = Outcome()
       for (i, sub) in node.oneOf.enumerated() {
-        let result = evaluate(sub, instance, path: path, keywords: keywords + "/oneOf/\(i)", scope: scope)
+        let result = descend(sub, instance, "/oneOf", String(i), scope: scope)
         if result.valid {
           matched.append(i)
           passing.absorb(result)
@@ -199,23 +236,23 @@ private struct Evaluation {
       }
     }
     if let sub = node.not {
-      let result = evaluate(sub, instance, path: path, keywords: keywords + "/not", scope: scope)
+      let result = descend(sub, instance, "/not", scope: scope)
       if result.valid { fail("not", "matches a form that is not allowed") }
     }
     if let condition = node.ifSchema {
-      let result = evaluate(condition, instance, path: path, keywords: keywords + "/if", scope: scope)
+      let result = descend(condition, instance, "/if", scope: scope)
       let branch = result.valid ? node.thenSchema : node.elseSchema
       out.absorb(result)
       if let branch {
         let keyword = result.valid ? "/then" : "/else"
-        let sub = evaluate(branch, instance, path: path, keywords: keywords + keyword, scope: scope)
+        let sub = descend(branch, instance, keyword, scope: scope)
         out.errors += sub.errors
         out.absorb(sub)
       }
     }
     if case .object(let object) = instance {
       for (name, sub) in node.dependentSchemas where object[name] != nil {
-        let result = evaluate(sub, instance, path: path, keywords: keywords + "/dependentSchemas/\(name)", scope: scope)
+        let result = descend(sub, instance, "/dependentSchemas", name, scope: scope)
         out.errors += result.errors
         out.absorb(result)
       }
@@ -224,10 +261,9 @@ private struct Evaluation {
     // The unevaluated keywords come last: they see what every other keyword evaluated.
     if let sub = node.unevaluatedItems, case .array(let array) = instance, !out.allItems {
       for i in array.indices where i >= out.itemPrefix && !out.items.contains(i) {
-        let result = evaluate(
-          sub, array[i], path: path + [String(i)], keywords: keywords + "/unevaluatedItems", scope: scope)
+        let result = descend(sub, array[i], "/unevaluatedItems", item: String(i), scope: scope)
         if nodes[sub].always == false {
-          fail("unevaluatedItems", "item \(i) is not allowed here", at: path + [String(i)])
+          fail("unevaluatedItems", "item \(i) is not allowed here", item: String(i))
         } else {
           out.errors += result.errors
         }
@@ -237,11 +273,9 @@ private struct Evaluation {
     if let sub = node.unevaluatedProperties, case .object(let object) = instance {
       for key in object.keys where !out.properties.contains(key) {
         if nodes[sub].always == false {
-          fail("unevaluatedProperties", "property '\(key)' is not allowed here", at: path + [key])
+          fail("unevaluatedProperties", "property '\(key)' is not allowed here", item: key)
         } else {
-          let result = evaluate(
-            sub, object[key] ?? .null, path: path + [key], keywords: keywords + "/unevaluatedProperties",
-            scope: scope)
+          let result = descend(sub, object[key] ?? .null, "/unevaluatedProperties", item: key, scope: scope)
           out.errors += result.errors
         }
       }
@@ -256,9 +290,9 @@ private struct Evaluation {
     return out
   }
 
-  func checkNumber(_ number: Double, _ node: SchemaNode, path: [String], keywords: String, into out: inout Outcome) {
+  func checkNumber(_ number: Double, _ node: SchemaNode, into out: inout Outcome) {
     func fail(_ keyword: String, _ message: String) {
-      out.errors.append(Self.violation(node, keywords, keyword, path, message))
+      out.errors.append(violation(node, keyword, message))
     }
     if let max = node.maximum, number > max { fail("maximum", "must be at most \(Self.show(.number(max)))") }
     if let max = node.exclusiveMaximum, number >= max {
@@ -276,11 +310,10 @@ private struct Evaluation {
   }
 
   mutating func evaluateArray(
-    _ array: [JSONValue], _ node: SchemaNode, path: [String], keywords: String, scope: [String],
-    into out: inout Outcome
+    _ array: [JSONValue], _ node: SchemaNode, scope: [String], into out: inout Outcome
   ) {
     func fail(_ keyword: String, _ message: String) {
-      out.errors.append(Self.violation(node, keywords, keyword, path, message))
+      out.errors.append(violation(node, keyword, message))
     }
     if let max = node.maxItems, array.count > max { fail("maxItems", "has more than \(max) items") }
     if let min = node.minItems, array.count < min { fail("minItems", "has fewer than \(min) items") }
@@ -295,8 +328,7 @@ private struct Evaluation {
       }
     }
     for (i, sub) in node.prefixItems.enumerated() where i < array.count {
-      let result = evaluate(
-        sub, array[i], path: path + [String(i)], keywords: keywords + "/prefixItems/\(i)", scope: scope)
+      let result = descend(sub, array[i], "/prefixItems", String(i), item: String(i), scope: scope)
       out.errors += result.errors
     }
     out.itemPrefix = max(out.itemPrefix, min(node.prefixItems.count, array.count))
@@ -304,13 +336,10 @@ private struct Evaluation {
       for i in array.indices where i >= node.prefixItems.count {
         if nodes[sub].always == false {
           out.errors.append(
-            SchemaViolation(
-              instancePath: path + [String(i)], keywordLocation: keywords + "/items",
-              absoluteKeywordLocation: node.location + "/items",
-              message: "no item is allowed past the first \(node.prefixItems.count)"))
+            violation(node, "items", "no item is allowed past the first \(node.prefixItems.count)", item: String(i)))
           continue
         }
-        let result = evaluate(sub, array[i], path: path + [String(i)], keywords: keywords + "/items", scope: scope)
+        let result = descend(sub, array[i], "/items", item: String(i), scope: scope)
         out.errors += result.errors
       }
       out.allItems = true
@@ -318,7 +347,7 @@ private struct Evaluation {
     if let sub = node.contains {
       var matched = 0
       for (i, item) in array.enumerated() {
-        let result = evaluate(sub, item, path: path + [String(i)], keywords: keywords + "/contains", scope: scope)
+        let result = descend(sub, item, "/contains", item: String(i), scope: scope)
         if result.valid {
           matched += 1
           out.items.insert(i)
@@ -337,11 +366,10 @@ private struct Evaluation {
   }
 
   mutating func evaluateObject(
-    _ object: JSONObject, _ node: SchemaNode, path: [String], keywords: String, scope: [String],
-    into out: inout Outcome
+    _ object: JSONObject, _ node: SchemaNode, scope: [String], into out: inout Outcome
   ) {
     func fail(_ keyword: String, _ message: String) {
-      out.errors.append(Self.violation(node, keywords, keyword, path, message))
+      out.errors.append(violation(node, keyword, message))
     }
     if let max = node.maxProperties, object.count > max { fail("maxProperties", "has more than \(max) properties") }
     if let min = node.minProperties, object.count < min { fail("minProperties", "has fewer than \(min) properties") }
@@ -360,29 +388,24 @@ private struct Evaluation {
     guard checksMembers else { return }
     for (key, value) in object.members {
       if let sub = node.propertyNames {
-        let result = evaluate(
-          sub, .string(key), path: path + [key], keywords: keywords + "/propertyNames", scope: scope)
+        let result = descend(sub, .string(key), "/propertyNames", item: key, scope: scope)
         if !result.valid {
           out.errors.append(
-            SchemaViolation(
-              instancePath: path + [key], keywordLocation: keywords + "/propertyNames",
-              absoluteKeywordLocation: node.location + "/propertyNames",
-              message: "'\(key)' is not an allowed property name"
-                + (result.errors.first.map { ": \($0.message)" } ?? "")))
+            violation(
+              node, "propertyNames",
+              "'\(key)' is not an allowed property name" + (result.errors.first.map { ": \($0.message)" } ?? ""),
+              item: key))
         }
       }
       var matched = false
       if let sub = node.properties[key] {
         matched = true
-        let result = evaluate(
-          sub, value, path: path + [key], keywords: keywords + "/properties/" + pointerEscaped(key), scope: scope)
+        let result = descend(sub, value, "/properties", key, item: key, scope: scope)
         out.errors += result.errors
       }
       for (pattern, sub) in node.patternProperties where pattern.matches(key) {
         matched = true
-        let result = evaluate(
-          sub, value, path: path + [key], keywords: keywords + "/patternProperties/" + pointerEscaped(pattern.source),
-          scope: scope)
+        let result = descend(sub, value, "/patternProperties", pattern.source, item: key, scope: scope)
         out.errors += result.errors
       }
       if matched {
@@ -391,26 +414,15 @@ private struct Evaluation {
         out.properties.insert(key)
         if nodes[sub].always == false {
           let known = node.propertyOrder.isEmpty ? "" : " (allowed: \(node.propertyOrder.joined(separator: ", ")))"
-          out.errors.append(
-            SchemaViolation(
-              instancePath: path + [key], keywordLocation: keywords + "/additionalProperties",
-              absoluteKeywordLocation: node.location + "/additionalProperties",
-              message: "unknown property '\(key)'" + known, candidates: node.propertyOrder))
+          var unknown = violation(node, "additionalProperties", "unknown property '\(key)'" + known, item: key)
+          unknown.candidates = node.propertyOrder
+          out.errors.append(unknown)
         } else {
-          let result = evaluate(
-            sub, value, path: path + [key], keywords: keywords + "/additionalProperties", scope: scope)
+          let result = descend(sub, value, "/additionalProperties", item: key, scope: scope)
           out.errors += result.errors
         }
       }
     }
-  }
-
-  static func violation(
-    _ node: SchemaNode, _ keywords: String, _ keyword: String, _ path: [String], _ message: String
-  ) -> SchemaViolation {
-    SchemaViolation(
-      instancePath: path, keywordLocation: keywords + "/" + keyword,
-      absoluteKeywordLocation: node.location + "/" + keyword, message: message)
   }
 
   static func has(_ value: JSONValue, type: String) -> Bool {

@@ -74,6 +74,8 @@ private struct Loader {
   init(limits: YAMLLimits) { self.limits = limits }
 
   var renames: [ObjectKind: [String: String]] = [:]
+  /// Scopes already parsed: a few hundred texts recur across a hundred thousand bindings.
+  var parsedScopes: [String: Scope] = [:]
   var accessTests: [AccessTestDocument] = []
 
   /// The schema's findings, kept apart from the decoder's until the end.
@@ -446,11 +448,16 @@ private struct Loader {
         roleID = r.string("role", required: true)
         if let scopeNode = r.node("scope") {
           guard let text = MappingReader.string(scopeNode, file: file, sink: sink, what: "'scope'") else { continue }
-          do {
-            scope = try Scope(parsing: text)
-          } catch {
-            sink.error(.unknownScope, error.description, file: file, at: scopeNode.mark)
-            continue
+          if let parsed = parsedScopes[text] {
+            scope = parsed
+          } else {
+            do {
+              scope = try Scope(parsing: text)
+            } catch {
+              sink.error(.unknownScope, error.description, file: file, at: scopeNode.mark)
+              continue
+            }
+            parsedScopes[text] = scope
           }
         }
       }

@@ -166,21 +166,22 @@ public final class PostgresStateStore: StateStore, Sendable {
       var current = StateSnapshot()
       var applied = StateSnapshot()
       for layout in TableLayout.all {
-        let names = layout.keyColumns.filter { key in !layout.columns.contains { $0.name == key } }
-        let columns = names + layout.columns.map(\.name) + ["applied"]
-        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(layout.table)"
-        let rows = try run(PostgresQuery(unsafeSQL: sql)).rows
+        // Columns by position, in the order of `insertColumns`: extra keys, fields, applied.
+        let names = layout.insertColumns
+        let keyIndexes = layout.keyColumns.map { names.firstIndex(of: $0) ?? 0 }
+        let first = layout.extraKeyColumns.count
+        let rows = try run(PostgresQuery(unsafeSQL: "SELECT \(names.joined(separator: ", ")) FROM \(layout.table)"))
+          .rows
         current.reserve(layout.kind, rows.count)
         for row in rows {
           let cells = row.makeRandomAccess()
-          let key = try layout.keyColumns.map { try cells[$0].decode(String.self) }.joined(separator: "\u{1F}")
+          let key = try keyIndexes.map { try cells[$0].decode(String.self) }.joined(separator: "\u{1F}")
           var fields: [String: FieldValue] = [:]
-          for column in layout.columns {
-            if let value = try Self.value(cells[column.name], column) { fields[column.field] = value }
+          for (offset, column) in layout.columns.enumerated() {
+            if let value = try Self.value(cells[first + offset], column) { fields[column.field] = value }
           }
-          let object = StateObject(kind: layout.kind, key: key, fields: fields)
-          current.insert(object)
-          if let text = try cells["applied"].decode(String?.self),
+          current.insert(StateObject(kind: layout.kind, key: key, fields: fields))
+          if let text = try cells[names.count - 1].decode(String?.self),
             let written = StoredRows.applied(text, fields: fields)
           {
             applied.insert(StateObject(kind: layout.kind, key: key, fields: written))

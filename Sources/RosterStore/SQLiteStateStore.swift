@@ -124,16 +124,24 @@ public final class SQLiteStateStore: StateStore, Sendable {
       var current = StateSnapshot()
       var applied = StateSnapshot()
       for layout in TableLayout.all {
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(layout.table)")
-        current.reserve(layout.kind, rows.count)
-        for row in rows {
-          let key = layout.keyColumns.map { (row[$0] as String?) ?? "" }.joined(separator: "\u{1F}")
+        // Columns by position, in the order of `insertColumns`: extra keys, fields, applied.
+        let names = layout.insertColumns
+        let keyIndexes = layout.keyColumns.map { names.firstIndex(of: $0) ?? 0 }
+        let first = layout.extraKeyColumns.count
+        let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(layout.table)") ?? 0
+        current.reserve(layout.kind, count)
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(names.joined(separator: ", ")) FROM \(layout.table)")
+        while let row = try rows.next() {
+          let key =
+            keyIndexes.count == 1
+            ? ((row[keyIndexes[0]] as String?) ?? "")
+            : keyIndexes.map { (row[$0] as String?) ?? "" }.joined(separator: "\u{1F}")
           var fields: [String: FieldValue] = [:]
-          for column in layout.columns {
-            if let value = Self.value(row, column) { fields[column.field] = value }
+          for (offset, column) in layout.columns.enumerated() {
+            if let value = Self.value(row, first + offset, column) { fields[column.field] = value }
           }
           current.insert(StateObject(kind: layout.kind, key: key, fields: fields))
-          if let text: String = row["applied"], let written = StoredRows.applied(text, fields: fields) {
+          if let text: String = row[names.count - 1], let written = StoredRows.applied(text, fields: fields) {
             applied.insert(StateObject(kind: layout.kind, key: key, fields: written))
           }
         }
@@ -144,14 +152,14 @@ public final class SQLiteStateStore: StateStore, Sendable {
     }
   }
 
-  private static func value(_ row: Row, _ column: Column) -> FieldValue? {
+  private static func value(_ row: Row, _ index: Int, _ column: Column) -> FieldValue? {
     switch column.type {
-    case .text: return (row[column.name] as String?).map(FieldValue.string)
-    case .bool: return (row[column.name] as Int64?).map { .bool($0 != 0) }
-    case .integer: return (row[column.name] as Int64?).map { .number(Double($0)) }
-    case .real: return (row[column.name] as Double?).map(FieldValue.number)
+    case .text: return (row[index] as String?).map(FieldValue.string)
+    case .bool: return (row[index] as Int64?).map { .bool($0 != 0) }
+    case .integer: return (row[index] as Int64?).map { .number(Double($0)) }
+    case .real: return (row[index] as Double?).map(FieldValue.number)
     case .list:
-      guard let text: String = row[column.name], let data = text.data(using: .utf8) else { return nil }
+      guard let text: String = row[index], let data = text.data(using: .utf8) else { return nil }
       return (try? JSONDecoder().decode([String].self, from: data)).map(FieldValue.list)
     }
   }
