@@ -2,9 +2,12 @@ import Foundation
 
 /// A regular expression of a schema (`pattern`, `patternProperties`), compiled once.
 struct Pattern: @unchecked Sendable {
-  // NSRegularExpression is immutable and documented thread-safe.
+  // NSRegularExpression is immutable and documented thread-safe; the cache is behind its lock.
   let source: String
   let expression: NSRegularExpression
+  /// The text to look for, when the pattern is plain text without any special character.
+  let literal: [UInt8]?
+  let cache = PatternCache()
 
   init(_ source: String) throws(SchemaLoadError) {
     self.source = source
@@ -13,11 +16,47 @@ struct Pattern: @unchecked Sendable {
     } catch {
       throw SchemaLoadError("'\(source)' is not a valid regular expression")
     }
+    let special = Set("\\^$.|?*+()[]{}".utf8)
+    literal = source.utf8.contains(where: special.contains) ? nil : Array(source.utf8)
   }
 
   /// Whether the pattern matches anywhere in `text` (patterns are not anchored).
   func matches(_ text: String) -> Bool {
-    expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    if let literal { return Self.contains(Array(text.utf8), literal) }
+    if let known = cache.answer(text) { return known }
+    let answer = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    cache.remember(text, answer)
+    return answer
+  }
+
+  static func contains(_ text: [UInt8], _ part: [UInt8]) -> Bool {
+    guard !part.isEmpty else { return true }
+    guard text.count >= part.count else { return false }
+    for start in 0...(text.count - part.count) where text[start] == part[0] {
+      if text[start..<(start + part.count)].elementsEqual(part) { return true }
+    }
+    return false
+  }
+}
+
+/// Answers a pattern already gave: the same few hundred scope texts recur across a hundred
+/// thousand bindings, and NSRegularExpression is slow on Linux. Bounded, so hostile input cannot
+/// grow it without end.
+final class PatternCache: @unchecked Sendable {
+  private let lock = NSLock()
+  private var answers: [String: Bool] = [:]
+  static let capacity = 4_096
+
+  func answer(_ text: String) -> Bool? {
+    lock.lock()
+    defer { lock.unlock() }
+    return answers[text]
+  }
+
+  func remember(_ text: String, _ answer: Bool) {
+    lock.lock()
+    defer { lock.unlock() }
+    if answers.count < Self.capacity { answers[text] = answer }
   }
 }
 

@@ -26,6 +26,14 @@ public struct SchemaValidator: Sendable {
   let registry: SchemaRegistry
   /// References that could not be resolved, each with where it is.
   public let unresolved: [String]
+  /// Whether any schema has `unevaluatedProperties` or `unevaluatedItems`.
+  let usesUnevaluated: Bool
+
+  init(registry: SchemaRegistry, unresolved: [String]) {
+    self.registry = registry
+    self.unresolved = unresolved
+    usesUnevaluated = registry.nodes.contains { $0.unevaluatedProperties != nil || $0.unevaluatedItems != nil }
+  }
 
   /// Validates `instance` against the schema known by `uri`.
   /// - Returns: every violation, in instance order (empty when valid).
@@ -38,7 +46,8 @@ public struct SchemaValidator: Sendable {
         )
       ]
     }
-    var evaluation = Evaluation(nodes: registry.nodes, dynamicAnchors: registry.dynamicAnchors)
+    var evaluation = Evaluation(
+      nodes: registry.nodes, dynamicAnchors: registry.dynamicAnchors, annotates: usesUnevaluated)
     return evaluation.evaluate(root, instance, scope: []).errors
   }
 
@@ -79,9 +88,14 @@ private struct Evaluation {
   var path: [String] = []
   var keywords: [(keyword: String, name: String?)] = []
 
-  init(nodes: [SchemaNode], dynamicAnchors: [String: [String: Int]]) {
+  /// Whether to collect the properties and items each schema evaluated: only `unevaluated*`
+  /// keywords read them, so schemas without any skip the work.
+  let annotates: Bool
+
+  init(nodes: [SchemaNode], dynamicAnchors: [String: [String: Int]], annotates: Bool) {
     self.nodes = nodes
     self.dynamicAnchors = dynamicAnchors
+    self.annotates = annotates
   }
 
   /// The keywords taken so far, as a JSON Pointer through the schema.
@@ -350,7 +364,7 @@ private struct Evaluation {
         let result = descend(sub, item, "/contains", item: String(i), scope: scope)
         if result.valid {
           matched += 1
-          out.items.insert(i)
+          if annotates { out.items.insert(i) }
         }
       }
       let least = node.minContains ?? 1
@@ -409,9 +423,9 @@ private struct Evaluation {
         out.errors += result.errors
       }
       if matched {
-        out.properties.insert(key)
+        if annotates { out.properties.insert(key) }
       } else if let sub = node.additionalProperties {
-        out.properties.insert(key)
+        if annotates { out.properties.insert(key) }
         if nodes[sub].always == false {
           let known = node.propertyOrder.isEmpty ? "" : " (allowed: \(node.propertyOrder.joined(separator: ", ")))"
           var unknown = violation(node, "additionalProperties", "unknown property '\(key)'" + known, item: key)

@@ -214,7 +214,7 @@ public struct AccessModel: Sendable {
     guard users[key] == nil else {
       throw ModelError(.duplicate, "user '\(user.email)' is defined twice")
     }
-    guard user.email.contains("@") else {
+    guard user.email.utf8.contains(UInt8(ascii: "@")) else {
       throw ModelError(.invalidValue, "user '\(user.email)' needs an email address")
     }
     users[key] = user

@@ -67,4 +67,25 @@ struct ValidatorTests {
     var registry = SchemaRegistry()
     #expect(throws: SchemaLoadError.self) { try registry.add(try JSONValue(parsing: #"{"pattern": "("}"#), uri: "a") }
   }
+
+  @Test("patterns: plain text is looked for as text, others asked again give the same answer")
+  func patterns() throws {
+    var registry = SchemaRegistry()
+    let schema = try JSONValue(
+      parsing:
+        #"{"$id": "https://roster.example/p.json", "properties": {"a": {"pattern": "é@"}, "b": {"pattern": "^x+$"}}}"#)
+    let uri = try registry.add(schema, uri: "p.json")
+    let validator = registry.compile()
+    func valid(_ json: String) throws -> Bool { validator.isValid(try JSONValue(parsing: json), against: uri) }
+    #expect(try valid(#"{"a": "café@x"}"#))
+    #expect(try !valid(#"{"a": "cafe@x"}"#))
+    #expect(try !valid(#"{"a": "é"}"#))
+    for _ in 0..<3 {
+      #expect(try valid(#"{"b": "xxx"}"#))
+      #expect(try !valid(#"{"b": "xyx"}"#))
+    }
+    // Past the cache's capacity, answers are still right.
+    for i in 0..<5_000 { #expect(try valid(#"{"b": "\#(String(repeating: "x", count: i + 1))"}"#)) }
+    #expect(try !valid(#"{"b": "x y"}"#))
+  }
 }
