@@ -86,25 +86,41 @@ public final class PostgresStateStore: StateStore, Sendable {
     }
   }
 
+  /// Brings the schema up to date. A state that is up to date is only read, so a role that may
+  /// only read (a service answering checks) can open it.
   private func migrate(_ doing: String) throws(StoreError) {
-    try transaction(doing) {
-      // One migrator at a time, however many processes open a new database at once.
-      try run("SELECT pg_advisory_xact_lock(\(Self.lockKey + 1))")
-      try run("CREATE TABLE IF NOT EXISTS roster_schema (version INTEGER NOT NULL)")
+    let known = Self.migrations.count
+    func version() throws -> Int? {
+      guard try run("SELECT to_regclass('roster_schema') IS NOT NULL").rows.first?.decode(Bool.self) == true else {
+        return nil
+      }
       let version = try run("SELECT version FROM roster_schema").rows.first.map { try $0.decode(Int.self) }
-      let known = Self.migrations.count
       if let version, version > known {
         throw StoreError(
           .tooNew,
           "\(doing): it has schema version \(version), newer than this Roster knows (\(known)): "
             + "use the Roster that wrote it, or a newer one")
       }
-      for step in Self.migrations.dropFirst(version ?? 0) {
+      return version
+    }
+    let found: Int?
+    do {
+      found = try version()
+    } catch {
+      throw Self.mapped(error, doing, url)
+    }
+    guard found != known else { return }
+    try transaction(doing) {
+      // One migrator at a time, however many processes open a new database at once.
+      try run("SELECT pg_advisory_xact_lock(\(Self.lockKey + 1))")
+      try run("CREATE TABLE IF NOT EXISTS roster_schema (version INTEGER NOT NULL)")
+      let current = try version()
+      for step in Self.migrations.dropFirst(current ?? 0) {
         for sql in step { try run(PostgresQuery(unsafeSQL: sql)) }
       }
-      if version == nil {
+      if current == nil {
         try run("INSERT INTO roster_schema (version) VALUES (\(known))")
-      } else if version != known {
+      } else if current != known {
         try run("UPDATE roster_schema SET version = \(known)")
       }
     }

@@ -288,4 +288,24 @@ struct PostgresErrorTests {
     #expect(database?.description.contains("SQLSTATE 3D000") == true, "\(String(describing: database))")
     #expect(database?.description.contains("createdb no_such_database") == true)
   }
+
+  @Test(
+    "a role that may only read opens the state and reads it; its apply is refused with SQLSTATE 42501",
+    .enabled(if: PostgresTestServer.url != nil))
+  func readOnlyRole() throws {
+    let (store, state) = try makeStore(.postgres)
+    defer { state.remove() }
+    let role = "reader_" + UUID().uuidString.lowercased().prefix(8)
+    try state.execute(
+      "CREATE ROLE \(role) LOGIN; GRANT SELECT ON ALL TABLES IN SCHEMA public TO \(role)")
+    defer { try? state.execute("DROP OWNED BY \(role); DROP ROLE \(role)") }
+    let url = state.location.replacingOccurrences(of: "postgres://postgres@", with: "postgres://\(role)@")
+    let reader = try openStateStore(url)
+    #expect(try reader.load().current == (try store.load().current))
+    let refused = #expect(throws: StoreError.self) {
+      try reader.apply([], lineage: "lineage-1", serial: 1, audit: record("apply"))
+    }
+    #expect(refused?.description.contains("SQLSTATE 42501") == true, "\(String(describing: refused))")
+    #expect(try store.load().serial == 1)
+  }
 }
