@@ -135,6 +135,7 @@ public final class PostgresStateStore: StateStore, Sendable {
 
   /// Runs `body` in one transaction (`begin` says which kind), committing when it returns and
   /// rolling back when it throws; errors come back as StoreErrors that say what was being done.
+  @discardableResult
   private func transaction<T>(
     _ doing: String, begin: PostgresQuery = "BEGIN", _ body: () throws -> T
   ) throws(StoreError) -> T {
@@ -394,18 +395,28 @@ public final class PostgresStateStore: StateStore, Sendable {
       created: ISO8601DateFormatter().string(from: Date()))
     let doing = "cannot take the state lock at \(location)"
     while true {
-      let taken: Bool = try transaction(doing) {
-        guard try run("SELECT pg_try_advisory_lock(\(Self.lockKey))").rows.first?.decode(Bool.self) == true else {
-          return false
+      // A session lock, taken outside any transaction; if recording its holder fails, it is released.
+      let taken: Bool
+      do {
+        taken = try run("SELECT pg_try_advisory_lock(\(Self.lockKey))").rows.first?.decode(Bool.self) == true
+      } catch {
+        throw Self.mapped(error, doing, url)
+      }
+      if taken {
+        do {
+          try transaction(doing) {
+            try run(
+              """
+              INSERT INTO lock_holder (one, id, holder, operation, created, backend_pid)
+              VALUES (1, \(info.id), \(holder), \(operation), \(info.created), pg_backend_pid())
+              ON CONFLICT (one) DO UPDATE SET id = excluded.id, holder = excluded.holder,
+                operation = excluded.operation, created = excluded.created, backend_pid = excluded.backend_pid
+              """)
+          }
+        } catch {
+          _ = try? run("SELECT pg_advisory_unlock(\(Self.lockKey))")
+          throw error
         }
-        try run(
-          """
-          INSERT INTO lock_holder (one, id, holder, operation, created, backend_pid)
-          VALUES (1, \(info.id), \(holder), \(operation), \(info.created), pg_backend_pid())
-          ON CONFLICT (one) DO UPDATE SET id = excluded.id, holder = excluded.holder,
-            operation = excluded.operation, created = excluded.created, backend_pid = excluded.backend_pid
-          """)
-        return true
       }
       if taken { return info }
       if Date() >= deadline {
