@@ -277,9 +277,12 @@ extension AccessModel {
     var withPolicy = organization
     withPolicy.fullyManaged = (org["fullyManaged"]?.list ?? []).compactMap(ObjectKind.init(rawValue:))
     try self.init(organization: withPolicy, catalog: catalog)
-    // Sorted once: every object in a fixed order, so the same snapshot builds the same model.
-    let ordered = snapshot.all
-    for object in ordered {
+    // Each kind in a fixed order, so the same snapshot builds the same model (and the same error).
+    func ordered(_ kind: ObjectKind) -> [StateObject] {
+      let objects = snapshot.objects[kind] ?? [:]
+      return objects.keys.sorted().compactMap { objects[$0] }
+    }
+    for object in ObjectKind.allCases.filter({ ![.membership, .binding].contains($0) }).flatMap(ordered) {
       let f = object.fields
       switch object.kind {
       case .organization, .membership, .binding:
@@ -321,21 +324,28 @@ extension AccessModel {
         try addApp(ExternalApp(name: object.key, appId: text(f, "appId"), description: text(f, "description")))
       }
     }
-    for object in ordered where object.kind == .membership {
+    for object in ordered(.membership) {
       guard let group = object.fields["group"]?.string, let text = object.fields["member"]?.string,
         let member = PrincipalID(canonical: text)
       else { throw ModelError(.invalidValue, "membership '\(object.key)' is malformed") }
       try addMember(member, to: group)
     }
-    for object in ordered where object.kind == .binding {
+    // A few hundred scope texts recur across the bindings: each is parsed once.
+    var scopes: [String: Scope] = [:]
+    for object in ordered(.binding) {
       guard let text = object.fields["principal"]?.string, let principal = PrincipalID(canonical: text),
         let role = object.fields["role"]?.string, let scopeText = object.fields["scope"]?.string
       else { throw ModelError(.invalidValue, "binding '\(object.key)' is malformed") }
       let scope: Scope
-      do {
-        scope = try Scope(parsing: scopeText)
-      } catch {
-        throw ModelError(.invalidValue, "binding '\(object.key)': \(error.description)")
+      if let parsed = scopes[scopeText] {
+        scope = parsed
+      } else {
+        do {
+          scope = try Scope(parsing: scopeText)
+        } catch {
+          throw ModelError(.invalidValue, "binding '\(object.key)': \(error.description)")
+        }
+        scopes[scopeText] = scope
       }
       try bind(Binding(principal: principal, role: role, scope: scope))
     }
