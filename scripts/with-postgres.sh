@@ -19,7 +19,8 @@ if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
 fi
 export PATH="$bindir:$PATH"
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/roster-postgres.XXXXXX")
+# In /tmp, not $TMPDIR: the server runs as the postgres user when this runs as root, and must reach it.
+dir=$(mktemp -d /tmp/roster-postgres.XXXXXX)
 # initdb and postgres refuse to run as root: as root, run them as the postgres user.
 as_server() { "$@"; }
 if [ "$(id -u)" -eq 0 ]; then
@@ -34,6 +35,7 @@ stop() {
   rm -rf "$dir"
 }
 trap stop EXIT
+trap 'exit 130' INT TERM
 
 as_server initdb -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
