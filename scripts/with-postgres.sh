@@ -35,7 +35,6 @@ stop() {
   rm -rf "$dir"
 }
 trap stop EXIT
-trap 'exit 130' INT TERM
 
 as_server initdb -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
@@ -52,4 +51,12 @@ psql -q -h 127.0.0.1 -p "$port" -U postgres -d postgres \
 export ROSTER_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port"
 export ROSTER_TEST_POSTGRES_PASSWORD="postgres://roster_password:right-password@127.0.0.1:$port/roster_password"
 echo "with-postgres: PostgreSQL $(postgres --version | awk '{print $3}') on 127.0.0.1:$port (data in $dir)"
-"$@"
+# The command runs in the background so that a TERM or INT sent to this script is handled at once:
+# it is passed on, and the server stopped (the EXIT trap).
+"$@" &
+child=$!
+trap 'kill -TERM "$child" 2>/dev/null; exit 143' TERM
+trap 'kill -INT "$child" 2>/dev/null; exit 130' INT
+status=0
+wait "$child" || status=$?
+exit "$status"
