@@ -8,20 +8,22 @@ enum StoredRows {
   /// The fields as JSON with sorted keys, written by hand: it is compared with every row's
   /// `applied` when a state is read, so it must be fast and always give the same text.
   static func canonicalText(_ fields: [String: FieldValue]) -> String {
-    func quoted(_ text: String) -> String {
-      var out = ""
-      JSONValue.writeString(text, to: &out)
-      return out
-    }
     var out = "{"
     for (i, name) in fields.keys.sorted().enumerated() {
       if i > 0 { out += "," }
-      out += quoted(name) + ":"
+      JSONValue.writeString(name, to: &out)
+      out += ":"
       switch fields[name] {
-      case .string(let s)?: out += quoted(s)
+      case .string(let s)?: JSONValue.writeString(s, to: &out)
       case .bool(let b)?: out += b ? "true" : "false"
       case .number(let n)?: out += n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : "\(n)"
-      case .list(let l)?: out += "[" + l.map(quoted).joined(separator: ",") + "]"
+      case .list(let l)?:
+        out += "["
+        for (j, item) in l.enumerated() {
+          if j > 0 { out += "," }
+          JSONValue.writeString(item, to: &out)
+        }
+        out += "]"
       case nil: out += "null"
       }
     }

@@ -171,6 +171,8 @@ enum Applying {
       actor: plan.actor, time: auditTime(), operation: "apply", source: plan.source, commit: plan.commit,
       planDigest: plan.digest,
       changes: String(decoding: Plan.canonicalJSON(plan.changes), as: UTF8.self), overrides: plan.overrides)
+    // The command ends with this write: what it built is left for the process's end to reclaim.
+    ProcessLifetime.keep(stored, next, result)
     do {
       return try store.apply(writes, lineage: plan.lineage, serial: plan.serial, audit: audit)
     } catch {

@@ -7,8 +7,11 @@ import RosterStore
 
 /// Making a plan: desired state from the configuration, current state from the store.
 enum Planning {
+  /// - Parameter lastStep: the command ends after this plan: what it built is left for the
+  ///   process's end to reclaim rather than freed object by object.
   static func plan(
-    source: ConfigOptions, stored: StoredState, actor: String, overrides: [String], impact: ImpactMode = .summary
+    source: ConfigOptions, stored: StoredState, actor: String, overrides: [String], impact: ImpactMode = .summary,
+    lastStep: Bool = false
   ) throws -> Plan {
     let (desired, commit, loaded) = try source.loadDesired()
     let platform = stored.current.platform ?? "?"
@@ -50,6 +53,7 @@ enum Planning {
     if impact != .none, !changes.isEmpty, let before {
       entries = Impact.compute(changes: changes, before: before, after: desired)
     }
+    if lastStep { ProcessLifetime.keep(desired, loaded, wanted, stored, before as Any, result as Any) }
     return Plan(
       lineage: stored.lineage, serial: stored.serial, source: source.label, commit: commit, actor: actor,
       changes: changes, drift: drift, catalogSource: nil, findings: findings, overrides: overrides,
@@ -140,7 +144,7 @@ struct PlanCommand: ParsableCommand {
     let store = try stateOptions.openExisting()
     let plan = try Planning.plan(
       source: source, stored: try Planning.load(store), actor: resolveActor(actor), overrides: overrides.list,
-      impact: impact)
+      impact: impact, lastStep: true)
     if !plan.blocking.isEmpty {
       if format == .json { Console.out(String(decoding: try plan.fileData(), as: UTF8.self)) }
       if format == .text {

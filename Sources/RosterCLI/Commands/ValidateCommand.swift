@@ -47,6 +47,7 @@ struct ValidateCommand: ParsableCommand {
 
   func run() throws {
     let loaded = try source.load()
+    ProcessLifetime.keep(loaded)  // The command ends with it: reclaimed with the process.
     let failed = loaded.diagnostics.hasErrors || (strict && loaded.diagnostics.contains { $0.severity == .warning })
     switch format {
     case .json:
