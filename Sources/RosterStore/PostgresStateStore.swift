@@ -176,38 +176,25 @@ public final class PostgresStateStore: StateStore, Sendable {
       "cannot read the state at \(location)", begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
     ) {
       let meta = try meta()
-      guard let lineage = meta["lineage"], let serial = meta["serial"].flatMap(Int.init) else {
-        throw StoreError(
-          .notInitialized, "there is no state at \(location) yet: run `roster init` first (or give --state)")
-      }
-      var current = StateSnapshot()
-      var applied = StateSnapshot()
+      let (lineage, serial) = try StoredRows.identity(meta, location: location)
+      var reading = StoredRows.Reading()
       for layout in TableLayout.all {
-        // Columns by position, in the order of `insertColumns`: extra keys, fields, applied.
-        let names = layout.insertColumns
-        let keyIndexes = layout.keyColumns.map { names.firstIndex(of: $0) ?? 0 }
+        let keys = layout.keyPositions
         let first = layout.extraKeyColumns.count
-        let rows = try run(PostgresQuery(unsafeSQL: "SELECT \(names.joined(separator: ", ")) FROM \(layout.table)"))
-          .rows
-        current.reserve(layout.kind, rows.count)
+        let rows = try run(PostgresQuery(unsafeSQL: layout.selectSQL)).rows
+        reading.reserve(layout, rows.count)
         for row in rows {
           let cells = row.makeRandomAccess()
-          let key = try keyIndexes.map { try cells[$0].decode(String.self) }.joined(separator: "\u{1F}")
           var fields: [String: FieldValue] = [:]
           for (offset, column) in layout.columns.enumerated() {
             if let value = try Self.value(cells[first + offset], column) { fields[column.field] = value }
           }
-          current.insert(StateObject(kind: layout.kind, key: key, fields: fields))
-          if let text = try cells[names.count - 1].decode(String?.self),
-            let written = StoredRows.applied(text, fields: fields)
-          {
-            applied.insert(StateObject(kind: layout.kind, key: key, fields: written))
-          }
+          reading.add(
+            layout, keys: try keys.map { try cells[$0].decode(String.self) }, fields: fields,
+            applied: try cells[first + layout.columns.count].decode(String?.self))
         }
       }
-      return StoredState(
-        lineage: lineage, serial: serial, catalogSource: meta["catalog_source"], current: current, applied: applied,
-        auditHead: meta["audit_head"])
+      return reading.state(meta, lineage: lineage, serial: serial)
     }
   }
 

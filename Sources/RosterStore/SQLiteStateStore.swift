@@ -117,38 +117,24 @@ public final class SQLiteStateStore: StateStore, Sendable {
   public func load() throws(StoreError) -> StoredState {
     try read("cannot read the state at \(location)") { db in
       let meta = try Self.meta(db)
-      guard let lineage = meta["lineage"], let serial = meta["serial"].flatMap(Int.init) else {
-        throw StoreError(
-          .notInitialized, "there is no state at \(location) yet: run `roster init` first (or give --state)")
-      }
-      var current = StateSnapshot()
-      var applied = StateSnapshot()
+      let (lineage, serial) = try StoredRows.identity(meta, location: location)
+      var reading = StoredRows.Reading()
       for layout in TableLayout.all {
-        // Columns by position, in the order of `insertColumns`: extra keys, fields, applied.
-        let names = layout.insertColumns
-        let keyIndexes = layout.keyColumns.map { names.firstIndex(of: $0) ?? 0 }
+        let keys = layout.keyPositions
         let first = layout.extraKeyColumns.count
-        let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(layout.table)") ?? 0
-        current.reserve(layout.kind, count)
-        let rows = try Row.fetchCursor(db, sql: "SELECT \(names.joined(separator: ", ")) FROM \(layout.table)")
+        reading.reserve(layout, try Int.fetchOne(db, sql: "SELECT count(*) FROM \(layout.table)") ?? 0)
+        let rows = try Row.fetchCursor(db, sql: layout.selectSQL)
         while let row = try rows.next() {
-          let key =
-            keyIndexes.count == 1
-            ? ((row[keyIndexes[0]] as String?) ?? "")
-            : keyIndexes.map { (row[$0] as String?) ?? "" }.joined(separator: "\u{1F}")
           var fields: [String: FieldValue] = [:]
           for (offset, column) in layout.columns.enumerated() {
             if let value = Self.value(row, first + offset, column) { fields[column.field] = value }
           }
-          current.insert(StateObject(kind: layout.kind, key: key, fields: fields))
-          if let text: String = row[names.count - 1], let written = StoredRows.applied(text, fields: fields) {
-            applied.insert(StateObject(kind: layout.kind, key: key, fields: written))
-          }
+          reading.add(
+            layout, keys: keys.map { (row[$0] as String?) ?? "" }, fields: fields,
+            applied: row[first + layout.columns.count])
         }
       }
-      return StoredState(
-        lineage: lineage, serial: serial, catalogSource: meta["catalog_source"], current: current, applied: applied,
-        auditHead: meta["audit_head"])
+      return reading.state(meta, lineage: lineage, serial: serial)
     }
   }
 

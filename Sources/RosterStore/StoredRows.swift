@@ -39,6 +39,38 @@ enum StoredRows {
     }
   }
 
+  /// The lineage and serial `meta` records; a store without them holds no state yet.
+  static func identity(_ meta: [String: String], location: String) throws -> (lineage: String, serial: Int) {
+    guard let lineage = meta["lineage"], let serial = meta["serial"].flatMap(Int.init) else {
+      throw StoreError(
+        .notInitialized, "there is no state at \(location) yet: run `roster init` first (or give --state)")
+    }
+    return (lineage, serial)
+  }
+
+  /// A state being read row by row, whatever the store.
+  struct Reading {
+    var current = StateSnapshot()
+    var applied = StateSnapshot()
+
+    mutating func reserve(_ layout: TableLayout, _ count: Int) { current.reserve(layout.kind, count) }
+
+    /// One row: its key columns' values, its fields, and its `applied` text.
+    mutating func add(_ layout: TableLayout, keys: [String], fields: [String: FieldValue], applied text: String?) {
+      let key = keys.count == 1 ? keys[0] : keys.joined(separator: "\u{1F}")
+      current.insert(StateObject(kind: layout.kind, key: key, fields: fields))
+      if let text, let written = StoredRows.applied(text, fields: fields) {
+        applied.insert(StateObject(kind: layout.kind, key: key, fields: written))
+      }
+    }
+
+    func state(_ meta: [String: String], lineage: String, serial: Int) -> StoredState {
+      StoredState(
+        lineage: lineage, serial: serial, catalogSource: meta["catalog_source"], current: current, applied: applied,
+        auditHead: meta["audit_head"])
+    }
+  }
+
   /// What Roster last wrote of a row, from its `applied` text. Most rows are as Roster wrote
   /// them: the text is compared first, and decoded only where it differs.
   static func applied(_ text: String, fields: [String: FieldValue]) -> [String: FieldValue]? {

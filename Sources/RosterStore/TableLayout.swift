@@ -104,6 +104,12 @@ struct TableLayout {
   /// The columns an insert names, in order: extra key columns, the field columns, `applied`.
   var insertColumns: [String] { extraKeyColumns + columns.map(\.name) + ["applied"] }
 
+  /// Reads every row's `insertColumns`, so a reader takes them by position: the key columns at
+  /// `keyPositions`, field `i` at `extraKeyColumns.count + i`, `applied` last.
+  var selectSQL: String { "SELECT \(insertColumns.joined(separator: ", ")) FROM \(table)" }
+
+  var keyPositions: [Int] { keyColumns.map { insertColumns.firstIndex(of: $0) ?? 0 } }
+
   enum Dialect { case sqlite, postgres }
 
   /// The SQL that creates the table. PostgreSQL keeps lists as text[] and flags as boolean;
