@@ -53,8 +53,7 @@ public struct TestState: Sendable {
     case .sqlite:
       try DatabaseQueue(path: location).write { try $0.execute(sql: sql) }
     case .postgres:
-      let result = try run("/usr/bin/env", ["psql", "-q", "-v", "ON_ERROR_STOP=1", location, "-c", sql])
-      guard result.status == 0 else { throw TestFailure("\(sql): \(result.stderr)") }
+      try PostgresTestServer.psql(sql, at: location)
     }
   }
 
@@ -92,8 +91,10 @@ public enum PostgresTestServer {
     try psql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
   }
 
-  private static func psql(_ sql: String) throws {
-    let result = try run("/usr/bin/env", ["psql", "-q", "-v", "ON_ERROR_STOP=1", try url(of: "postgres"), "-c", sql])
+  /// Runs SQL with psql, on the server's `postgres` database unless another URL is given.
+  static func psql(_ sql: String, at url: String? = nil) throws {
+    let target = try url ?? Self.url(of: "postgres")
+    let result = try run("/usr/bin/env", ["psql", "-q", "-v", "ON_ERROR_STOP=1", target, "-c", sql])
     guard result.status == 0 else { throw TestFailure("\(sql): \(result.stderr)") }
   }
 }
