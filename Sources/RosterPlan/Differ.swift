@@ -83,6 +83,24 @@ public enum Differ {
     return creates + updates + organization + deletes
   }
 
+  /// Whether applying `changes`, this differ's from `current` to `desired`, gives exactly `desired`:
+  /// every key `desired` has is created, renamed to, updated to its fields or was equal already, so
+  /// the result differs only by the objects the diff kept (unmanaged ones), and it is `desired`
+  /// exactly when each kind ends with as many objects as `desired` has. Counting instead of
+  /// comparing every object of both states keeps a plan of few changes cheap at any size.
+  public static func leadsToDesired(_ changes: [Change], current: StateSnapshot, desired: StateSnapshot) -> Bool {
+    var count: [ObjectKind: Int] = [:]
+    for (kind, objects) in current.objects { count[kind] = objects.count }
+    for change in changes {
+      switch change.action {
+      case .create: count[change.kind, default: 0] += 1
+      case .delete: count[change.kind, default: 0] -= 1
+      case .update, .rename, .adopt: break
+      }
+    }
+    return ObjectKind.allCases.allSatisfy { count[$0, default: 0] == desired.objects[$0]?.count ?? 0 }
+  }
+
   /// The fields that differ between two versions of an object, by name.
   static func fieldChanges(_ before: [String: FieldValue], _ after: [String: FieldValue]) -> [FieldChange] {
     Set(before.keys).union(after.keys).sorted().compactMap { name in

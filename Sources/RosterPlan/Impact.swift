@@ -29,6 +29,16 @@ public enum Impact {
 
   /// The access impact of `changes`, computed only for the accounts the changed objects reach.
   public static func compute(changes: [Change], before: AccessModel, after: AccessModel) -> [ImpactEntry] {
+    compute(changes: changes, before: Lazy(value: before), after: after)
+  }
+
+  /// The same, with the current state's model made only if a change reaches someone (none when it
+  /// cannot be built).
+  public static func compute(changes: [Change], before lazyBefore: Lazy<AccessModel?>, after: AccessModel)
+    -> [ImpactEntry]
+  {
+    // Both states' models, the current one made on first use.
+    func models() -> [AccessModel] { [lazyBefore.value, after].compactMap { $0 } }
     // Which accounts each change reaches, in either state.
     var causes: [PrincipalID: String] = [:]
     func reach(_ principal: PrincipalID, _ change: Change) {
@@ -37,7 +47,7 @@ public enum Impact {
       while let next = queue.popLast() {
         guard seen.insert(next).inserted else { continue }
         if case .group(let name) = next {
-          for model in [before, after] {
+          for model in models() {
             queue += model.groups[name]?.members ?? []
             if let group = model.catalog.defaultGroup(name), group.automaticMembers != .none {
               queue += model.users.values.filter {
@@ -50,8 +60,6 @@ public enum Impact {
         }
       }
     }
-    let everyone = Set(before.users.values.map { PrincipalID.user($0.email) })
-      .union(after.users.values.map { .user($0.email) })
     // Relations first, so that a new account's access is put down to its roles, not its creation.
     let priority: [ObjectKind: Int] = [.binding: 0, .membership: 0, .organization: 1, .role: 2]
     let ordered = changes.enumerated().sorted {
@@ -75,16 +83,18 @@ public enum Impact {
       case .robot: reach(.robot(change.key), change)
       case .app: reach(.app(change.key), change)
       case .role:
-        for model in [before, after] {
+        for model in models() {
           for binding in model.bindings where binding.role == change.key { reach(binding.principal, change) }
         }
       case .organization:
-        if change.fields.contains(where: { $0.field == "tier" }) { for user in everyone { reach(user, change) } }
+        guard change.fields.contains(where: { $0.field == "tier" }) else { continue }
+        let everyone = Set(models().flatMap { $0.users.values.map { PrincipalID.user($0.email) } })
+        for user in everyone { reach(user, change) }
       case .tenant:
         continue
       }
     }
-    guard !causes.isEmpty else { return [] }
+    guard !causes.isEmpty, let before = lazyBefore.value else { return [] }
     let beforeAuthorizer = Authorizer(before)
     let afterAuthorizer = Authorizer(after)
     let permissions = after.catalog.permissions

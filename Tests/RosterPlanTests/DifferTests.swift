@@ -87,6 +87,7 @@ struct DifferTests {
       ])
     // Applied in that order, the snapshot reaches the desired state exactly.
     #expect(try before.snapshot.applying(changes) == after.snapshot)
+    #expect(Differ.leadsToDesired(changes, current: before.snapshot, desired: after.snapshot))
   }
 
   @Test("objects Roster did not create are left alone")
@@ -98,8 +99,16 @@ struct DifferTests {
         """)
     let after = try model(ada)
     let unmanaged: Set<String> = [StateObject.id(.user, "auto@northwind.example")]
-    #expect(Differ.diff(current: before.snapshot, desired: after.snapshot, unmanaged: unmanaged).isEmpty)
+    let kept = Differ.diff(current: before.snapshot, desired: after.snapshot, unmanaged: unmanaged)
+    #expect(kept.isEmpty)
     #expect(Differ.diff(current: before.snapshot, desired: after.snapshot).count == 1)
+    // The state after such a plan is not the desired one (the plan reuses the desired model only
+    // when it is): the count says so without comparing every object.
+    #expect(!Differ.leadsToDesired(kept, current: before.snapshot, desired: after.snapshot))
+    #expect(try before.snapshot.applying(kept) != after.snapshot)
+    let removed = Differ.diff(current: before.snapshot, desired: after.snapshot)
+    #expect(Differ.leadsToDesired(removed, current: before.snapshot, desired: after.snapshot))
+    #expect(try before.snapshot.applying(removed) == after.snapshot)
   }
 
   @Test("previously: a renamed object is renamed, keeping its fields, not removed and created again")
@@ -124,6 +133,7 @@ struct DifferTests {
           field: "email", before: .string("bob@northwind.example"), after: .string("robert@northwind.example"))
       ])
     #expect(try before.snapshot.applying(changes) == after.snapshot)
+    #expect(Differ.leadsToDesired(changes, current: before.snapshot, desired: after.snapshot))
     #expect(Differ.diff(current: before.snapshot, desired: after.snapshot).map(\.action) == [.create, .delete])
   }
 

@@ -226,6 +226,46 @@ struct SafetyTests {
     #expect(confirmed.contains { $0.rule == "RST108" && $0.message.contains("ada@northwind.example has not enrolled") })
   }
 
+  @Test("the current state's model is made only for changes that can take rights away or change roles")
+  func currentModelOnlyWhenNeeded() throws {
+    let before = try model(hub(twoFactor: true))
+    // A user without roles added and another renamed: nobody's rights change.
+    let after = try model(
+      hub(extra: "  - email: dee@northwind.example", twoFactor: true).replacingOccurrences(
+        of: "- email: cy@northwind.example", with: "- email: cy@northwind.example\n    name: Cy Young"))
+    let changes = Differ.diff(current: before.snapshot, desired: after.snapshot)
+    #expect(
+      changes.map { "\($0.action.rawValue) \($0.address)" } == [
+        "create user dee@northwind.example", "update user cy@northwind.example",
+      ])
+    func check(_ current: Lazy<AccessModel?>) -> [SafetyFinding] {
+      Safety.check(
+        changes, current: before.snapshot, catalog: before.catalog, actor: "ada@northwind.example", overrides: [],
+        model: current)
+    }
+    let lazy = Lazy<AccessModel?> { before }
+    let found = check(lazy)
+    #expect(!lazy.isMade)
+    // The same findings as with the model at hand: ada, an administrator, has not enrolled 2FA.
+    #expect(found == check(Lazy(value: before)))
+    #expect(found.map(\.rule) == ["RST108"])
+    // A rename reaches no one's access either.
+    let renameOnly = changes.filter { $0.action == .update }
+    let forImpact = Lazy<AccessModel?> { before }
+    #expect(Impact.compute(changes: renameOnly, before: forImpact, after: after).isEmpty)
+    #expect(!forImpact.isMade)
+
+    // Demoting bob is a role change: the rules need the current state, and find it allowed.
+    let demoted = try model(hub(twoFactor: true).replacingOccurrences(of: "roles: [manager]", with: "roles: [user]"))
+    let demotion = Differ.diff(current: before.snapshot, desired: demoted.snapshot)
+    let needed = Lazy<AccessModel?> { before }
+    let decided = Safety.check(
+      demotion, current: before.snapshot, catalog: before.catalog, actor: "ada@northwind.example", overrides: [],
+      model: needed)
+    #expect(needed.isMade)
+    #expect(blocking(decided).isEmpty)
+  }
+
   @Test(
     "the administrator census agrees with the explained holdings on every example",
     arguments: ["integration-hub", "packaging", "automation-cloud"])

@@ -26,10 +26,12 @@ enum Planning {
       applied: stored.applied)
     let drift = Differ.diff(current: stored.applied, desired: stored.current)
     let catalog = try StateOptions.catalog(for: stored)
-    // The current state's model, built once for the safety rules and the access impact.
-    let before = changes.isEmpty ? nil : try? AccessModel(snapshot: stored.current, catalog: catalog)
+    // The current state's model, made at most once, and only if the safety rules or the access
+    // impact need it.
+    let before = Lazy<AccessModel?> { try? AccessModel(snapshot: stored.current, catalog: catalog) }
     // The state after the plan is usually exactly the desired one, whose model is built already.
-    let result = changes.isEmpty ? nil : (try? stored.current.applying(changes)) == wanted ? desired : nil
+    let result =
+      !changes.isEmpty && Differ.leadsToDesired(changes, current: stored.current, desired: wanted) ? desired : nil
     var findings = Safety.check(
       changes, current: stored.current, catalog: catalog, actor: actor, overrides: Set(overrides), model: before,
       result: result)
@@ -50,10 +52,10 @@ enum Planning {
       }
     }
     var entries: [ImpactEntry] = []
-    if impact != .none, !changes.isEmpty, let before {
+    if impact != .none, !changes.isEmpty {
       entries = Impact.compute(changes: changes, before: before, after: desired)
     }
-    if lastStep { ProcessLifetime.keep(desired, loaded, wanted, stored, before as Any, result as Any) }
+    if lastStep { ProcessLifetime.keep(desired, loaded, wanted, stored, before, result as Any) }
     return Plan(
       lineage: stored.lineage, serial: stored.serial, source: source.label, commit: commit, actor: actor,
       changes: changes, drift: drift, catalogSource: nil, findings: findings, overrides: overrides,

@@ -10,15 +10,15 @@ public enum Safety {
 
   /// Everything the rules find in `changes` made by `actor` on `current`.
   /// - Parameter overrides: the override flags given (`--allow-mass-removal`, …).
-  /// - Parameter model: the model of `current`, when the caller has built it already.
+  /// - Parameter model: the model of `current`, made only if a rule needs it (shared with the
+  ///   access impact); nil: made here from `current` when needed.
   /// - Parameter result: the model of the state after the plan, when the caller has built it already.
   public static func check(
     _ changes: [Change], current: StateSnapshot, catalog: PlatformCatalog, actor: String, overrides: Set<String>,
-    model: AccessModel? = nil, result: AccessModel? = nil
+    model: Lazy<AccessModel?>? = nil, result: AccessModel? = nil
   ) -> [SafetyFinding] {
-    guard !changes.isEmpty, let before = model ?? (try? AccessModel(snapshot: current, catalog: catalog)) else {
-      return []
-    }
+    guard !changes.isEmpty else { return [] }
+    let before = model ?? Lazy<AccessModel?> { try? AccessModel(snapshot: current, catalog: catalog) }
     // The state after the plan, built once and shared by the rules.
     let after =
       result ?? (try? current.applying(changes)).flatMap { try? AccessModel(snapshot: $0, catalog: catalog) }
@@ -98,7 +98,8 @@ public enum Safety {
   }
 
   /// Whether a change can take administrator rights away (so the state after it is checked).
-  static func mayReduce(_ change: Change, _ census: Census, adminRoles: Set<String>) -> Bool {
+  /// Without a census (before one is needed): whether it can for some administrators.
+  static func mayReduce(_ change: Change, _ census: Census?, adminRoles: Set<String>) -> Bool {
     let parts = change.key.split(separator: "\u{1F}").map(String.init)
     switch (change.kind, change.action) {
     case (_, .create): return false
@@ -107,20 +108,41 @@ public enum Safety {
       // A new name or directory id takes nothing away; being disabled, moved or unenrolled can.
       let harmless: Set<String> = ["name", "directoryId"]
       guard change.fields.contains(where: { !harmless.contains($0.field) }) else { return false }
-      return census.holders.contains { $0.lowercased() == change.key }
+      return census?.holders.contains { $0.lowercased() == change.key } ?? true
     case (.user, _):
-      return census.holders.contains { $0.lowercased() == change.key || $0.lowercased() == change.from }
-    case (.group, _): return census.adminGroups.contains(change.key) || census.adminGroups.contains(change.from ?? "")
+      return census?.holders.contains { $0.lowercased() == change.key || $0.lowercased() == change.from } ?? true
+    case (.group, _):
+      guard let census else { return true }
+      return census.adminGroups.contains(change.key) || census.adminGroups.contains(change.from ?? "")
     case (.binding, .delete): return parts.count == 3 && adminRoles.contains(parts[1])
-    case (.membership, .delete): return parts.count == 2 && census.adminGroups.contains(parts[0])
+    case (.membership, .delete): return parts.count == 2 && (census?.adminGroups.contains(parts[0]) ?? true)
     default: return false
     }
   }
 
+  /// The 2FA enrolment findings: administrators of the state after the plan who have not enrolled.
+  static func unenrolled(_ final: AccessModel) -> [SafetyFinding] {
+    Self.census(final).withoutTwoFactor.map { email in
+      SafetyFinding(
+        .twoFactorEnrolment,
+        "administrator \(email) has not enrolled 2FA, which the organisation requires: they must enrol at "
+          + "their next sign-in",
+        hint: "set twoFactor: true once they have enrolled")
+    }
+  }
+
   static func administrators(
-    _ changes: [Change], current: StateSnapshot, before: AccessModel, after: AccessModel?, catalog: PlatformCatalog
+    _ changes: [Change], current: StateSnapshot, before lazyBefore: Lazy<AccessModel?>, after: AccessModel?,
+    catalog: PlatformCatalog
   ) -> [SafetyFinding] {
     let adminRoles = Set(catalog.roles.filter(\.administrator).map(\.id))
+    // Changes that cannot take rights away from anyone (creates, renames of users) leave every
+    // administrator in place: only the result's 2FA enrolment is left to check, and the current
+    // state's model is not needed.
+    guard changes.contains(where: { mayReduce($0, nil, adminRoles: adminRoles) }) else {
+      return after.map(unenrolled) ?? []
+    }
+    guard let before = lazyBefore.value else { return [] }
     var census = Self.census(before)
     var snapshot = current
     var findings: [SafetyFinding] = []
@@ -173,17 +195,7 @@ public enum Safety {
         break
       }
     }
-    if let final {
-      let census = Self.census(final)
-      for email in census.withoutTwoFactor {
-        findings.append(
-          SafetyFinding(
-            .twoFactorEnrolment,
-            "administrator \(email) has not enrolled 2FA, which the organisation requires: they must enrol at "
-              + "their next sign-in",
-            hint: "set twoFactor: true once they have enrolled"))
-      }
-    }
+    if let final { findings += unenrolled(final) }
     return findings
   }
 
@@ -249,8 +261,13 @@ public enum Safety {
   }
 
   static func roleChanges(
-    _ changes: [Change], before: AccessModel, after: AccessModel?, catalog: PlatformCatalog, actor: String
+    _ changes: [Change], before lazyBefore: Lazy<AccessModel?>, after: AccessModel?, catalog: PlatformCatalog,
+    actor: String
   ) -> [SafetyFinding] {
+    // Only bindings, memberships and custom roles change who holds which role.
+    guard changes.contains(where: { [.binding, .membership, .role].contains($0.kind) }),
+      let before = lazyBefore.value
+    else { return [] }
     let events = roleEvents(changes, before: before, after: after)
     let roleEdits = changes.filter { $0.kind == .role && $0.action != .delete }
     guard !events.isEmpty || !roleEdits.isEmpty else { return [] }
