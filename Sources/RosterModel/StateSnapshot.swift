@@ -142,6 +142,46 @@ public struct StateSnapshot: Sendable, Hashable, Codable {
   public var platform: String? { object(.organization, "organization")?.fields["platform"]?.string }
 }
 
+/// What Roster last wrote of a state's objects, held as where it differs from the objects as they
+/// are: most objects are exactly as Roster wrote them, so a state of 235,000 rows usually holds
+/// nothing here, and comparing the two costs nothing.
+public struct AppliedState: Sendable, Hashable {
+  /// Objects changed since Roster wrote them (outside Roster): the fields Roster wrote.
+  public private(set) var changed = StateSnapshot()
+  /// Objects Roster did not write (imported, auto-provisioned), by kind.
+  public private(set) var unwritten: [ObjectKind: Set<String>] = [:]
+
+  public init() {}
+
+  /// Roster wrote `object` so, and it differs now.
+  public mutating func recordChanged(_ object: StateObject) { changed.insert(object) }
+
+  /// Roster did not write this object.
+  public mutating func recordUnwritten(_ kind: ObjectKind, _ key: String) { unwritten[kind, default: []].insert(key) }
+
+  /// Whether every object is as Roster wrote it.
+  public var isEmpty: Bool { changed.objects.isEmpty && unwritten.isEmpty }
+
+  /// What Roster last wrote of an object whose fields are now `fields` (nil: it did not write it).
+  public func fields(_ kind: ObjectKind, _ key: String, now fields: [String: FieldValue]) -> [String: FieldValue]? {
+    if let written = changed.object(kind, key) { return written.fields }
+    return unwritten[kind]?.contains(key) == true ? nil : fields
+  }
+
+  /// The keys of a kind that differ from what Roster wrote, in any order.
+  public func keys(_ kind: ObjectKind) -> [String] {
+    Array((changed.objects[kind] ?? [:]).keys) + Array(unwritten[kind] ?? [])
+  }
+
+  /// The whole state as Roster last wrote it, given the state as it is (`current`).
+  public func snapshot(over current: StateSnapshot) -> StateSnapshot {
+    var written = current
+    for (kind, keys) in unwritten { for key in keys { written.remove(kind, key) } }
+    for object in changed.objects.values.flatMap(\.values) { written.insert(object) }
+    return written
+  }
+}
+
 /// Keys of objects that are relations: `group␟member` and `principal␟role␟scope`.
 public enum StateKey {
   static let separator: Character = "\u{1F}"

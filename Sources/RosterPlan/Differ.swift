@@ -20,7 +20,7 @@ public enum Differ {
   ///     that Roster did not write so (unmanaged, or changed outside git), is adopted.
   public static func diff(
     current: StateSnapshot, desired: StateSnapshot, unmanaged: Set<String> = [],
-    renames: [ObjectKind: [String: String]] = [:], applied: StateSnapshot? = nil
+    renames: [ObjectKind: [String: String]] = [:], applied: AppliedState? = nil
   ) -> [Change] {
     let fullyManaged = Set(
       desired.object(.organization, "organization")?.fields["fullyManaged"]?.list ?? [])
@@ -54,19 +54,20 @@ public enum Differ {
           kindCreates.append(Change(action: .create, kind: kind, key: key, fields: fields))
           continue
         }
-        guard existing.fields != target.fields else {
-          if let applied, applied.object(kind, key)?.fields != existing.fields {
-            // The values adopted ride along (before = after), so apply refuses if they change meanwhile.
-            let fields = existing.fields.keys.sorted().map {
-              FieldChange(field: $0, before: existing.fields[$0], after: existing.fields[$0])
-            }
-            kindUpdates.append(Change(action: .adopt, kind: kind, key: key, fields: fields))
-          }
-          continue
-        }
+        guard existing.fields != target.fields else { continue }
         let change = Change(
           action: .update, kind: kind, key: key, fields: fieldChanges(existing.fields, target.fields))
         if kind == .organization { organization.append(change) } else { kindUpdates.append(change) }
+      }
+      // An object stated as it is now, but that Roster did not write so, is adopted. Only the
+      // objects that differ from what Roster wrote are visited: usually none.
+      for key in applied?.keys(kind) ?? [] where !renamed.contains(key) {
+        guard let existing = have[key], let target = want[key], existing.fields == target.fields else { continue }
+        // The values adopted ride along (before = after), so apply refuses if they change meanwhile.
+        let fields = existing.fields.keys.sorted().map {
+          FieldChange(field: $0, before: existing.fields[$0], after: existing.fields[$0])
+        }
+        kindUpdates.append(Change(action: .adopt, kind: kind, key: key, fields: fields))
       }
       creates += kindCreates.sorted { $0.key < $1.key }
       updates += kindUpdates.sorted { $0.key < $1.key }
@@ -81,6 +82,25 @@ public enum Differ {
     }
     deletes.sort { $0.kind == $1.kind ? $0.key < $1.key : $0.kind > $1.kind }
     return creates + updates + organization + deletes
+  }
+
+  /// How the objects changed outside Roster since it wrote them, as the changes from what it wrote
+  /// to the objects as they are (an object it never wrote shows as created): the same as diffing
+  /// the whole state as written against the state now, visiting only the objects that differ.
+  public static func drift(current: StateSnapshot, applied: AppliedState) -> [Change] {
+    guard !applied.isEmpty else { return [] }
+    var written = StateSnapshot()
+    var now = StateSnapshot()
+    for kind in ObjectKind.allCases {
+      for key in applied.keys(kind) {
+        guard let object = current.object(kind, key) else { continue }
+        now.insert(object)
+        if let fields = applied.fields(kind, key, now: object.fields) {
+          written.insert(StateObject(kind: kind, key: key, fields: fields))
+        }
+      }
+    }
+    return diff(current: written, desired: now)
   }
 
   /// Whether applying `changes`, this differ's from `current` to `desired`, gives exactly `desired`:

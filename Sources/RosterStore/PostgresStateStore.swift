@@ -185,7 +185,7 @@ public final class PostgresStateStore: StateStore, Sendable {
         reading.reserve(layout, rows.count)
         for row in rows {
           let cells = row.makeRandomAccess()
-          var fields: [String: FieldValue] = [:]
+          var fields = [String: FieldValue](minimumCapacity: layout.columns.count)
           for (offset, column) in layout.columns.enumerated() {
             if let value = try Self.value(cells[first + offset], column) { fields[column.field] = value }
           }

@@ -125,7 +125,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
         reading.reserve(layout, try Int.fetchOne(db, sql: "SELECT count(*) FROM \(layout.table)") ?? 0)
         let rows = try Row.fetchCursor(db, sql: layout.selectSQL)
         while let row = try rows.next() {
-          var fields: [String: FieldValue] = [:]
+          var fields = [String: FieldValue](minimumCapacity: layout.columns.count)
           for (offset, column) in layout.columns.enumerated() {
             if let value = Self.value(row, first + offset, column) { fields[column.field] = value }
           }

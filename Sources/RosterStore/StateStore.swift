@@ -11,13 +11,13 @@ public struct StoredState: Sendable {
   public var catalogSource: String?
   /// The objects as they are now.
   public var current: StateSnapshot
-  /// The objects as Roster last wrote them (objects Roster never wrote are absent).
-  public var applied: StateSnapshot
+  /// What Roster last wrote, where it differs from `current`.
+  public var applied: AppliedState
   /// The hash of the audit log's last entry, as the state recorded it with its last write.
   public var auditHead: String?
 
   public init(
-    lineage: String, serial: Int, catalogSource: String?, current: StateSnapshot, applied: StateSnapshot,
+    lineage: String, serial: Int, catalogSource: String?, current: StateSnapshot, applied: AppliedState,
     auditHead: String? = nil
   ) {
     self.lineage = lineage
@@ -30,12 +30,7 @@ public struct StoredState: Sendable {
 
   /// Objects Roster did not create (`kind key`), which plans leave alone.
   public var unmanaged: Set<String> {
-    var keys: Set<String> = []
-    for (kind, objects) in current.objects {
-      let written = applied.objects[kind] ?? [:]
-      for key in objects.keys where written[key] == nil { keys.insert(StateObject.id(kind, key)) }
-    }
-    return keys
+    Set(applied.unwritten.flatMap { kind, keys in keys.map { StateObject.id(kind, $0) } })
   }
 }
 

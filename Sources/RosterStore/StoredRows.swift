@@ -51,7 +51,7 @@ enum StoredRows {
   /// A state being read row by row, whatever the store.
   struct Reading {
     var current = StateSnapshot()
-    var applied = StateSnapshot()
+    var applied = AppliedState()
 
     mutating func reserve(_ layout: TableLayout, _ count: Int) { current.reserve(layout.kind, count) }
 
@@ -59,9 +59,12 @@ enum StoredRows {
     mutating func add(_ layout: TableLayout, keys: [String], fields: [String: FieldValue], applied text: String?) {
       let key = keys.count == 1 ? keys[0] : keys.joined(separator: "\u{1F}")
       current.insert(StateObject(kind: layout.kind, key: key, fields: fields))
-      if let text, let written = StoredRows.applied(text, fields: fields) {
-        applied.insert(StateObject(kind: layout.kind, key: key, fields: written))
+      // A row Roster did not write, or whose `applied` text cannot be read, counts as unwritten.
+      guard let text, let written = StoredRows.applied(text, fields: fields) else {
+        applied.recordUnwritten(layout.kind, key)
+        return
       }
+      if written != fields { applied.recordChanged(StateObject(kind: layout.kind, key: key, fields: written)) }
     }
 
     func state(_ meta: [String: String], lineage: String, serial: Int) -> StoredState {
@@ -113,7 +116,7 @@ enum StoredRows {
   /// The inserts that copy a state: each object with what Roster last wrote of it.
   static func importing(_ state: StoredState) -> [StoredChange] {
     state.current.all.map { object in
-      let written = state.applied.object(object.kind, object.key)?.fields
+      let written = state.applied.fields(object.kind, object.key, now: object.fields)
       let applied: StoredChange.Applied =
         written == nil ? .never : written == object.fields ? .fields : .other(written ?? [:])
       return StoredChange(kind: object.kind, key: object.key, fields: object.fields, exists: false, applied: applied)

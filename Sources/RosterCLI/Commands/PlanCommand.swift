@@ -24,7 +24,7 @@ enum Planning {
     let changes = Differ.diff(
       current: stored.current, desired: wanted, unmanaged: stored.unmanaged, renames: loaded.renames,
       applied: stored.applied)
-    let drift = Differ.diff(current: stored.applied, desired: stored.current)
+    let drift = Differ.drift(current: stored.current, applied: stored.applied)
     let catalog = try StateOptions.catalog(for: stored)
     // The current state's model, made at most once, and only if the safety rules or the access
     // impact need it.
