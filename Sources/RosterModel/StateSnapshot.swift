@@ -317,6 +317,7 @@ extension AccessModel {
     var withPolicy = organization
     withPolicy.fullyManaged = (org["fullyManaged"]?.list ?? []).compactMap(ObjectKind.init(rawValue:))
     try self.init(organization: withPolicy, catalog: catalog)
+    reserve(users: snapshot.count(.user), groups: snapshot.count(.group), bindings: snapshot.count(.binding))
     // Each kind in a fixed order, so the same snapshot builds the same model (and the same error).
     func ordered(_ kind: ObjectKind) -> [StateObject] {
       let objects = snapshot.objects[kind] ?? [:]

@@ -8,26 +8,46 @@ enum StoredRows {
   /// The fields as JSON with sorted keys, written by hand: it is compared with every row's
   /// `applied` when a state is read, so it must be fast and always give the same text.
   static func canonicalText(_ fields: [String: FieldValue]) -> String {
-    var out = "{"
+    String(decoding: canonicalBytes(fields), as: UTF8.self)
+  }
+
+  /// The same text as UTF-8 bytes.
+  static func canonicalBytes(_ fields: [String: FieldValue]) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(160)
+    func string(_ s: String) {
+      // Most strings need no escape: copied whole.
+      guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+        out.append(0x22)
+        out.append(contentsOf: s.utf8)
+        out.append(0x22)
+        return
+      }
+      var escaped = ""
+      JSONValue.writeString(s, to: &escaped)
+      out.append(contentsOf: escaped.utf8)
+    }
+    out.append(UInt8(ascii: "{"))
     for (i, name) in fields.keys.sorted().enumerated() {
-      if i > 0 { out += "," }
-      JSONValue.writeString(name, to: &out)
-      out += ":"
+      if i > 0 { out.append(UInt8(ascii: ",")) }
+      string(name)
+      out.append(UInt8(ascii: ":"))
       switch fields[name] {
-      case .string(let s)?: JSONValue.writeString(s, to: &out)
-      case .bool(let b)?: out += b ? "true" : "false"
-      case .number(let n)?: out += n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : "\(n)"
+      case .string(let s)?: string(s)
+      case .bool(let b)?: out.append(contentsOf: (b ? "true" : "false").utf8)
+      case .number(let n)?: out.append(contentsOf: (n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : "\(n)").utf8)
       case .list(let l)?:
-        out += "["
+        out.append(UInt8(ascii: "["))
         for (j, item) in l.enumerated() {
-          if j > 0 { out += "," }
-          JSONValue.writeString(item, to: &out)
+          if j > 0 { out.append(UInt8(ascii: ",")) }
+          string(item)
         }
-        out += "]"
-      case nil: out += "null"
+        out.append(UInt8(ascii: "]"))
+      case nil: out.append(contentsOf: "null".utf8)
       }
     }
-    return out + "}"
+    out.append(UInt8(ascii: "}"))
+    return out
   }
 
   /// The `applied` text a change records (nil: the row was not written by Roster).
@@ -77,7 +97,10 @@ enum StoredRows {
   /// What Roster last wrote of a row, from its `applied` text. Most rows are as Roster wrote
   /// them: the text is compared first, and decoded only where it differs.
   static func applied(_ text: String, fields: [String: FieldValue]) -> [String: FieldValue]? {
-    if text == canonicalText(fields) { return fields }
+    let expected = canonicalBytes(fields)
+    var text = text
+    let same = text.withUTF8 { $0.count == expected.count && $0.elementsEqual(expected) }
+    if same { return fields }
     return try? JSONDecoder().decode([String: FieldValue].self, from: Data(text.utf8))
   }
 

@@ -53,6 +53,16 @@ struct StateStoreTests {
     #expect(throws: StoreError.self) {
       try store.initialize(lineage: "x", snapshot: StateSnapshot(), catalogSource: nil, audit: record("init"))
     }
+    // Text that JSON escapes, or that is not ASCII, still reads back as Roster wrote it.
+    var odd = user("zoë@x.example")
+    odd.fields["name"] = .string("Zoë \"Zed\" O\\Brien\n\u{1}")
+    let serial = try store.apply(
+      [StoredChange(kind: .user, key: odd.key, fields: odd.fields, exists: false)], lineage: "lineage-1", serial: 1,
+      audit: record("apply"))
+    #expect(serial == 2)
+    let again = try store.load()
+    #expect(again.current.object(.user, odd.key) == odd)
+    #expect(again.applied.isEmpty, "every object is as Roster wrote it")
   }
 
   @Test(
