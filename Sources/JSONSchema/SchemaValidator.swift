@@ -28,11 +28,14 @@ public struct SchemaValidator: Sendable {
   public let unresolved: [String]
   /// Whether any schema has `unevaluatedProperties` or `unevaluatedItems`.
   let usesUnevaluated: Bool
+  /// The registry's nodes, each held once by reference for evaluation.
+  let nodes: [CompiledNode]
 
   init(registry: SchemaRegistry, unresolved: [String]) {
     self.registry = registry
     self.unresolved = unresolved
     usesUnevaluated = registry.nodes.contains { $0.unevaluatedProperties != nil || $0.unevaluatedItems != nil }
+    nodes = registry.nodes.map(CompiledNode.init)
   }
 
   /// Validates `instance` against the schema known by `uri`.
@@ -47,7 +50,7 @@ public struct SchemaValidator: Sendable {
       ]
     }
     var evaluation = Evaluation(
-      nodes: registry.nodes, dynamicAnchors: registry.dynamicAnchors, annotates: usesUnevaluated)
+      nodes: nodes, dynamicAnchors: registry.dynamicAnchors, annotates: usesUnevaluated)
     return evaluation.evaluate(root, instance, scope: []).errors
   }
 
@@ -55,6 +58,18 @@ public struct SchemaValidator: Sendable {
   public func isValid(_ instance: JSONValue, against uri: String) -> Bool {
     validate(instance, against: uri).isEmpty
   }
+}
+
+/// A compiled schema node held by reference: evaluating reads a node for every value it checks,
+/// and copying the node's forty keywords out of an array each time (a retain and a release for
+/// each) cost more than the checks themselves.
+@dynamicMemberLookup
+final class CompiledNode: Sendable {
+  let node: SchemaNode
+
+  init(_ node: SchemaNode) { self.node = node }
+
+  subscript<T>(dynamicMember keyPath: KeyPath<SchemaNode, T>) -> T { node[keyPath: keyPath] }
 }
 
 /// What evaluating one schema against one value found: the violations and, when it passed, which
@@ -79,7 +94,7 @@ struct Outcome {
 }
 
 private struct Evaluation {
-  let nodes: [SchemaNode]
+  let nodes: [CompiledNode]
   let dynamicAnchors: [String: [String: Int]]
   var depth = 0
   /// Where the evaluation is, kept as stacks while it descends and turned into text only for a
@@ -92,7 +107,7 @@ private struct Evaluation {
   /// keywords read them, so schemas without any skip the work.
   let annotates: Bool
 
-  init(nodes: [SchemaNode], dynamicAnchors: [String: [String: Int]], annotates: Bool) {
+  init(nodes: [CompiledNode], dynamicAnchors: [String: [String: Int]], annotates: Bool) {
     self.nodes = nodes
     self.dynamicAnchors = dynamicAnchors
     self.annotates = annotates
@@ -109,7 +124,7 @@ private struct Evaluation {
   }
 
   /// A violation of `keyword` of `node` here (or at the member or item `item` of here).
-  func violation(_ node: SchemaNode, _ keyword: String, _ message: String, item: String? = nil) -> SchemaViolation {
+  func violation(_ node: CompiledNode, _ keyword: String, _ message: String, item: String? = nil) -> SchemaViolation {
     SchemaViolation(
       instancePath: item.map { path + [$0] } ?? path, keywordLocation: keywordLocation + "/" + keyword,
       absoluteKeywordLocation: node.location + "/" + keyword, message: message)
@@ -304,7 +319,7 @@ private struct Evaluation {
     return out
   }
 
-  func checkNumber(_ number: Double, _ node: SchemaNode, into out: inout Outcome) {
+  func checkNumber(_ number: Double, _ node: CompiledNode, into out: inout Outcome) {
     func fail(_ keyword: String, _ message: String) {
       out.errors.append(violation(node, keyword, message))
     }
@@ -324,7 +339,7 @@ private struct Evaluation {
   }
 
   mutating func evaluateArray(
-    _ array: [JSONValue], _ node: SchemaNode, scope: [String], into out: inout Outcome
+    _ array: [JSONValue], _ node: CompiledNode, scope: [String], into out: inout Outcome
   ) {
     func fail(_ keyword: String, _ message: String) {
       out.errors.append(violation(node, keyword, message))
@@ -380,7 +395,7 @@ private struct Evaluation {
   }
 
   mutating func evaluateObject(
-    _ object: JSONObject, _ node: SchemaNode, scope: [String], into out: inout Outcome
+    _ object: JSONObject, _ node: CompiledNode, scope: [String], into out: inout Outcome
   ) {
     func fail(_ keyword: String, _ message: String) {
       out.errors.append(violation(node, keyword, message))

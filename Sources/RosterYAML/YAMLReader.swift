@@ -93,8 +93,10 @@ private struct TreeBuilder {
     var items: [YAMLNode] = []
     var pairs: [YAMLPair] = []
     var pendingKey: YAMLNode?
-    /// Keys seen so far in this mapping, by canonical form, with where each first appeared.
-    var keys: [String: YAMLMark] = [:]
+    /// Keys seen so far in this mapping, with where each first appeared: looked through in
+    /// order while the mapping is small (most have a handful of keys), indexed once it is not.
+    var keys: [(KeyIdentity, YAMLMark)] = []
+    var keyIndex: [KeyIdentity: YAMLMark]?
     /// Nodes in the subtree, counting aliases by what they stand for.
     var weight = 1
   }
@@ -305,9 +307,9 @@ private struct TreeBuilder {
       stack[top].items.append(node)
     } else if let key = stack[top].pendingKey {
       stack[top].pendingKey = nil
-      if let canonical = Self.canonicalKey(key) {
-        if let first = stack[top].keys[canonical] {
-          let shown = key.scalar?.text ?? canonical
+      if let identity = KeyIdentity(key) {
+        if let first = stack[top].firstMark(of: identity) {
+          let shown = key.scalar?.text ?? "\(identity)"
           errors.append(
             YAMLError(
               kind: .duplicateKey,
@@ -316,7 +318,7 @@ private struct TreeBuilder {
               file: file, mark: key.mark, related: first))
           return true
         }
-        stack[top].keys[canonical] = key.mark
+        stack[top].record(identity, key.mark)
       }
       stack[top].pairs.append(YAMLPair(key: key, value: node))
     } else {
@@ -325,16 +327,47 @@ private struct TreeBuilder {
     return true
   }
 
-  /// Keys are the same when their core-schema values are (`1` and `01` are, `1` and `"1"`
-  /// are not). Keys that are collections are not compared.
-  private static func canonicalKey(_ key: YAMLNode) -> String? {
+}
+
+/// What makes two mapping keys the same: their core-schema values (`1` and `01` are, `1` and
+/// `"1"` are not; floats by their text, so every `.nan` is one key). Keys that are collections
+/// are not compared.
+enum KeyIdentity: Hashable {
+  case null
+  case bool(Bool)
+  case int(Int)
+  case float(String)
+  case string(String)
+
+  init?(_ key: YAMLNode) {
     guard case .scalar(let s) = key.content else { return nil }
     switch s.value {
-    case .null: return "null"
-    case .bool(let b): return "bool:\(b)"
-    case .int(let i): return "int:\(i)"
-    case .float(let d): return "float:\(d)"
-    case .string(let t): return "str:" + t
+    case .null: self = .null
+    case .bool(let b): self = .bool(b)
+    case .int(let i): self = .int(i)
+    case .float(let d): self = .float("\(d)")
+    case .string(let t): self = .string(t)
+    }
+  }
+}
+
+extension TreeBuilder.Frame {
+  /// Where `identity` first appeared as a key of this mapping, if it did.
+  func firstMark(of identity: KeyIdentity) -> YAMLMark? {
+    if let keyIndex { return keyIndex[identity] }
+    return keys.first { $0.0 == identity }?.1
+  }
+
+  /// Records a new key; past sixteen keys they are indexed rather than looked through.
+  mutating func record(_ identity: KeyIdentity, _ mark: YAMLMark) {
+    if keyIndex != nil {
+      keyIndex?[identity] = mark
+      return
+    }
+    keys.append((identity, mark))
+    if keys.count > 16 {
+      keyIndex = Dictionary(keys, uniquingKeysWith: { first, _ in first })
+      keys = []
     }
   }
 }

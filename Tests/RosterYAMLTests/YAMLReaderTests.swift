@@ -125,6 +125,16 @@ struct YAMLReaderTests {
   func duplicateByValue() {
     #expect(read("1: a\n01: b\n").errors.map(\.kind) == [.duplicateKey])
     #expect(read("1: a\n'1': b\n").errors.isEmpty)
+    #expect(read(".nan: a\n.NaN: b\n").errors.map(\.kind) == [.duplicateKey])
+  }
+
+  @Test("in a mapping of many keys, a duplicate is found wherever it is, and only once per repeat")
+  func duplicateInLargeMapping() {
+    let keys = (1...40).map { "k\($0): \($0)" }
+    let stream = read((keys + ["k3: again", "k40: again", "k41: new"]).joined(separator: "\n") + "\n")
+    #expect(stream.errors.map(\.mark) == [YAMLMark(line: 41, column: 1), YAMLMark(line: 42, column: 1)])
+    #expect(stream.errors.map(\.related) == [YAMLMark(line: 3, column: 1), YAMLMark(line: 40, column: 1)])
+    #expect(stream.documents.first?.root["k41"]?.string == "new")
   }
 
   @Test("duplicate keys in nested mappings are found too")
