@@ -81,35 +81,70 @@ public enum JSONValue: Sendable, Hashable {
 }
 
 /// A JSON object whose members keep the order they were written in; equality ignores order.
+///
+/// Members are kept in one array: most objects in configuration have a handful of members, which
+/// are found faster by looking through them than by hashing. Past sixteen members an index by name
+/// is kept beside them.
 public struct JSONObject: Sendable, Hashable {
-  public private(set) var keys: [String] = []
-  private var values: [String: JSONValue] = [:]
+  /// The members in written order.
+  public private(set) var members: [(key: String, value: JSONValue)] = []
+  private var index: [String: Int]?
 
   public init() {}
 
   public init(_ pairs: [(String, JSONValue)]) {
+    members.reserveCapacity(pairs.count)
     for (key, value) in pairs { self[key] = value }
   }
 
+  /// The member names in written order.
+  public var keys: [String] { members.map(\.key) }
+
+  private func position(of key: String) -> Int? {
+    if let index { return index[key] }
+    return members.firstIndex { $0.key == key }
+  }
+
   public subscript(key: String) -> JSONValue? {
-    get { values[key] }
+    get { position(of: key).map { members[$0].value } }
     set {
-      if let newValue {
-        if values.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-      } else if values.removeValue(forKey: key) != nil {
-        keys.removeAll { $0 == key }
+      switch (position(of: key), newValue) {
+      case (let i?, let value?):
+        members[i].value = value
+      case (nil, let value?):
+        members.append((key, value))
+        if index != nil {
+          index?[key] = members.count - 1
+        } else if members.count > 16 {
+          index = Dictionary(members.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+      case (let i?, nil):
+        members.remove(at: i)
+        if index != nil {
+          index = Dictionary(members.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+      case (nil, nil):
+        break
       }
     }
   }
 
-  public var count: Int { keys.count }
+  public var count: Int { members.count }
 
-  /// The members in written order.
-  public var members: [(key: String, value: JSONValue)] {
-    keys.map { ($0, values[$0] ?? .null) }
+  public static func == (a: JSONObject, b: JSONObject) -> Bool {
+    a.count == b.count && a.members.allSatisfy { b[$0.key] == $0.value }
   }
 
-  public static func == (a: JSONObject, b: JSONObject) -> Bool { a.values == b.values }
-
-  public func hash(into hasher: inout Hasher) { hasher.combine(values) }
+  /// Independent of the members' order, as equality is.
+  public func hash(into hasher: inout Hasher) {
+    var combined = 0
+    for member in members {
+      var one = Hasher()
+      one.combine(member.key)
+      one.combine(member.value)
+      combined ^= one.finalize()
+    }
+    hasher.combine(members.count)
+    hasher.combine(combined)
+  }
 }
