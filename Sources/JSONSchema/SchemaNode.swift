@@ -22,17 +22,22 @@ struct Pattern: @unchecked Sendable {
 
   /// Whether the pattern matches anywhere in `text` (patterns are not anchored).
   func matches(_ text: String) -> Bool {
-    if let literal { return Self.contains(Array(text.utf8), literal) }
+    if let literal {
+      return text.utf8.withContiguousStorageIfAvailable { Self.contains($0, literal) }
+        ?? Self.contains(Array(text.utf8), literal)
+    }
     if let known = cache.answer(text) { return known }
     let answer = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
     cache.remember(text, answer)
     return answer
   }
 
-  static func contains(_ text: [UInt8], _ part: [UInt8]) -> Bool {
+  static func contains<Bytes: RandomAccessCollection<UInt8>>(_ text: Bytes, _ part: [UInt8]) -> Bool
+  where Bytes.Index == Int {
     guard !part.isEmpty else { return true }
     guard text.count >= part.count else { return false }
-    for start in 0...(text.count - part.count) where text[start] == part[0] {
+    let first = text.startIndex
+    for start in first...(first + text.count - part.count) where text[start] == part[0] {
       if text[start..<(start + part.count)].elementsEqual(part) { return true }
     }
     return false

@@ -211,7 +211,7 @@ private struct Evaluation {
       checkNumber(number, node, into: &out)
     case .string(let string):
       if node.maxLength != nil || node.minLength != nil {
-        let length = string.unicodeScalars.count
+        let length = string.codePointCount
         if let max = node.maxLength, length > max { fail("maxLength", "is longer than \(max) characters") }
         if let min = node.minLength, length < min { fail("minLength", "is shorter than \(min) characters") }
       }

@@ -321,7 +321,7 @@ private struct Loader {
   /// Records that an object was called `old` before (`previously:`), so a plan renames it.
   mutating func rename(_ kind: ObjectKind, to name: String, from old: String?) {
     guard let old else { return }
-    let key = { (text: String) in kind == .user ? text.lowercased() : text }
+    let key = { (text: String) in kind == .user ? text.userKey : text }
     renames[kind, default: [:]][key(name)] = key(old)
   }
 

@@ -16,7 +16,7 @@ public enum PrincipalReference {
     if text == "operator" || text == model.catalog.platformOperator?.name {
       return try existing(.operator, in: model)
     }
-    if text.utf8.contains(UInt8(ascii: "@")) { return try existing(.user(text), in: model) }
+    if text.hasByte(where: { $0 == UInt8(ascii: "@") }) { return try existing(.user(text), in: model) }
     var matches: [PrincipalID] = []
     if model.groups[text] != nil { matches.append(.group(text)) }
     if model.robots[text] != nil { matches.append(.robot(text)) }

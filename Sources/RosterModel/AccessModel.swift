@@ -67,7 +67,7 @@ public struct AccessModel: Sendable {
     catalog.roles + customRoles.keys.sorted().compactMap { customRoles[$0] }
   }
 
-  public func user(_ email: String) -> User? { users[email.lowercased()] }
+  public func user(_ email: String) -> User? { users[email.userKey] }
 
   /// The tier in force: the organisation's, or the catalog's default.
   public var tier: Tier? {
@@ -76,7 +76,7 @@ public struct AccessModel: Sendable {
 
   public func exists(_ principal: PrincipalID) -> Bool {
     switch principal {
-    case .user(let email): return users[email.lowercased()] != nil
+    case .user(let email): return users[email.userKey] != nil
     case .group(let name): return groups[name] != nil
     case .robot(let name): return robots[name] != nil
     case .app(let name): return apps[name] != nil
@@ -222,11 +222,11 @@ public struct AccessModel: Sendable {
   // MARK: Principals
 
   public mutating func addUser(_ user: User) throws(ModelError) {
-    let key = user.email.lowercased()
+    let key = user.email.userKey
     guard users[key] == nil else {
       throw ModelError(.duplicate, "user '\(user.email)' is defined twice")
     }
-    guard user.email.utf8.contains(UInt8(ascii: "@")) else {
+    guard user.email.hasByte(where: { $0 == UInt8(ascii: "@") }) else {
       throw ModelError(.invalidValue, "user '\(user.email)' needs an email address")
     }
     users[key] = user
@@ -334,7 +334,7 @@ public struct AccessModel: Sendable {
 
   /// Users are keyed by lower-cased email; the stored email keeps its case.
   func canonical(_ principal: PrincipalID) -> PrincipalID {
-    if case .user(let email) = principal, let user = users[email.lowercased()] {
+    if case .user(let email) = principal, let user = users[email.userKey] {
       return .user(user.email)
     }
     return principal
@@ -435,5 +435,19 @@ public struct AccessModel: Sendable {
     if binding.scope == .organization { organizationRoles[binding.principal, default: []].append(role.id) }
     bindings.append(binding)
     bindingsByPrincipal[binding.principal, default: []].append(binding)
+  }
+}
+
+extension String {
+  /// An email as users are keyed: lower-cased. Most are already, and are returned as they are
+  /// rather than copied (the model looks users up by email for every member and binding).
+  public var userKey: String {
+    hasByte { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 } ? lowercased() : self
+  }
+
+  /// Whether a UTF-8 byte passes `test`, read from the string's own storage (walking `utf8`
+  /// through its iterator costs about ten times as much per byte).
+  @inlinable public func hasByte(where test: (UInt8) -> Bool) -> Bool {
+    utf8.withContiguousStorageIfAvailable { $0.contains(where: test) } ?? utf8.contains(where: test)
   }
 }

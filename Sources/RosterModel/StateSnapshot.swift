@@ -257,7 +257,7 @@ extension AccessModel {
       ]
       fields["name"] = user.name.map(FieldValue.string)
       fields["directoryId"] = user.directoryId.map(FieldValue.string)
-      snapshot.insert(StateObject(kind: .user, key: user.email.lowercased(), fields: fields))
+      snapshot.insert(StateObject(kind: .user, key: user.email.userKey, fields: fields))
     }
     for group in groups.values {
       for member in group.members {

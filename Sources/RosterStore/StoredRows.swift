@@ -17,7 +17,7 @@ enum StoredRows {
     out.reserveCapacity(160)
     func string(_ s: String) {
       // Most strings need no escape: copied whole.
-      guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+      guard s.containsByte(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
         out.append(0x22)
         out.append(contentsOf: s.utf8)
         out.append(0x22)

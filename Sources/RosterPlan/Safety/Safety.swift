@@ -63,7 +63,7 @@ public enum Safety {
       for member in model.groups[group]?.members ?? [] {
         switch member {
         case .group(let name): if adminGroups.insert(name).inserted { queue.append(name) }
-        case .user(let email): adminUsers.insert(email.lowercased())
+        case .user(let email): adminUsers.insert(email.userKey)
         default: break
         }
       }
@@ -77,15 +77,15 @@ public enum Safety {
       guard case .user(let email) = principal,
         bindings.contains(where: { adminRoles.contains($0.role) && $0.scope == .organization })
       else { continue }
-      adminUsers.insert(email.lowercased())
+      adminUsers.insert(email.userKey)
     }
     var census = Census(holders: [], canSignIn: [], withoutTwoFactor: [], adminGroups: adminGroups)
     let managed = model.organization.signIn.mode == .managed
     // The administrators, by email: only they are sorted, not every user.
     let admins = model.users.values.filter { user in
       !user.disabled
-        && (everyUser || (everyLocalUser && user.source == .local) || adminUsers.contains(user.email.lowercased()))
-    }.map { (key: $0.email.lowercased(), user: $0) }.sorted { $0.key < $1.key }.map(\.user)
+        && (everyUser || (everyLocalUser && user.source == .local) || adminUsers.contains(user.email.userKey))
+    }.map { (key: $0.email.userKey, user: $0) }.sorted { $0.key < $1.key }.map(\.user)
     for user in admins {
       census.holders.append(user.email)
       guard !managed || user.source == .directory else { continue }
@@ -108,9 +108,9 @@ public enum Safety {
       // A new name or directory id takes nothing away; being disabled, moved or unenrolled can.
       let harmless: Set<String> = ["name", "directoryId"]
       guard change.fields.contains(where: { !harmless.contains($0.field) }) else { return false }
-      return census?.holders.contains { $0.lowercased() == change.key } ?? true
+      return census?.holders.contains { $0.userKey == change.key } ?? true
     case (.user, _):
-      return census?.holders.contains { $0.lowercased() == change.key || $0.lowercased() == change.from } ?? true
+      return census?.holders.contains { $0.userKey == change.key || $0.userKey == change.from } ?? true
     case (.group, _):
       guard let census else { return true }
       return census.adminGroups.contains(change.key) || census.adminGroups.contains(change.from ?? "")
@@ -229,7 +229,7 @@ public enum Safety {
     var events: [RoleEvent] = []
     for change in changes where change.kind == .binding && change.action == .create {
       guard let (principal, role, scope) = binding(change) else { continue }
-      if case .user(let email) = principal, createdUsers.contains(email.lowercased()) {
+      if case .user(let email) = principal, createdUsers.contains(email.userKey) {
         events.append(RoleEvent(target: principal, operation: .create, role: role, scope: scope, change: change))
       } else if let (old, oldChange) = removed["\(principal) \(scope)"]?.first(where: { !paired.contains($0.1.key) }) {
         paired.insert(oldChange.key)
