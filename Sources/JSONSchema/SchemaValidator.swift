@@ -41,7 +41,11 @@ public struct SchemaValidator: Sendable {
   /// Validates `instance` against the schema known by `uri`.
   /// - Returns: every violation, in instance order (empty when valid).
   public func validate(_ instance: JSONValue, against uri: String) -> [SchemaViolation] {
-    guard let root = registry.index[URIReference(uri).withoutFragment.text + "#" + (URIReference(uri).fragment ?? "")]
+    // A URI as the registry keeps it is looked up as it is; any other is parsed and normalized
+    // first (parsing costs more than validating a small document).
+    guard
+      let root = registry.index[uri.containsByte { $0 == UInt8(ascii: "#") } ? uri : uri + "#"]
+        ?? registry.index[URIReference(uri).withoutFragment.text + "#" + (URIReference(uri).fragment ?? "")]
     else {
       return [
         SchemaViolation(
