@@ -41,7 +41,8 @@ struct MappingReader {
   let file: String
   let sink: DiagnosticSink
   let what: String
-  private var values: [String: YAMLNode] = [:]
+  /// The known keys' values, in written order: a handful, found faster by looking than by hashing.
+  private var values: [(key: String, value: YAMLNode)] = []
 
   /// Nil (and an error) when `node` is not a mapping. Unknown keys are reported here.
   init?(_ node: YAMLNode, file: String, sink: DiagnosticSink, what: String, keys: [String]) {
@@ -53,6 +54,7 @@ struct MappingReader {
       sink.error(.wrongType, "\(what) must be a mapping, not a \(node.kindName)", file: file, at: node.mark)
       return nil
     }
+    values.reserveCapacity(pairs.count)
     for pair in pairs {
       guard let key = pair.key.string else {
         sink.error(
@@ -66,20 +68,20 @@ struct MappingReader {
           hint: hint ?? "known fields: \(keys.joined(separator: ", "))")
         continue
       }
-      values[key] = pair.value
+      values.append((key, pair.value))
     }
   }
 
   /// The node for a key, or nil (and an error when required).
   func node(_ key: String, required: Bool = false) -> YAMLNode? {
-    if let value = values[key] { return value }
+    if let value = values.first(where: { $0.key == key })?.value { return value }
     if required {
       sink.error(.missingField, "\(what) needs '\(key)'", file: file, at: node.mark)
     }
     return nil
   }
 
-  func has(_ key: String) -> Bool { values[key] != nil }
+  func has(_ key: String) -> Bool { values.contains { $0.key == key } }
 
   /// A string field. Numbers and booleans are refused, with a hint to quote them.
   func string(_ key: String, required: Bool = false) -> String? {
