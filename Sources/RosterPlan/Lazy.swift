@@ -2,18 +2,20 @@
 /// and the access impact need it only for some changes (a plan that adds or renames users never
 /// does), and building it for 50,000 users costs as much as reading the state.
 public final class Lazy<Value> {
-  private var make: (() -> Value)?
+  private let make: () -> Value
   private var made: Value?
 
   public init(_ make: @escaping () -> Value) { self.make = make }
 
-  public init(value: Value) { made = value }
+  public init(value: Value) {
+    make = { value }
+    made = value
+  }
 
   public var value: Value {
     if let made { return made }
-    let value = make!()
+    let value = make()
     made = value
-    make = nil
     return value
   }
 

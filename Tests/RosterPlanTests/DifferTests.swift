@@ -123,24 +123,27 @@ struct DifferTests {
     var bob = try #require(now.object(.user, "bob@northwind.example"))
     bob.fields["twoFactor"] = .bool(true)
     now.insert(bob)
-    now.insert(StateObject(kind: .user, key: "dee@northwind.example", fields: ["email": .string("dee@northwind.example")]))
+    now.insert(
+      StateObject(kind: .user, key: "dee@northwind.example", fields: ["email": .string("dee@northwind.example")]))
     var applied = AppliedState()
     applied.recordChanged(try #require(written.snapshot.object(.user, "bob@northwind.example")))
     applied.recordUnwritten(.user, "dee@northwind.example")
     #expect(applied.snapshot(over: now) == written.snapshot)
 
     let drift = Differ.drift(current: now, applied: applied)
-    #expect(drift.map { "\($0.action.rawValue) \($0.address)" } == [
-      "create user dee@northwind.example", "update user bob@northwind.example",
-    ])
+    #expect(
+      drift.map { "\($0.action.rawValue) \($0.address)" } == [
+        "create user dee@northwind.example", "update user bob@northwind.example",
+      ])
     #expect(drift == Differ.diff(current: applied.snapshot(over: now), desired: now))
     #expect(Differ.drift(current: written.snapshot, applied: AppliedState()).isEmpty)
 
     // A configuration that states bob and dee as they are now adopts both.
     let changes = Differ.diff(current: now, desired: now, applied: applied)
-    #expect(changes.map { "\($0.action.rawValue) \($0.address)" } == [
-      "adopt user bob@northwind.example", "adopt user dee@northwind.example",
-    ])
+    #expect(
+      changes.map { "\($0.action.rawValue) \($0.address)" } == [
+        "adopt user bob@northwind.example", "adopt user dee@northwind.example",
+      ])
   }
 
   @Test("previously: a renamed object is renamed, keeping its fields, not removed and created again")
