@@ -74,12 +74,21 @@ public struct Scope: Hashable, Sendable, Comparable, CustomStringConvertible {
   }
 
   public var description: String {
-    var parts: [String] = []
     guard let tenant else { return "organization" }
-    parts.append("tenant/\(tenant)")
-    if let service { parts.append("service/\(service)") }
-    for folder in folders { parts.append("folder/\(folder)") }
-    return parts.joined(separator: "/")
+    // Appended piece by piece: every binding's key and scope field is written so, and
+    // interpolating and joining parts cost ten times as much.
+    var text = "tenant/"
+    text.reserveCapacity(7 + tenant.utf8.count + (service?.utf8.count ?? 0) + 9 + folders.count * 16)
+    text += tenant
+    if let service {
+      text += "/service/"
+      text += service
+    }
+    for folder in folders {
+      text += "/folder/"
+      text += folder
+    }
+    return text
   }
 
   public static func < (a: Scope, b: Scope) -> Bool { a.description < b.description }

@@ -184,14 +184,17 @@ public struct AppliedState: Sendable, Hashable {
 
 /// Keys of objects that are relations: `group␟member` and `principal␟role␟scope`.
 public enum StateKey {
-  static let separator: Character = "\u{1F}"
-
   public static func membership(group: String, member: PrincipalID) -> String {
-    group + String(separator) + member.description
+    group + "\u{1F}" + member.description
   }
 
   public static func binding(_ binding: Binding) -> String {
-    binding.principal.description + String(separator) + binding.role + String(separator) + binding.scope.description
+    var key = binding.principal.description
+    key += "\u{1F}"
+    key += binding.role
+    key += "\u{1F}"
+    key += binding.scope.description
+    return key
   }
 }
 

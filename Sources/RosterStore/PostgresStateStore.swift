@@ -185,12 +185,9 @@ public final class PostgresStateStore: StateStore, Sendable {
         reading.reserve(layout, rows.count)
         for row in rows {
           let cells = row.makeRandomAccess()
-          var fields = [String: FieldValue](minimumCapacity: layout.columns.count)
-          for (offset, column) in layout.columns.enumerated() {
-            if let value = try Self.value(cells[first + offset], column) { fields[column.field] = value }
-          }
           reading.add(
-            layout, keys: try keys.map { try cells[$0].decode(String.self) }, fields: fields,
+            layout, keys: try keys.map { try cells[$0].decode(String.self) },
+            values: try layout.columns.enumerated().map { try Self.value(cells[first + $0], $1) },
             applied: try cells[first + layout.columns.count].decode(String?.self))
         }
       }

@@ -125,12 +125,9 @@ public final class SQLiteStateStore: StateStore, Sendable {
         reading.reserve(layout, try Int.fetchOne(db, sql: "SELECT count(*) FROM \(layout.table)") ?? 0)
         let rows = try Row.fetchCursor(db, sql: layout.selectSQL)
         while let row = try rows.next() {
-          var fields = [String: FieldValue](minimumCapacity: layout.columns.count)
-          for (offset, column) in layout.columns.enumerated() {
-            if let value = Self.value(row, first + offset, column) { fields[column.field] = value }
-          }
           reading.add(
-            layout, keys: keys.map { (row[$0] as String?) ?? "" }, fields: fields,
+            layout, keys: keys.map { (row[$0] as String?) ?? "" },
+            values: layout.columns.enumerated().map { Self.value(row, first + $0, $1) },
             applied: row[first + layout.columns.count])
         }
       }

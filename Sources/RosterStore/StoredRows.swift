@@ -8,42 +8,44 @@ enum StoredRows {
   /// The fields as JSON with sorted keys, written by hand: it is compared with every row's
   /// `applied` when a state is read, so it must be fast and always give the same text.
   static func canonicalText(_ fields: [String: FieldValue]) -> String {
-    String(decoding: canonicalBytes(fields), as: UTF8.self)
+    String(decoding: canonicalBytes(fields.sorted { $0.key < $1.key }.lazy.map { ($0.key, $0.value) }), as: UTF8.self)
   }
 
-  /// The same text as UTF-8 bytes.
-  static func canonicalBytes(_ fields: [String: FieldValue]) -> [UInt8] {
+  /// The same text as UTF-8 bytes, from the fields in name order.
+  static func canonicalBytes<Fields: Sequence<(String, FieldValue)>>(_ fields: Fields) -> [UInt8] {
     var out: [UInt8] = []
     out.reserveCapacity(160)
+    func bytes(_ s: String) {
+      if s.utf8.withContiguousStorageIfAvailable({ out.append(contentsOf: $0) }) == nil { out += Array(s.utf8) }
+    }
     func string(_ s: String) {
       // Most strings need no escape: copied whole.
       guard s.containsByte(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
         out.append(0x22)
-        out.append(contentsOf: s.utf8)
+        bytes(s)
         out.append(0x22)
         return
       }
       var escaped = ""
       JSONValue.writeString(s, to: &escaped)
-      out.append(contentsOf: escaped.utf8)
+      bytes(escaped)
     }
     out.append(UInt8(ascii: "{"))
-    for (i, name) in fields.keys.sorted().enumerated() {
+    for (i, (name, value)) in fields.enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
       string(name)
       out.append(UInt8(ascii: ":"))
-      switch fields[name] {
-      case .string(let s)?: string(s)
-      case .bool(let b)?: out.append(contentsOf: (b ? "true" : "false").utf8)
-      case .number(let n)?: out.append(contentsOf: (n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : "\(n)").utf8)
-      case .list(let l)?:
+      switch value {
+      case .string(let s): string(s)
+      case .bool(let b): bytes(b ? "true" : "false")
+      case .number(let n): bytes(n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : "\(n)")
+      case .list(let l):
         out.append(UInt8(ascii: "["))
         for (j, item) in l.enumerated() {
           if j > 0 { out.append(UInt8(ascii: ",")) }
           string(item)
         }
         out.append(UInt8(ascii: "]"))
-      case nil: out.append(contentsOf: "null".utf8)
       }
     }
     out.append(UInt8(ascii: "}"))
@@ -75,12 +77,18 @@ enum StoredRows {
 
     mutating func reserve(_ layout: TableLayout, _ count: Int) { current.reserve(layout.kind, count) }
 
-    /// One row: its key columns' values, its fields, and its `applied` text.
-    mutating func add(_ layout: TableLayout, keys: [String], fields: [String: FieldValue], applied text: String?) {
+    /// One row: its key columns' values, its field columns' values (nil: NULL) in the layout's
+    /// order, and its `applied` text.
+    mutating func add(_ layout: TableLayout, keys: [String], values: [FieldValue?], applied text: String?) {
       let key = keys.count == 1 ? keys[0] : keys.joined(separator: "\u{1F}")
+      var fields = [String: FieldValue](minimumCapacity: values.count)
+      for (column, value) in zip(layout.columns, values) where value != nil { fields[column.field] = value }
       current.insert(StateObject(kind: layout.kind, key: key, fields: fields))
       // A row Roster did not write, or whose `applied` text cannot be read, counts as unwritten.
-      guard let text, let written = StoredRows.applied(text, fields: fields) else {
+      // The row's canonical text is written from its columns in name order, without sorting.
+      let canonical = StoredRows.canonicalBytes(
+        layout.columnsByField.lazy.compactMap { i in values[i].map { (layout.columns[i].field, $0) } })
+      guard let text, let written = StoredRows.applied(text, canonical: canonical, fields: fields) else {
         applied.recordUnwritten(layout.kind, key)
         return
       }
@@ -96,10 +104,16 @@ enum StoredRows {
 
   /// What Roster last wrote of a row, from its `applied` text. Most rows are as Roster wrote
   /// them: the text is compared first, and decoded only where it differs.
-  static func applied(_ text: String, fields: [String: FieldValue]) -> [String: FieldValue]? {
-    let expected = canonicalBytes(fields)
+  static func applied(_ text: String, canonical: [UInt8], fields: [String: FieldValue]) -> [String: FieldValue]? {
     var text = text
-    let same = text.withUTF8 { $0.count == expected.count && $0.elementsEqual(expected) }
+    let same = text.withUTF8 { bytes in
+      canonical.withUnsafeBufferPointer { expected in
+        guard bytes.count == expected.count, let a = bytes.baseAddress, let b = expected.baseAddress else {
+          return bytes.count == expected.count
+        }
+        return memcmp(a, b, bytes.count) == 0
+      }
+    }
     if same { return fields }
     return try? JSONDecoder().decode([String: FieldValue].self, from: Data(text.utf8))
   }

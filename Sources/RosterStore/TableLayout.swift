@@ -25,6 +25,16 @@ struct TableLayout {
   let table: String
   let keyColumns: [String]
   let columns: [Column]
+  /// The columns' positions in the order of their fields' names: the canonical text's order.
+  let columnsByField: [Int]
+
+  init(kind: ObjectKind, table: String, keyColumns: [String], columns: [Column]) {
+    self.kind = kind
+    self.table = table
+    self.keyColumns = keyColumns
+    self.columns = columns
+    columnsByField = columns.indices.sorted { columns[$0].field < columns[$1].field }
+  }
 
   static let all: [TableLayout] = [
     TableLayout(
@@ -99,6 +109,7 @@ struct TableLayout {
   }
 
   /// Key columns that are not also field columns.
+
   var extraKeyColumns: [String] { keyColumns.filter { key in !columns.contains { $0.name == key } } }
 
   /// The columns an insert names, in order: extra key columns, the field columns, `applied`.
