@@ -98,6 +98,10 @@ public struct Plan: Sendable, Codable, Hashable {
 
   /// Reads a plan file, refusing an unknown format version.
   public static func read(_ data: Data) throws -> Plan {
+    // The whole plan is decoded once; only a file that is not a plan of this version is read
+    // again, for its version (decoding parses the whole file, 2 MB for 10,000 changes).
+    let decoded: Result<Plan, any Error> = Result { try JSONDecoder().decode(Plan.self, from: data) }
+    if case .success(let plan) = decoded, plan.formatVersion == formatVersion { return plan }
     struct Version: Decodable { var formatVersion: String? }
     let version = try? JSONDecoder().decode(Version.self, from: data)
     guard let found = version?.formatVersion else {
@@ -106,11 +110,8 @@ public struct Plan: Sendable, Codable, Hashable {
     guard found == formatVersion else {
       throw PlanFileError("plan format version \(found) is not supported (this Roster reads version \(formatVersion))")
     }
-    do {
-      return try JSONDecoder().decode(Plan.self, from: data)
-    } catch {
-      throw PlanFileError("the plan file is damaged: \(error)")
-    }
+    if case .failure(let error) = decoded { throw PlanFileError("the plan file is damaged: \(error)") }
+    throw PlanFileError("the plan file is damaged")
   }
 }
 

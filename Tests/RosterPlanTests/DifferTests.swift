@@ -214,8 +214,15 @@ struct DifferTests {
     var edited = plan
     edited.serial = 4
     #expect(!edited.isIntact)
-    let future = Data(#"{"formatVersion": "9"}"#.utf8)
-    #expect(throws: PlanFileError.self) { try Plan.read(future) }
+    // Each kind of file that is not a usable plan is told apart.
+    func refusal(_ text: String) -> String? {
+      guard case .failure(let error) = Result(catching: { try Plan.read(Data(text.utf8)) }) else { return nil }
+      return "\(error)"
+    }
+    #expect(refusal(#"{"formatVersion": "9"}"#)?.contains("plan format version 9 is not supported") == true)
+    #expect(refusal(#"{"changes": []}"#) == "not a Roster plan file (no formatVersion)")
+    #expect(refusal("not json") == "not a Roster plan file (no formatVersion)")
+    #expect(refusal(#"{"formatVersion": "1", "serial": "three"}"#)?.hasPrefix("the plan file is damaged: ") == true)
   }
 }
 
