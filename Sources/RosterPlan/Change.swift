@@ -42,9 +42,19 @@ public struct Change: Sendable, Hashable, Codable {
     self.from = from
   }
 
+  /// The key's parts: `group␟member` and `principal␟role␟scope` for relations, the key itself
+  /// for other kinds. Split as bytes (U+001F is one), not as characters: a plan of 235,000
+  /// changes splits every key more than once.
+  public var keyParts: [String] {
+    key.utf8.split(separator: 0x1F, omittingEmptySubsequences: false).map { String(Substring($0)) }
+  }
+
   /// `user ada@acme.example`; relations read as `binding user:ada → administrator at organization`.
   public var address: String {
-    let parts = key.split(separator: "\u{1F}").map(String.init)
+    guard kind == .membership || kind == .binding else {
+      return "\(kind.rawValue) \(key)" + (from.map { " (renamed from \($0))" } ?? "")
+    }
+    let parts = keyParts
     switch kind {
     case .membership where parts.count == 2: return "membership \(parts[1]) in group '\(parts[0])'"
     case .binding where parts.count == 3: return "binding \(parts[0]) → \(parts[1]) at \(parts[2])"

@@ -16,7 +16,7 @@ public struct ImpactEntry: Sendable, Hashable, Codable {
 public enum Impact {
   /// The cause as readers group it: the same kind of change to the same group or role reads the same.
   static func label(_ change: Change) -> String {
-    let parts = change.key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+    let parts = change.keyParts
     let verb = change.action == .delete ? "removed" : change.action == .create ? "added" : "changed"
     switch change.kind {
     case .binding where parts.count == 3: return "role '\(parts[1])' at \(parts[2]) \(verb == "added" ? "bound" : verb)"
@@ -66,7 +66,7 @@ public enum Impact {
       (priority[$0.element.kind] ?? 3, $0.offset) < (priority[$1.element.kind] ?? 3, $1.offset)
     }.map(\.element)
     for change in ordered {
-      let parts = change.key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+      let parts = change.keyParts
       switch change.kind {
       case .binding, .membership:
         if let principal = PrincipalID(canonical: parts[change.kind == .binding ? 0 : 1]) { reach(principal, change) }

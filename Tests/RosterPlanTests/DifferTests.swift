@@ -226,6 +226,62 @@ struct DifferTests {
   }
 }
 
+/// JSON as Foundation's encoder writes it canonically: what the hand-written encoding must equal.
+private func viaEncoder<T: Encodable>(_ value: T) throws -> Data {
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+  return try encoder.encode(value)
+}
+
+@Suite("canonical JSON of changes and plans")
+struct CanonicalJSONTests {
+  @Test("changes are written byte for byte as JSONEncoder writes them, whatever their text; so is the plan digest")
+  func sameBytesAsJSONEncoder() throws {
+    let texts = [
+      "plain", "zoë \u{1F600}", "quote \" and \\ back", "line\nbreak\ttab\u{1}", "a/b", "", "\u{7F}\u{2028}",
+    ]
+    var changes: [Change] = []
+    for (i, text) in texts.enumerated() {
+      changes.append(
+        Change(
+          action: .update, kind: .user, key: "u\(i)@x.example",
+          fields: [
+            FieldChange(field: "name", before: .string(text), after: nil),
+            FieldChange(field: "twoFactor", before: .bool(false), after: .bool(true)),
+          ]))
+      changes.append(
+        Change(
+          action: .rename, kind: .group, key: text,
+          fields: [FieldChange(field: "description", before: nil, after: .list([text, "x"]))],
+          from: "old " + text))
+    }
+    changes.append(
+      Change(
+        action: .update, kind: .organization, key: "organization",
+        fields: [
+          FieldChange(field: "maxRemovalRatio", before: .number(0.25), after: .number(1)),
+          FieldChange(field: "minAdmins", before: .number(3), after: .number(1e20)),
+        ]))
+    changes.append(Change(action: .delete, kind: .binding, key: "user:a\u{1F}admin\u{1F}organization", fields: []))
+    #expect(Plan.canonicalJSON(changes) == (try viaEncoder(changes)))
+
+    let plan = Plan(
+      lineage: "l \"1\"", serial: 7, source: "repo@abc", commit: "abc", actor: "ada", changes: changes,
+      drift: Array(changes.prefix(3)), catalogSource: nil,
+      findings: [SafetyFinding(.massRemoval, "\"changes\":[] in a message", hint: "drift")], overrides: ["--x"])
+    var unsealed = plan
+    unsealed.digest = ""
+    #expect(plan.digest == sha256Hex(try viaEncoder(unsealed)))
+    #expect(plan.isIntact)
+  }
+
+  @Test("a whole organisation's first plan is written as JSONEncoder writes it")
+  func firstPlanOfAnExample() throws {
+    let changes = Differ.diff(current: StateSnapshot(), desired: try model(ada).snapshot)
+    #expect(Plan.canonicalJSON(changes) == (try viaEncoder(changes)))
+  }
+}
+
 @Suite("access impact")
 struct ImpactTests {
   @Test("who gains and loses what, where, through which change; only the accounts the change reaches")

@@ -100,7 +100,6 @@ public enum Safety {
   /// Whether a change can take administrator rights away (so the state after it is checked).
   /// Without a census (before one is needed): whether it can for some administrators.
   static func mayReduce(_ change: Change, _ census: Census?, adminRoles: Set<String>) -> Bool {
-    let parts = change.key.split(separator: "\u{1F}").map(String.init)
     switch (change.kind, change.action) {
     case (_, .create): return false
     case (.organization, _): return true
@@ -114,8 +113,12 @@ public enum Safety {
     case (.group, _):
       guard let census else { return true }
       return census.adminGroups.contains(change.key) || census.adminGroups.contains(change.from ?? "")
-    case (.binding, .delete): return parts.count == 3 && adminRoles.contains(parts[1])
-    case (.membership, .delete): return parts.count == 2 && (census?.adminGroups.contains(parts[0]) ?? true)
+    case (.binding, .delete):
+      let parts = change.keyParts
+      return parts.count == 3 && adminRoles.contains(parts[1])
+    case (.membership, .delete):
+      let parts = change.keyParts
+      return parts.count == 2 && (census?.adminGroups.contains(parts[0]) ?? true)
     default: return false
     }
   }
@@ -212,7 +215,7 @@ public enum Safety {
 
   static func roleEvents(_ changes: [Change], before: AccessModel, after: AccessModel?) -> [RoleEvent] {
     func binding(_ change: Change) -> (PrincipalID, String, Scope)? {
-      let parts = change.key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+      let parts = change.keyParts
       guard parts.count == 3, let principal = PrincipalID(canonical: parts[0]),
         let scope = try? Scope(parsing: parts[2])
       else { return nil }
@@ -247,7 +250,7 @@ public enum Safety {
     }
     // A membership gives (or takes) every role its group holds.
     for change in changes where change.kind == .membership && change.action != .update {
-      let parts = change.key.split(separator: "\u{1F}").map(String.init)
+      let parts = change.keyParts
       guard parts.count == 2, let member = PrincipalID(canonical: parts[1]) else { continue }
       let model = change.action == .create ? after : before
       for holding in model?.holdings(of: .group(parts[0])) ?? [] {
@@ -397,7 +400,7 @@ public enum Safety {
     guard !catalog.tiers.isEmpty, let model = after, let tier = model.tier else { return [] }
     var findings: [SafetyFinding] = []
     for change in changes where change.kind == .binding && change.action == .create {
-      let parts = change.key.split(separator: "\u{1F}").map(String.init)
+      let parts = change.keyParts
       guard parts.count == 3, let role = model.role(parts[1]) else { continue }
       let gated = model.grants(of: role).compactMap { grant -> (Permission, String)? in
         guard let feature = grant.permission.feature, !tier.features.contains(feature) else { return nil }
