@@ -6,12 +6,16 @@ import Foundation
 public enum AuditChain {
   /// The hash of an entry, from the previous entry's hash and the entry's content.
   public static func hash(previous: String, sequence: Int, serial: Int, record: AuditRecord) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let content = (try? encoder.encode(record)) ?? Data()
-    var data = Data("\(previous)\n\(sequence)\n\(serial)\n".utf8)
-    data.append(content)
-    return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    hash(previous: previous, sequence: sequence, serial: serial, recordText: StoredRows.text(record))
+  }
+
+  /// The same, from the record's text as stored (its canonical JSON): an apply's record holds
+  /// every change, so it is encoded once for both the row and the hash.
+  static func hash(previous: String, sequence: Int, serial: Int, recordText: String) -> String {
+    var hasher = SHA256()
+    hasher.update(data: Data("\(previous)\n\(sequence)\n\(serial)\n".utf8))
+    hasher.update(data: Data(recordText.utf8))
+    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
   }
 
   /// What is wrong with a log: empty when the chain holds.

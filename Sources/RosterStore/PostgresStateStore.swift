@@ -357,11 +357,12 @@ public final class PostgresStateStore: StateStore, Sendable {
       .map { try $0.decode((Int, String).self) }
     let sequence = (last?.0 ?? 0) + 1
     let previous = last?.1 ?? ""
-    let hash = AuditChain.hash(previous: previous, sequence: sequence, serial: serial, record: record)
+    let text = StoredRows.text(record)
+    let hash = AuditChain.hash(previous: previous, sequence: sequence, serial: serial, recordText: text)
     try run(
       """
       INSERT INTO audit (sequence, serial, record, previous_hash, hash)
-      VALUES (\(sequence), \(serial), \(StoredRows.text(record)), \(previous), \(hash))
+      VALUES (\(sequence), \(serial), \(text), \(previous), \(hash))
       """)
     try run(
       """

@@ -227,10 +227,11 @@ public final class SQLiteStateStore: StateStore, Sendable {
     let last = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1")
     let sequence = ((last?["sequence"] as Int?) ?? 0) + 1
     let previous = (last?["hash"] as String?) ?? ""
-    let hash = AuditChain.hash(previous: previous, sequence: sequence, serial: serial, record: record)
+    let text = StoredRows.text(record)
+    let hash = AuditChain.hash(previous: previous, sequence: sequence, serial: serial, recordText: text)
     try db.execute(
       sql: "INSERT INTO audit (sequence, serial, record, previous_hash, hash) VALUES (?, ?, ?, ?, ?)",
-      arguments: [sequence, serial, StoredRows.text(record), previous, hash])
+      arguments: [sequence, serial, text, previous, hash])
     // The head is kept with the state too, so deleting entries from the end shows.
     try db.execute(
       sql:
