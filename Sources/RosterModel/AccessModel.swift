@@ -437,17 +437,3 @@ public struct AccessModel: Sendable {
     bindingsByPrincipal[binding.principal, default: []].append(binding)
   }
 }
-
-extension String {
-  /// An email as users are keyed: lower-cased. Most are already, and are returned as they are
-  /// rather than copied (the model looks users up by email for every member and binding).
-  public var userKey: String {
-    hasByte { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 } ? lowercased() : self
-  }
-
-  /// Whether a UTF-8 byte passes `test`, read from the string's own storage (walking `utf8`
-  /// through its iterator costs about ten times as much per byte).
-  @inlinable public func hasByte(where test: (UInt8) -> Bool) -> Bool {
-    utf8.withContiguousStorageIfAvailable { $0.contains(where: test) } ?? utf8.contains(where: test)
-  }
-}

@@ -81,9 +81,7 @@ enum CanonicalChanges {
     out += Plan.canonicalJSON(value)
   }
 
-  private static func raw(_ s: String, _ out: inout [UInt8]) {
-    if s.utf8.withContiguousStorageIfAvailable({ out.append(contentsOf: $0) }) == nil { out += Array(s.utf8) }
-  }
+  private static func raw(_ s: String, _ out: inout [UInt8]) { out.append(utf8: s) }
 }
 
 extension Plan {

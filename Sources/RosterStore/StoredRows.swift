@@ -15,9 +15,7 @@ enum StoredRows {
   static func canonicalBytes<Fields: Sequence<(String, FieldValue)>>(_ fields: Fields) -> [UInt8] {
     var out: [UInt8] = []
     out.reserveCapacity(160)
-    func bytes(_ s: String) {
-      if s.utf8.withContiguousStorageIfAvailable({ out.append(contentsOf: $0) }) == nil { out += Array(s.utf8) }
-    }
+    func bytes(_ s: String) { out.append(utf8: s) }
     func string(_ s: String) {
       // Most strings need no escape: copied whole.
       guard s.containsByte(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
