@@ -18,7 +18,7 @@ enum StoredRows {
     func bytes(_ s: String) { out.append(utf8: s) }
     func string(_ s: String) {
       // Most strings need no escape: copied whole.
-      guard s.containsByte(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+      guard s.hasByte(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
         out.append(0x22)
         bytes(s)
         out.append(0x22)
