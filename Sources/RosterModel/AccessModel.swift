@@ -212,7 +212,7 @@ public struct AccessModel: Sendable {
         context: " in tenant '\(tenantName)' (scope \(scope))")
     }
     guard !scope.folders.isEmpty else { return }
-    let known = folderPaths["\(tenantName)/\(serviceName)"] ?? []
+    let known = folderPaths[tenantName + "/" + serviceName] ?? []
     let path = scope.folders.joined(separator: "/")
     guard known.contains(path) else {
       throw .unknown("folder", path, among: known, context: " in \(tenantName)/\(serviceName) (scope \(scope))")
@@ -275,8 +275,7 @@ public struct AccessModel: Sendable {
     guard let group = groups[groupName] else {
       throw .unknown("group", groupName, among: groups.keys)
     }
-    let member = canonical(member)
-    guard exists(member) else {
+    guard let member = existing(member) else {
       throw unknownPrincipal(member, context: " (member of group '\(groupName)')")
     }
     switch member.kind {
@@ -333,11 +332,14 @@ public struct AccessModel: Sendable {
   }
 
   /// Users are keyed by lower-cased email; the stored email keeps its case.
-  func canonical(_ principal: PrincipalID) -> PrincipalID {
-    if case .user(let email) = principal, let user = users[email.userKey] {
-      return .user(user.email)
+  func canonical(_ principal: PrincipalID) -> PrincipalID { existing(principal) ?? principal }
+
+  /// The principal in its canonical form if it exists, else nil: one lookup for both questions.
+  func existing(_ principal: PrincipalID) -> PrincipalID? {
+    if case .user(let email) = principal {
+      return users[email.userKey].map { .user($0.email) }
     }
-    return principal
+    return exists(principal) ? principal : nil
   }
 
   func unknownPrincipal(_ principal: PrincipalID, context: String = "") -> ModelError {
@@ -386,11 +388,12 @@ public struct AccessModel: Sendable {
   /// and the platform's rules.
   public mutating func bind(_ binding: Binding) throws(ModelError) {
     var binding = binding
-    binding.principal = canonical(binding.principal)
+    let principal = existing(binding.principal)
     guard let role = role(binding.role) else {
       throw .unknown("role", binding.role, among: allRoles.map(\.id))
     }
-    guard exists(binding.principal) else { throw unknownPrincipal(binding.principal) }
+    guard let principal else { throw unknownPrincipal(binding.principal) }
+    binding.principal = principal
     switch role.assignment {
     case .direct: break
     case .membership:
