@@ -15,7 +15,10 @@ public struct AccessModel: Sendable {
   /// Bindings made directly (default groups' own roles are not listed: see ``groupRoles(_:)``).
   public private(set) var bindings: [Binding] = []
 
+  /// The bindings of every principal that holds ``listedBindings`` or more, for finding a
+  /// duplicate without looking through them all; a principal's few are looked through.
   private var bindingSet: Set<Binding> = []
+  private static let listedBindings = 32
   /// The tenants' names in order (kept as tenants are added).
   public private(set) var tenantNames: [String] = []
   /// Direct bindings, grouped by principal (kept as bindings are made).
@@ -53,7 +56,6 @@ public struct AccessModel: Sendable {
     memberSet.reserveCapacity(groups)
     groupsByMember.reserveCapacity(users + groups)
     self.bindings.reserveCapacity(bindings)
-    bindingSet.reserveCapacity(bindings)
     bindingsByPrincipal.reserveCapacity(users + groups)
   }
 
@@ -432,11 +434,19 @@ public struct AccessModel: Sendable {
             + "platform '\(catalog.name)' allows \(limit) per account")
       }
     }
-    guard bindingSet.insert(binding).inserted else {
+    // The principal's list is changed in place (one lookup), and only if the binding is new.
+    func hold(_ held: inout [Binding], _ many: inout Set<Binding>) -> Bool {
+      guard held.count < Self.listedBindings ? !held.contains(binding) : many.insert(binding).inserted else {
+        return false
+      }
+      held.append(binding)
+      if held.count == Self.listedBindings { many.formUnion(held) }
+      return true
+    }
+    guard hold(&bindingsByPrincipal[binding.principal, default: []], &bindingSet) else {
       throw ModelError(.duplicate, "\(binding.principal) already holds '\(role.id)' at \(binding.scope)")
     }
     if binding.scope == .organization { organizationRoles[binding.principal, default: []].append(role.id) }
     bindings.append(binding)
-    bindingsByPrincipal[binding.principal, default: []].append(binding)
   }
 }

@@ -100,6 +100,28 @@ struct ModelInvariantTests {
     expectRefused(.duplicate) { try model.addRobot(RobotAccount(name: "nightly")) }
   }
 
+  @Test("a binding is held once, however many a principal holds; a refused one changes nothing")
+  func duplicateBindings() throws {
+    var model = try tinyModel()
+    // 60 tenants: ada is bound at each, past the point where her bindings are indexed.
+    for i in 0..<60 {
+      try model.addTenant(Tenant(name: "t\(i)"))
+      try model.bind(Binding(principal: .user("ada@acme.example"), role: "runner", scope: Scope(tenant: "t\(i)")))
+    }
+    try model.bind(Binding(principal: .user("bob@acme.example"), role: "runner", scope: Scope(tenant: "t0")))
+    for i in [0, 30, 31, 32, 59] {
+      let again = Binding(principal: .user("ADA@acme.example"), role: "runner", scope: Scope(tenant: "t\(i)"))
+      let message = expectRefused(.duplicate) { try model.bind(again) }
+      #expect(message.contains("already holds 'runner' at tenant/t\(i)"))
+    }
+    expectRefused(.duplicate) {
+      try model.bind(Binding(principal: .user("bob@acme.example"), role: "runner", scope: Scope(tenant: "t0")))
+    }
+    #expect(model.bindings.count == 61)
+    #expect(model.bindingsByPrincipal[.user("ada@acme.example")]?.count == 60)
+    #expect(model.bindingsByPrincipal[.user("bob@acme.example")]?.count == 1)
+  }
+
   @Test("a refused mutation leaves the model as it was")
   func refusedChangesNothing() throws {
     var model = try tinyModel()
