@@ -27,6 +27,8 @@ public struct AccessModel: Sendable {
   public private(set) var groupsByMember: [PrincipalID: [String]] = [:]
   /// The organisation-level roles bound to each principal, for the platform's per-account limit.
   private var organizationRoles: [PrincipalID: [String]] = [:]
+  /// The members of every group that has ``listedBindings`` or more, for finding a duplicate
+  /// without looking through them all; a group's few are looked through.
   private var memberSet: [String: Set<PrincipalID>] = [:]
   /// Folders that exist, by tenant and service, as joined paths.
   private var folderPaths: [String: Set<String>] = [:]
@@ -53,7 +55,6 @@ public struct AccessModel: Sendable {
   mutating func reserve(users: Int, groups: Int, bindings: Int) {
     self.users.reserveCapacity(users)
     self.groups.reserveCapacity(self.groups.count + groups)
-    memberSet.reserveCapacity(groups)
     groupsByMember.reserveCapacity(users + groups)
     self.bindings.reserveCapacity(bindings)
     bindingsByPrincipal.reserveCapacity(users + groups)
@@ -274,7 +275,8 @@ public struct AccessModel: Sendable {
   /// Adds a member to a group. Users and robot accounts may be members; groups only where the
   /// platform allows nesting, never in a cycle.
   public mutating func addMember(_ member: PrincipalID, to groupName: String) throws(ModelError) {
-    guard let group = groups[groupName] else {
+    // The group's member count only: a copy of the group kept here would make growing its list copy it.
+    guard let count = groups[groupName]?.members.count else {
       throw .unknown("group", groupName, among: groups.keys)
     }
     guard let member = existing(member) else {
@@ -308,14 +310,22 @@ public struct AccessModel: Sendable {
       throw ModelError(
         .platformRule, "\(member.kind.noun)s cannot be group members ('\(member.name)')")
     }
-    guard memberSet[groupName, default: []].insert(member).inserted else {
+    let duplicate =
+      count < Self.listedBindings
+      ? groups[groupName]?.members.contains(member) == true : memberSet[groupName]?.contains(member) == true
+    guard !duplicate else {
       throw ModelError(.duplicate, "\(member) is listed twice in group '\(groupName)'")
     }
-    _ = group
     groups[groupName]?.appendMember(member)
-    var listed = groupsByMember[member, default: []]
-    listed.insert(groupName, at: listed.firstIndex { $0 > groupName } ?? listed.count)
-    groupsByMember[member] = listed
+    if count + 1 == Self.listedBindings {
+      memberSet[groupName] = Set(groups[groupName]?.members ?? [])
+    } else if count + 1 > Self.listedBindings {
+      memberSet[groupName]?.insert(member)
+    }
+    func insertSorted(_ list: inout [String]) {
+      list.insert(groupName, at: list.firstIndex { $0 > groupName } ?? list.count)
+    }
+    insertSorted(&groupsByMember[member, default: []])
   }
 
   /// True when `inner` is (transitively) a member of `outer`.

@@ -237,6 +237,18 @@ struct ModelInvariantTests {
     expectRefused(.duplicate) { try model.addMember(.user("ada@acme.example"), to: "Ops") }
     try model.addApp(ExternalApp(name: "ci"))
     expectRefused(.platformRule) { try model.addMember(.app("ci"), to: "Ops") }
+    // A large group (past the point where its members are indexed) refuses a repeat just the same.
+    try model.addGroup(Group(name: "Staff"))
+    for i in 0..<50 {
+      try model.addUser(User(email: "u\(i)@acme.example"))
+      try model.addMember(.user("u\(i)@acme.example"), to: "Staff")
+    }
+    for i in [0, 31, 32, 49] {
+      let message = expectRefused(.duplicate) { try model.addMember(.user("U\(i)@acme.example"), to: "Staff") }
+      #expect(message.contains("user:u\(i)@acme.example is listed twice in group 'Staff'"))
+    }
+    #expect(model.groups["Staff"]?.members.count == 50)
+    #expect(model.groupsByMember[.user("u7@acme.example")] == ["Staff"])
   }
 
   @Test("one organisation-level role per account where the platform says so")
