@@ -35,7 +35,14 @@ public struct SchemaValidator: Sendable {
     self.registry = registry
     self.unresolved = unresolved
     usesUnevaluated = registry.nodes.contains { $0.unevaluatedProperties != nil || $0.unevaluatedItems != nil }
-    nodes = registry.nodes.map(CompiledNode.init)
+    // Each resource URI held once: evaluating compares a node's resource with the scope's last
+    // for every value, and the same string compares at once, where equal copies compare by bytes.
+    var interned: [String: String] = [:]
+    nodes = registry.nodes.map { node in
+      var node = node
+      if let same = interned[node.resource] { node.resource = same } else { interned[node.resource] = node.resource }
+      return CompiledNode(node)
+    }
   }
 
   /// Validates `instance` against the schema known by `uri`.

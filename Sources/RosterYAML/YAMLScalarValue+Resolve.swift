@@ -39,6 +39,8 @@ extension YAMLScalarValue {
   }
 
   static func coreBool(_ text: String) -> Bool? {
+    // Only four or five bytes can spell one (most words starting with t or f do not).
+    guard text.utf8.count == 4 || text.utf8.count == 5 else { return nil }
     switch text {
     case "true", "True", "TRUE": return true
     case "false", "False", "FALSE": return false
