@@ -269,10 +269,10 @@ private struct Loader {
 
   /// Applies one mutation; a refused one is reported at `mark` and changes nothing.
   mutating func attempt(_ file: String, _ mark: YAMLMark, _ body: (inout AccessModel) throws -> Void) {
-    // Moved out while it changes, so the mutation does not copy every table (copy on write):
-    // the model's mutations are all-or-nothing, so a refused one leaves it as it was.
-    guard var model else { return }
-    self.model = nil
+    // Moved out while it changes (taken, not copied: a copy would retain every table, and
+    // changing it would copy them): the model's mutations are all-or-nothing, so a refused one
+    // leaves it as it was.
+    guard var model = self.model.take() else { return }
     defer { self.model = model }
     do {
       try body(&model)
