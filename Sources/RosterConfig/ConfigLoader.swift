@@ -314,6 +314,8 @@ private struct Loader {
     attempt(doc.file, doc.root["id"]?.mark ?? doc.root.mark) { try $0.defineRole(role) }
   }
 
+  /// The keys of a role binding written as a mapping.
+  static let bindingKeys = ["role", "scope"]
   static let userKeys = [
     "email", "previously", "name", "description", "source", "directoryId", "twoFactor", "disabled", "roles",
   ]
@@ -327,7 +329,8 @@ private struct Loader {
 
   mutating func user(_ node: YAMLNode, file: String, what: String, extraKeys: [String] = []) {
     guard
-      let r = MappingReader(node, file: file, sink: sink, what: what, keys: extraKeys + Self.userKeys),
+      let r = MappingReader(
+        node, file: file, sink: sink, what: what, keys: extraKeys.isEmpty ? Self.userKeys : extraKeys + Self.userKeys),
       let email = r.string("email", required: true)
     else { return }
     rename(.user, to: email, from: r.string("previously"))
@@ -443,7 +446,7 @@ private struct Loader {
         roleID = item.string
       } else {
         guard
-          let r = MappingReader(item, file: file, sink: sink, what: "a role binding", keys: ["role", "scope"])
+          let r = MappingReader(item, file: file, sink: sink, what: "a role binding", keys: Self.bindingKeys)
         else { continue }
         roleID = r.string("role", required: true)
         if let scopeNode = r.node("scope") {

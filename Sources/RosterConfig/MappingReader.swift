@@ -89,17 +89,22 @@ struct MappingReader {
     return Self.string(value, file: file, sink: sink, what: "'\(key)' of \(what)")
   }
 
-  static func string(_ value: YAMLNode, file: String, sink: DiagnosticSink, what: String) -> String? {
+  /// `what` is written only for a problem: most values are fine, and describing each cost more
+  /// than reading it.
+  static func string(_ value: YAMLNode, file: String, sink: DiagnosticSink, what: @autoclosure () -> String)
+    -> String?
+  {
     if let text = value.string {
       if text.isEmpty {
-        sink.error(.wrongType, "\(what) must not be empty", file: file, at: value.mark)
+        sink.error(.wrongType, "\(what()) must not be empty", file: file, at: value.mark)
         return nil
       }
       return text
     }
     var hint: String?
     if let scalar = value.scalar { hint = "quote it to make it a string: '\(scalar.text)'" }
-    sink.error(.wrongType, "\(what) must be a string, not a \(value.kindName)", file: file, at: value.mark, hint: hint)
+    sink.error(
+      .wrongType, "\(what()) must be a string, not a \(value.kindName)", file: file, at: value.mark, hint: hint)
     return nil
   }
 
