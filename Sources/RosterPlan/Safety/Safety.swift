@@ -125,7 +125,9 @@ public enum Safety {
 
   /// The 2FA enrolment findings: administrators of the state after the plan who have not enrolled.
   static func unenrolled(_ final: AccessModel) -> [SafetyFinding] {
-    Self.census(final).withoutTwoFactor.map { email in
+    // Without the requirement nobody is listed: the census of every user is not taken for nothing.
+    guard final.organization.signIn.requireTwoFactor else { return [] }
+    return Self.census(final).withoutTwoFactor.map { email in
       SafetyFinding(
         .twoFactorEnrolment,
         "administrator \(email) has not enrolled 2FA, which the organisation requires: they must enrol at "
