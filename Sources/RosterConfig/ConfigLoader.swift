@@ -75,7 +75,7 @@ private struct Loader {
 
   var renames: [ObjectKind: [String: String]] = [:]
   /// Scopes already parsed: a few hundred texts recur across a hundred thousand bindings.
-  var parsedScopes: [String: Scope] = [:]
+  var parsedScopes = Scope.ParseCache()
   var accessTests: [AccessTestDocument] = []
 
   /// The schema's findings, kept apart from the decoder's until the end.
@@ -451,16 +451,11 @@ private struct Loader {
         roleID = r.string("role", required: true)
         if let scopeNode = r.node("scope") {
           guard let text = MappingReader.string(scopeNode, file: file, sink: sink, what: "'scope'") else { continue }
-          if let parsed = parsedScopes[text] {
-            scope = parsed
-          } else {
-            do {
-              scope = try Scope(parsing: text)
-            } catch {
-              sink.error(.unknownScope, error.description, file: file, at: scopeNode.mark)
-              continue
-            }
-            parsedScopes[text] = scope
+          do {
+            scope = try parsedScopes.scope(text)
+          } catch {
+            sink.error(.unknownScope, error.description, file: file, at: scopeNode.mark)
+            continue
           }
         }
       }

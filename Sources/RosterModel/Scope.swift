@@ -164,6 +164,22 @@ public struct ScopePattern: Hashable, Sendable, CustomStringConvertible {
   public var description: String { scope.description }
 }
 
+extension Scope {
+  /// Scope texts parsed once each: a few hundred recur across 100,000 bindings.
+  public struct ParseCache {
+    private var parsed: [String: Scope] = [:]
+
+    public init() {}
+
+    public mutating func scope(_ text: String) throws(ScopeSyntaxError) -> Scope {
+      if let scope = parsed[text] { return scope }
+      let scope = try Scope(parsing: text)
+      parsed[text] = scope
+      return scope
+    }
+  }
+}
+
 /// A scope that could not be read.
 public struct ScopeSyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
   public var text: String

@@ -173,13 +173,6 @@ public struct AppliedState: Sendable, Hashable {
     Array((changed.objects[kind] ?? [:]).keys) + Array(unwritten[kind] ?? [])
   }
 
-  /// The whole state as Roster last wrote it, given the state as it is (`current`).
-  public func snapshot(over current: StateSnapshot) -> StateSnapshot {
-    var written = current
-    for (kind, keys) in unwritten { for key in keys { written.remove(kind, key) } }
-    for object in changed.objects.values.flatMap(\.values) { written.insert(object) }
-    return written
-  }
 }
 
 /// Keys of objects that are relations: `group␟member` and `principal␟role␟scope`.
@@ -374,22 +367,16 @@ extension AccessModel {
       else { throw ModelError(.invalidValue, "membership '\(object.key)' is malformed") }
       try addMember(member, to: group)
     }
-    // A few hundred scope texts recur across the bindings: each is parsed once.
-    var scopes: [String: Scope] = [:]
+    var scopes = Scope.ParseCache()
     for object in ordered(.binding) {
       guard let text = object.fields["principal"]?.string, let principal = PrincipalID(canonical: text),
         let role = object.fields["role"]?.string, let scopeText = object.fields["scope"]?.string
       else { throw ModelError(.invalidValue, "binding '\(object.key)' is malformed") }
       let scope: Scope
-      if let parsed = scopes[scopeText] {
-        scope = parsed
-      } else {
-        do {
-          scope = try Scope(parsing: scopeText)
-        } catch {
-          throw ModelError(.invalidValue, "binding '\(object.key)': \(error.description)")
-        }
-        scopes[scopeText] = scope
+      do {
+        scope = try scopes.scope(scopeText)
+      } catch {
+        throw ModelError(.invalidValue, "binding '\(object.key)': \(error.description)")
       }
       try bind(Binding(principal: principal, role: role, scope: scope))
     }

@@ -226,6 +226,17 @@ struct DifferTests {
   }
 }
 
+extension AppliedState {
+  /// The whole state as Roster last wrote it, given the state as it is: what drift and adoption
+  /// are checked against.
+  func snapshot(over current: StateSnapshot) -> StateSnapshot {
+    var written = current
+    for (kind, keys) in unwritten { for key in keys { written.remove(kind, key) } }
+    for object in changed.objects.values.flatMap(\.values) { written.insert(object) }
+    return written
+  }
+}
+
 /// JSON as Foundation's encoder writes it canonically: what the hand-written encoding must equal.
 private func viaEncoder<T: Encodable>(_ value: T) throws -> Data {
   let encoder = JSONEncoder()
