@@ -435,7 +435,7 @@ private struct Loader {
   }
 
   mutating func bind(_ node: YAMLNode, to principal: PrincipalID, file: String) {
-    guard let items = node.isNull ? [] : node.sequence else {
+    guard let items = node.isNull ? YAMLSequence.empty : node.sequence else {
       sink.error(.wrongType, "'roles' must be a list, not a \(node.kindName)", file: file, at: node.mark)
       return
     }

@@ -153,12 +153,12 @@ struct MappingReader {
   }
 
   /// A sequence field's items (a missing field is an empty list unless required).
-  func list(_ key: String, required: Bool = false) -> [YAMLNode] {
-    guard let value = node(key, required: required) else { return [] }
-    if value.isNull { return [] }
+  func list(_ key: String, required: Bool = false) -> YAMLSequence {
+    guard let value = node(key, required: required) else { return .empty }
+    if value.isNull { return .empty }
     guard let items = value.sequence else {
       sink.error(.wrongType, "'\(key)' of \(what) must be a list, not a \(value.kindName)", file: file, at: value.mark)
-      return []
+      return .empty
     }
     return items
   }

@@ -59,68 +59,156 @@ public enum YAMLScalarValue: Sendable, Hashable {
   }
 }
 
-/// One node of a YAML document, with the place it starts.
+/// The nodes of one YAML source, kept flat: one small record per node, a mapping's keys and values
+/// and a sequence's items as runs of one shared list, scalars in one array. Reading a file makes
+/// a few large arrays instead of an allocation per node; ``YAMLNode`` is a place in it.
+public final class YAMLTree: Sendable {
+  struct Entry: Sendable {
+    enum Kind: UInt8, Sendable { case scalar, sequence, mapping }
+    var kind: Kind
+    var line: Int32
+    var column: Int32
+    /// The index into `tags`, or -1 for no explicit tag.
+    var tag: Int32
+    /// A scalar's index into `scalars`; a collection's first child in `children`.
+    var first: Int32
+    /// A collection's number of children (a mapping's keys and values both count).
+    var count: Int32
+  }
+
+  let entries: [Entry]
+  let scalars: [YAMLScalar]
+  let children: [Int32]
+  let tags: [String]
+
+  init(entries: [Entry], scalars: [YAMLScalar], children: [Int32], tags: [String]) {
+    self.entries = entries
+    self.scalars = scalars
+    self.children = children
+    self.tags = tags
+  }
+}
+
+/// One node of a YAML document, with the place it starts: a light reference into its ``YAMLTree``.
 public struct YAMLNode: Sendable {
   public enum Content: Sendable {
     case scalar(YAMLScalar)
-    case sequence([YAMLNode])
-    case mapping([YAMLPair])
+    case sequence(YAMLSequence)
+    case mapping(YAMLMapping)
   }
 
-  public var content: Content
-  public var mark: YAMLMark
-  /// The explicit tag, if any, in its full form (`tag:yaml.org,2002:str` for `!!str`).
-  public var tag: String?
+  let tree: YAMLTree
+  let index: Int32
 
-  public init(_ content: Content, mark: YAMLMark, tag: String? = nil) {
-    self.content = content
-    self.mark = mark
-    self.tag = tag
+  init(_ tree: YAMLTree, _ index: Int32) {
+    self.tree = tree
+    self.index = index
+  }
+
+  var entry: YAMLTree.Entry { tree.entries[Int(index)] }
+
+  public var content: Content {
+    let entry = self.entry
+    switch entry.kind {
+    case .scalar: return .scalar(tree.scalars[Int(entry.first)])
+    case .sequence: return .sequence(YAMLSequence(tree: tree, first: Int(entry.first), count: Int(entry.count)))
+    case .mapping: return .mapping(YAMLMapping(tree: tree, first: Int(entry.first), count: Int(entry.count) / 2))
+    }
+  }
+
+  public var mark: YAMLMark {
+    let entry = self.entry
+    return YAMLMark(line: Int(entry.line), column: Int(entry.column))
+  }
+
+  /// The explicit tag, if any, in its full form (`tag:yaml.org,2002:str` for `!!str`).
+  public var tag: String? {
+    let tag = entry.tag
+    return tag < 0 ? nil : tree.tags[Int(tag)]
   }
 
   /// The scalar, when this node is one.
   public var scalar: YAMLScalar? {
-    if case .scalar(let s) = content { return s }
-    return nil
+    let entry = self.entry
+    return entry.kind == .scalar ? tree.scalars[Int(entry.first)] : nil
   }
 
   /// The items, when this node is a sequence.
-  public var sequence: [YAMLNode]? {
-    if case .sequence(let items) = content { return items }
-    return nil
+  public var sequence: YAMLSequence? {
+    let entry = self.entry
+    guard entry.kind == .sequence else { return nil }
+    return YAMLSequence(tree: tree, first: Int(entry.first), count: Int(entry.count))
   }
 
   /// The pairs in source order, when this node is a mapping.
-  public var mapping: [YAMLPair]? {
-    if case .mapping(let pairs) = content { return pairs }
-    return nil
+  public var mapping: YAMLMapping? {
+    let entry = self.entry
+    guard entry.kind == .mapping else { return nil }
+    return YAMLMapping(tree: tree, first: Int(entry.first), count: Int(entry.count) / 2)
   }
 
   /// The scalar's text when this node is a string scalar (quoted, or plain and not another type).
   public var string: String? {
-    if case .scalar(let s) = content, case .string(let text) = s.value { return text }
-    return nil
+    let entry = self.entry
+    guard entry.kind == .scalar, case .string(let text) = tree.scalars[Int(entry.first)].value else { return nil }
+    return text
   }
 
   /// True for a null scalar (`~`, `null`, or nothing at all).
   public var isNull: Bool {
-    if case .scalar(let s) = content, case .null = s.value { return true }
-    return false
+    let entry = self.entry
+    guard entry.kind == .scalar, case .null = tree.scalars[Int(entry.first)].value else { return false }
+    return true
   }
 
   /// The value for a string key of a mapping, if this node is a mapping that has it.
   public subscript(key: String) -> YAMLNode? {
-    guard case .mapping(let pairs) = content else { return nil }
-    return pairs.first { $0.key.string == key }?.value
+    mapping?.first { $0.key.string == key }?.value
   }
 
   /// A word for the node's kind, for messages: "mapping", "sequence", or the scalar's type.
   public var kindName: String {
-    switch content {
-    case .scalar(let s): return s.value.typeName
+    let entry = self.entry
+    switch entry.kind {
+    case .scalar: return tree.scalars[Int(entry.first)].value.typeName
     case .sequence: return "sequence"
     case .mapping: return "mapping"
     }
+  }
+}
+
+/// A sequence's items, in source order.
+public struct YAMLSequence: RandomAccessCollection, Sendable {
+  let tree: YAMLTree
+  let first: Int
+  public let count: Int
+
+  /// No items (for a list that is absent or null).
+  public static let empty = YAMLSequence(
+    tree: YAMLTree(entries: [], scalars: [], children: [], tags: []), first: 0, count: 0)
+
+  public var startIndex: Int { 0 }
+  public var endIndex: Int { count }
+
+  public subscript(position: Int) -> YAMLNode {
+    precondition(position >= 0 && position < count, "index out of range")
+    return YAMLNode(tree, tree.children[first + position])
+  }
+}
+
+/// A mapping's pairs, in source order.
+public struct YAMLMapping: RandomAccessCollection, Sendable {
+  let tree: YAMLTree
+  let first: Int
+  public let count: Int
+
+  public var startIndex: Int { 0 }
+  public var endIndex: Int { count }
+
+  public subscript(position: Int) -> YAMLPair {
+    precondition(position >= 0 && position < count, "index out of range")
+    let at = first + 2 * position
+    return YAMLPair(key: YAMLNode(tree, tree.children[at]), value: YAMLNode(tree, tree.children[at + 1]))
   }
 }
 
@@ -128,11 +216,6 @@ public struct YAMLNode: Sendable {
 public struct YAMLPair: Sendable {
   public var key: YAMLNode
   public var value: YAMLNode
-
-  public init(key: YAMLNode, value: YAMLNode) {
-    self.key = key
-    self.value = value
-  }
 }
 
 /// One document of a YAML stream.

@@ -50,7 +50,7 @@ public struct YAMLStream: Sendable {
   public var errors: [YAMLError]
 }
 
-/// Reads YAML 1.2 with libyaml into ``YAMLNode`` trees that keep every node's position.
+/// Reads YAML 1.2 with libyaml into a ``YAMLTree`` per source whose nodes keep their positions.
 ///
 /// It knows nothing of what the documents mean: several documents per source, core-schema
 /// scalars, duplicate keys reported, aliases expanded within ``YAMLLimits/maxAliasedNodes``,
@@ -70,7 +70,7 @@ public enum YAMLReader {
     return bytes.withUnsafeBufferPointer { buffer in
       var builder = TreeBuilder(file: file, limits: limits)
       builder.run(buffer)
-      return YAMLStream(documents: builder.documents, errors: builder.errors)
+      return builder.finish()
     }
   }
 
@@ -82,20 +82,25 @@ public enum YAMLReader {
   }
 }
 
-/// Turns libyaml's event stream into trees, with an explicit stack (no recursion, so depth
+/// Turns libyaml's event stream into a flat tree, with an explicit stack (no recursion, so depth
 /// is bounded by the limit, not by the thread's stack).
+///
+/// A collection's children are gathered on one shared list while it is open and copied as one run
+/// into `children` when it closes; its entry follows them. Nothing is allocated per node.
 private struct TreeBuilder {
   struct Frame {
     var isMapping: Bool
-    var mark: YAMLMark
-    var tag: String?
+    var line: Int32
+    var column: Int32
+    var tag: Int32
     var anchor: String?
-    var items: [YAMLNode] = []
-    var pairs: [YAMLPair] = []
-    var pendingKey: YAMLNode?
-    /// Keys seen so far in this mapping, with where each first appeared: looked through in
-    /// order while the mapping is small (most have a handful of keys), indexed once it is not.
-    var keys: [(KeyIdentity, YAMLMark)] = []
+    /// Where this collection's children start on `pending`, and its keys on `keys`.
+    var childStart: Int
+    var keyStart: Int
+    /// A key read whose value has not come yet (-1: none).
+    var pendingKey: Int32 = -1
+    /// This mapping's keys, indexed once it has more than sixteen (most have a handful, found
+    /// faster by looking through them).
     var keyIndex: [KeyIdentity: YAMLMark]?
     /// Nodes in the subtree, counting aliases by what they stand for.
     var weight = 1
@@ -103,12 +108,21 @@ private struct TreeBuilder {
 
   let file: String
   let limits: YAMLLimits
-  var documents: [YAMLDocument] = []
+  var entries: [YAMLTree.Entry] = []
+  var scalars: [YAMLScalar] = []
+  var children: [Int32] = []
+  var tags: [String] = []
+  /// Each finished document's index and root entry.
+  var roots: [(index: Int, root: Int32)] = []
   var errors: [YAMLError] = []
   var stack: [Frame] = []
-  var anchors: [String: (node: YAMLNode, weight: Int)] = [:]
+  /// The children of the open collections, innermost last.
+  var pending: [Int32] = []
+  /// The keys of the open mappings, with where each appeared.
+  var keys: [(KeyIdentity, YAMLMark)] = []
+  var anchors: [String: (node: Int32, weight: Int)] = [:]
   var aliasedNodes = 0
-  var documentRoot: YAMLNode?
+  var documentRoot: Int32 = -1
   /// The bytes being read: libyaml gives reader errors as a byte offset, counted here into
   /// a line and column.
   var input = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
@@ -116,6 +130,13 @@ private struct TreeBuilder {
   init(file: String, limits: YAMLLimits) {
     self.file = file
     self.limits = limits
+  }
+
+  /// The documents completed, over one tree, and the problems found.
+  consuming func finish() -> YAMLStream {
+    let tree = YAMLTree(entries: entries, scalars: scalars, children: children, tags: tags)
+    let documents = roots.map { YAMLDocument(file: file, index: $0.index, root: YAMLNode(tree, $0.root)) }
+    return YAMLStream(documents: documents, errors: errors)
   }
 
   mutating func run(_ buffer: UnsafeBufferPointer<UInt8>) {
@@ -219,17 +240,18 @@ private struct TreeBuilder {
 
   /// Handles one event; false stops reading.
   private mutating func handle(_ event: inout yaml_event_t) -> Bool {
-    let at = mark(event.start_mark)
+    let line = Int32(truncatingIfNeeded: event.start_mark.line + 1)
+    let column = Int32(truncatingIfNeeded: event.start_mark.column + 1)
     switch event.type {
     case YAML_DOCUMENT_START_EVENT:
       stack.removeAll()
+      pending.removeAll()
+      keys.removeAll()
       anchors.removeAll()
-      documentRoot = nil
+      documentRoot = -1
     case YAML_DOCUMENT_END_EVENT:
-      if let root = documentRoot {
-        documents.append(YAMLDocument(file: file, index: documents.count, root: root))
-      }
-      documentRoot = nil
+      if documentRoot >= 0 { roots.append((roots.count, documentRoot)) }
+      documentRoot = -1
     case YAML_SCALAR_EVENT:
       let data = event.data.scalar
       let text: String
@@ -248,11 +270,14 @@ private struct TreeBuilder {
       default: style = .plain
       }
       let tag = Self.string(data.tag)
-      let node = YAMLNode(
-        .scalar(YAMLScalar(text: text, style: style, tag: tag)), mark: at, tag: tag)
-      return add(node, weight: 1, anchor: Self.string(data.anchor))
+      scalars.append(YAMLScalar(text: text, style: style, tag: tag))
+      entries.append(
+        YAMLTree.Entry(
+          kind: .scalar, line: line, column: column, tag: record(tag), first: Int32(scalars.count - 1), count: 0))
+      return add(Int32(entries.count - 1), weight: 1, anchor: Self.string(data.anchor))
     case YAML_ALIAS_EVENT:
       let name = Self.string(event.data.alias.anchor) ?? ""
+      let at = YAMLMark(line: Int(line), column: Int(column))
       guard let (node, weight) = anchors[name] else {
         fail(.unknownAnchor, "alias '*\(name)' refers to no anchor defined before it", at)
         return false
@@ -265,13 +290,16 @@ private struct TreeBuilder {
             + "a file that multiplies aliases (a 'billion laughs') is refused", at)
         return false
       }
-      var copy = node
-      copy.mark = at
-      return add(copy, weight: weight, anchor: nil)
+      // The alias is the anchored node again (sharing its children), at the alias's place.
+      var copy = entries[Int(node)]
+      copy.line = line
+      copy.column = column
+      entries.append(copy)
+      return add(Int32(entries.count - 1), weight: weight, anchor: nil)
     case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
       let isMapping = event.type == YAML_MAPPING_START_EVENT
       if stack.count >= limits.maxDepth {
-        fail(.limit, "nesting is deeper than \(limits.maxDepth) levels", at)
+        fail(.limit, "nesting is deeper than \(limits.maxDepth) levels", YAMLMark(line: Int(line), column: Int(column)))
         return false
       }
       let tag =
@@ -281,21 +309,41 @@ private struct TreeBuilder {
         isMapping
         ? Self.string(event.data.mapping_start.anchor)
         : Self.string(event.data.sequence_start.anchor)
-      stack.append(Frame(isMapping: isMapping, mark: at, tag: tag, anchor: anchor))
+      stack.append(
+        Frame(
+          isMapping: isMapping, line: line, column: column, tag: record(tag), anchor: anchor,
+          childStart: pending.count, keyStart: keys.count))
     case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
       guard let frame = stack.popLast() else { return true }
-      let content: YAMLNode.Content = frame.isMapping ? .mapping(frame.pairs) : .sequence(frame.items)
-      return add(
-        YAMLNode(content, mark: frame.mark, tag: frame.tag), weight: frame.weight,
-        anchor: frame.anchor)
+      let start = children.count
+      children.append(contentsOf: pending[frame.childStart...])
+      pending.removeSubrange(frame.childStart...)
+      keys.removeSubrange(frame.keyStart...)
+      entries.append(
+        YAMLTree.Entry(
+          kind: frame.isMapping ? .mapping : .sequence, line: frame.line, column: frame.column, tag: frame.tag,
+          first: Int32(start), count: Int32(children.count - start)))
+      return add(Int32(entries.count - 1), weight: frame.weight, anchor: frame.anchor)
     default:
       break
     }
     return true
   }
 
+  /// Keeps an explicit tag; its index, or -1 for none.
+  private mutating func record(_ tag: String?) -> Int32 {
+    guard let tag else { return -1 }
+    tags.append(tag)
+    return Int32(tags.count - 1)
+  }
+
+  private func mark(of node: Int32) -> YAMLMark {
+    let entry = entries[Int(node)]
+    return YAMLMark(line: Int(entry.line), column: Int(entry.column))
+  }
+
   /// Places a completed node into its parent (or as the document's root).
-  private mutating func add(_ node: YAMLNode, weight: Int, anchor: String?) -> Bool {
+  private mutating func add(_ node: Int32, weight: Int, anchor: String?) -> Bool {
     if let anchor { anchors[anchor] = (node, weight) }
     guard !stack.isEmpty else {
       documentRoot = node
@@ -303,30 +351,56 @@ private struct TreeBuilder {
     }
     let top = stack.count - 1
     stack[top].weight += weight
-    if !stack[top].isMapping {
-      stack[top].items.append(node)
-    } else if let key = stack[top].pendingKey {
-      stack[top].pendingKey = nil
-      if let identity = KeyIdentity(key) {
-        if let first = stack[top].firstMark(of: identity) {
-          let shown = key.scalar?.text ?? "\(identity)"
-          errors.append(
-            YAMLError(
-              kind: .duplicateKey,
-              message: "duplicate key '\(shown)' (first defined at line \(first.line), "
-                + "column \(first.column))",
-              file: file, mark: key.mark, related: first))
-          return true
-        }
-        stack[top].record(identity, key.mark)
-      }
-      stack[top].pairs.append(YAMLPair(key: key, value: node))
-    } else {
-      stack[top].pendingKey = node
+    guard stack[top].isMapping else {
+      pending.append(node)
+      return true
     }
+    let key = stack[top].pendingKey
+    guard key >= 0 else {
+      stack[top].pendingKey = node
+      return true
+    }
+    stack[top].pendingKey = -1
+    let keyEntry = entries[Int(key)]
+    if keyEntry.kind == .scalar {
+      let scalar = scalars[Int(keyEntry.first)]
+      let identity = KeyIdentity(scalar.value)
+      let at = mark(of: key)
+      if let first = firstMark(of: identity, in: top) {
+        errors.append(
+          YAMLError(
+            kind: .duplicateKey,
+            message: "duplicate key '\(scalar.text)' (first defined at line \(first.line), "
+              + "column \(first.column))",
+            file: file, mark: at, related: first))
+        return true
+      }
+      recordKey(identity, at, in: top)
+    }
+    pending.append(key)
+    pending.append(node)
     return true
   }
 
+  /// Where `identity` first appeared as a key of the mapping `frame`, if it did.
+  private func firstMark(of identity: KeyIdentity, in frame: Int) -> YAMLMark? {
+    if let keyIndex = stack[frame].keyIndex { return keyIndex[identity] }
+    return keys[stack[frame].keyStart...].first { $0.0 == identity }?.1
+  }
+
+  /// Records a new key of the mapping `frame`; past sixteen keys they are indexed.
+  private mutating func recordKey(_ identity: KeyIdentity, _ mark: YAMLMark, in frame: Int) {
+    if stack[frame].keyIndex != nil {
+      stack[frame].keyIndex?[identity] = mark
+      return
+    }
+    keys.append((identity, mark))
+    let start = stack[frame].keyStart
+    if keys.count - start > 16 {
+      stack[frame].keyIndex = Dictionary(keys[start...].map { $0 }, uniquingKeysWith: { first, _ in first })
+      keys.removeSubrange(start...)
+    }
+  }
 }
 
 /// What makes two mapping keys the same: their core-schema values (`1` and `01` are, `1` and
@@ -339,35 +413,13 @@ enum KeyIdentity: Hashable {
   case float(String)
   case string(String)
 
-  init?(_ key: YAMLNode) {
-    guard case .scalar(let s) = key.content else { return nil }
-    switch s.value {
+  init(_ value: YAMLScalarValue) {
+    switch value {
     case .null: self = .null
     case .bool(let b): self = .bool(b)
     case .int(let i): self = .int(i)
     case .float(let d): self = .float("\(d)")
     case .string(let t): self = .string(t)
-    }
-  }
-}
-
-extension TreeBuilder.Frame {
-  /// Where `identity` first appeared as a key of this mapping, if it did.
-  func firstMark(of identity: KeyIdentity) -> YAMLMark? {
-    if let keyIndex { return keyIndex[identity] }
-    return keys.first { $0.0 == identity }?.1
-  }
-
-  /// Records a new key; past sixteen keys they are indexed rather than looked through.
-  mutating func record(_ identity: KeyIdentity, _ mark: YAMLMark) {
-    if keyIndex != nil {
-      keyIndex?[identity] = mark
-      return
-    }
-    keys.append((identity, mark))
-    if keys.count > 16 {
-      keyIndex = Dictionary(keys, uniquingKeysWith: { first, _ in first })
-      keys = []
     }
   }
 }

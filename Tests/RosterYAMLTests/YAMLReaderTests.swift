@@ -143,11 +143,29 @@ struct YAMLReaderTests {
     #expect(stream.errors.first?.mark == YAMLMark(line: 4, column: 3))
   }
 
+  @Test("nested collections keep their own items, in order, and their tags")
+  func nesting() throws {
+    let node = try root("a: [1, {b: [x, y], c: z}, 3]\nd: {e: f}\ng: !!str 5\nh: [[], {}]\n")
+    let a = try #require(node["a"]?.sequence)
+    #expect(a.map(\.kindName) == ["integer", "mapping", "integer"])
+    #expect(a[1]["b"]?.sequence?.compactMap(\.string) == ["x", "y"])
+    #expect(a[1]["c"]?.string == "z")
+    #expect(a[2].scalar?.value == .int(3))
+    #expect(node["d"]?["e"]?.string == "f")
+    #expect(node["g"]?.string == "5")
+    #expect(node["g"]?.tag == "tag:yaml.org,2002:str")
+    #expect(node["a"]?.tag == nil)
+    #expect(node["h"]?.sequence?.map { $0.sequence?.count ?? $0.mapping?.count ?? -1 } == [0, 0])
+    #expect(node.mapping?.map { $0.key.string ?? "" } == ["a", "d", "g", "h"])
+  }
+
   @Test("aliases expand to their anchor's value")
   func aliases() throws {
     let node = try root("base: &b {role: writer}\ncopy: *b\n")
     #expect(node["copy"]?["role"]?.string == "writer")
     #expect(node["copy"]?.mark == YAMLMark(line: 2, column: 7))
+    #expect(node["copy"]?["role"]?.mark == YAMLMark(line: 1, column: 17))
+    #expect(node["base"]?.mark == YAMLMark(line: 1, column: 7))
   }
 
   @Test("a billion-laughs file fails fast with a clear error")
