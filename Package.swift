@@ -39,7 +39,7 @@ let package = Package(
     // A general JSON Schema (draft 2020-12) validator: knows nothing of Roster.
     .target(name: "JSONSchema"),
     // A general YAML 1.2 reader over libyaml: positions, core-schema scalars, limits.
-    .target(name: "RosterYAML", dependencies: ["CYAML"]),
+    .target(name: "RosterYAML", dependencies: ["CYAML", "JSONSchema"]),
     // Entities, catalogs, invariants and the authorizer: pure Swift, no I/O.
     .target(name: "RosterModel"),
     // Documents → desired state, the shipped catalogs, diagnostics.
@@ -91,7 +91,7 @@ let package = Package(
     ),
     .testTarget(name: "RosterGitTests", dependencies: ["RosterGit", "RosterTestSupport"]),
     .testTarget(name: "RosterCLITests", dependencies: ["roster", "RosterTestSupport"]),
-    .testTarget(name: "RosterYAMLTests", dependencies: ["RosterYAML"]),
+    .testTarget(name: "RosterYAMLTests", dependencies: ["RosterYAML", "JSONSchema"]),
     .testTarget(name: "RosterModelTests", dependencies: ["RosterModel", "RosterConfig"]),
     .testTarget(
       name: "RosterConfigTests", dependencies: ["RosterConfig", "RosterModel", "JSONSchema", "RosterTestSupport"],

@@ -48,6 +48,15 @@ public struct SchemaValidator: Sendable {
   /// Validates `instance` against the schema known by `uri`.
   /// - Returns: every violation, in instance order (empty when valid).
   public func validate(_ instance: JSONValue, against uri: String) -> [SchemaViolation] {
+    run(instance, against: uri)
+  }
+
+  /// Validates a value of a flat tree against the schema known by `uri`, as it is.
+  public func validate(_ instance: JSONTree.Node, against uri: String) -> [SchemaViolation] {
+    run(instance, against: uri)
+  }
+
+  func run<Instance: JSONInstance>(_ instance: Instance, against uri: String) -> [SchemaViolation] {
     // A URI as the registry keeps it is looked up as it is; any other is parsed and normalized
     // first (parsing costs more than validating a small document).
     guard
@@ -62,7 +71,7 @@ public struct SchemaValidator: Sendable {
     }
     var evaluation = Evaluation(
       nodes: nodes, dynamicAnchors: registry.dynamicAnchors, annotates: usesUnevaluated)
-    return evaluation.evaluate(root, instance, scope: []).errors
+    return evaluation.evaluate(root, instance).errors
   }
 
   /// Whether the schema known by `uri` accepts `instance`.
@@ -77,8 +86,40 @@ public struct SchemaValidator: Sendable {
 @dynamicMemberLookup
 final class CompiledNode: Sendable {
   let node: SchemaNode
+  /// `types` as a set of ``JSONKind``s (`integer` apart): tested for every value, where comparing
+  /// the names cost more than the rest of a small value's checks.
+  let typeMask: UInt8
+  let allowsInteger: Bool
+  /// `properties` in a list while there are few: found faster by looking than by hashing.
+  let propertyList: [(name: String, node: Int)]?
 
-  init(_ node: SchemaNode) { self.node = node }
+  init(_ node: SchemaNode) {
+    self.node = node
+    var mask: UInt8 = 0
+    for type in node.types ?? [] {
+      switch type {
+      case "null": mask |= JSONKind.null.bit
+      case "boolean": mask |= JSONKind.bool.bit
+      case "number": mask |= JSONKind.number.bit
+      case "string": mask |= JSONKind.string.bit
+      case "array": mask |= JSONKind.array.bit
+      case "object": mask |= JSONKind.object.bit
+      default: break
+      }
+    }
+    typeMask = mask
+    allowsInteger = node.types?.contains("integer") == true
+    propertyList =
+      node.properties.count <= 16
+      ? node.propertyOrder.compactMap { name in node.properties[name].map { (name, $0) } } : nil
+  }
+
+  /// The subschema of `properties` for a member named `name`.
+  func property(_ name: String) -> Int? {
+    guard let propertyList else { return node.properties[name] }
+    for entry in propertyList where entry.name == name { return entry.node }
+    return nil
+  }
 
   subscript<T>(dynamicMember keyPath: KeyPath<SchemaNode, T>) -> T { node[keyPath: keyPath] }
 }
@@ -97,10 +138,24 @@ struct Outcome {
   /// Adds a passing subschema's annotations (a failing one's are dropped, as the spec says).
   mutating func absorb(_ other: Outcome) {
     guard other.valid else { return }
-    properties.formUnion(other.properties)
+    if !other.properties.isEmpty { properties.formUnion(other.properties) }
     itemPrefix = max(itemPrefix, other.itemPrefix)
     allItems = allItems || other.allItems
-    items.formUnion(other.items)
+    if !other.items.isEmpty { items.formUnion(other.items) }
+  }
+}
+
+/// A step of the path to a value: a member's name or an item's index (written out only for a
+/// violation).
+enum PathStep {
+  case key(String)
+  case index(Int)
+
+  var text: String {
+    switch self {
+    case .key(let key): return key
+    case .index(let index): return String(index)
+    }
   }
 }
 
@@ -111,7 +166,9 @@ private struct Evaluation {
   /// Where the evaluation is, kept as stacks while it descends and turned into text only for a
   /// violation: the instance's member names and indices, and the keywords taken through the
   /// schema (`/properties` with the member's name, `/items` with none).
-  var path: [String] = []
+  var path: [PathStep] = []
+  /// The resources entered, outermost first (the dynamic scope of `$dynamicRef`).
+  var scope: [String] = []
   var keywords: [(keyword: String, name: String?)] = []
 
   /// Whether to collect the properties and items each schema evaluated: only `unevaluated*`
@@ -135,17 +192,16 @@ private struct Evaluation {
   }
 
   /// A violation of `keyword` of `node` here (or at the member or item `item` of here).
-  func violation(_ node: CompiledNode, _ keyword: String, _ message: String, item: String? = nil) -> SchemaViolation {
+  func violation(_ node: CompiledNode, _ keyword: String, _ message: String, item: PathStep? = nil) -> SchemaViolation {
     SchemaViolation(
-      instancePath: item.map { path + [$0] } ?? path, keywordLocation: keywordLocation + "/" + keyword,
+      instancePath: (item.map { path + [$0] } ?? path).map(\.text), keywordLocation: keywordLocation + "/" + keyword,
       absoluteKeywordLocation: node.location + "/" + keyword, message: message)
   }
 
   /// Evaluates the subschema `sub`, reached through `keyword` (and `name`), against `instance`,
   /// which is the member or item `item` of the current value (or the current value itself).
-  mutating func descend(
-    _ sub: Int, _ instance: JSONValue, _ keyword: String, _ name: String? = nil, item: String? = nil,
-    scope: [String]
+  mutating func descend<Instance: JSONInstance>(
+    _ sub: Int, _ instance: Instance, _ keyword: String, _ name: String? = nil, item: PathStep? = nil
   ) -> Outcome {
     keywords.append((keyword, name))
     if let item { path.append(item) }
@@ -153,20 +209,20 @@ private struct Evaluation {
       keywords.removeLast()
       if item != nil { path.removeLast() }
     }
-    return evaluate(sub, instance, scope: scope)
+    return evaluate(sub, instance)
   }
 
-  mutating func evaluate(_ id: Int, _ instance: JSONValue, scope: [String]) -> Outcome {
+  mutating func evaluate<Instance: JSONInstance>(_ id: Int, _ instance: Instance) -> Outcome {
     let node = nodes[id]
     var out = Outcome()
-    func fail(_ keyword: String, _ message: String, item: String? = nil) {
+    func fail(_ keyword: String, _ message: String, item: PathStep? = nil) {
       out.errors.append(violation(node, keyword, message, item: item))
     }
     if let always = node.always {
       if !always {
         out.errors.append(
           SchemaViolation(
-            instancePath: path, keywordLocation: keywordLocation, absoluteKeywordLocation: node.location,
+            instancePath: path.map(\.text), keywordLocation: keywordLocation, absoluteKeywordLocation: node.location,
             message: "no value is allowed here"))
       }
       return out
@@ -177,12 +233,14 @@ private struct Evaluation {
       fail("$ref", "the schema refers to itself without end")
       return out
     }
-    let scope = scope.last == node.resource ? scope : scope + [node.resource]
+    let entered = scope.last != node.resource
+    if entered { scope.append(node.resource) }
+    defer { if entered { scope.removeLast() } }
 
     if let link = node.ref {
       if let target = link.target {
-        let sub = descend(target, instance, "/$ref", scope: scope)
-        out.errors += sub.errors
+        let sub = descend(target, instance, "/$ref")
+        if !sub.errors.isEmpty { out.errors += sub.errors }
         out.absorb(sub)
       } else {
         fail("$ref", "cannot resolve the reference '\(link.uri)'")
@@ -198,55 +256,59 @@ private struct Evaluation {
             }
           }
         }
-        let sub = descend(target, instance, "/$dynamicRef", scope: scope)
-        out.errors += sub.errors
+        let sub = descend(target, instance, "/$dynamicRef")
+        if !sub.errors.isEmpty { out.errors += sub.errors }
         out.absorb(sub)
       } else {
         fail("$dynamicRef", "cannot resolve the reference '\(link.uri)'")
       }
     }
 
-    if let types = node.types, !types.contains(where: { Self.has(instance, type: $0) }) {
-      fail("type", "expected \(types.joined(separator: " or ")), found \(instance.typeName)")
+    let kind = instance.kind
+    if let types = node.types, node.typeMask & kind.bit == 0,
+      !(node.allowsInteger && kind == .number && Self.isInteger(instance.number))
+    {
+      fail("type", "expected \(types.joined(separator: " or ")), found \(Self.typeName(instance))")
     }
-    if let values = node.enumValues, !values.contains(instance) {
-      fail("enum", "\(Self.show(instance)) is not one of \(values.map(Self.show).joined(separator: ", "))")
+    if let values = node.enumValues, !values.contains(instance.value) {
+      fail("enum", "\(Self.show(instance.value)) is not one of \(values.map(Self.show).joined(separator: ", "))")
       out.errors[out.errors.count - 1].candidates = values.compactMap(\.stringValue)
     }
-    if let value = node.const, value != instance {
+    if let value = node.const, value != instance.value {
       fail("const", "must be \(Self.show(value))")
     }
 
-    switch instance {
-    case .number(let number):
-      checkNumber(number, node, into: &out)
-    case .string(let string):
+    switch kind {
+    case .number:
+      checkNumber(instance.number, node, into: &out)
+    case .string:
+      let string = instance.text
       if node.maxLength != nil || node.minLength != nil {
         let length = string.codePointCount
         if let max = node.maxLength, length > max { fail("maxLength", "is longer than \(max) characters") }
         if let min = node.minLength, length < min { fail("minLength", "is shorter than \(min) characters") }
       }
       if let pattern = node.pattern, !pattern.matches(string) {
-        fail("pattern", "\(Self.show(instance)) does not match the pattern '\(pattern.source)'")
+        fail("pattern", "\(Self.show(instance.value)) does not match the pattern '\(pattern.source)'")
       }
-    case .array(let array):
-      evaluateArray(array, node, scope: scope, into: &out)
-    case .object(let object):
-      evaluateObject(object, node, scope: scope, into: &out)
+    case .array:
+      evaluateArray(instance.items, node, into: &out)
+    case .object:
+      evaluateObject(instance, node, into: &out)
     default:
       break
     }
 
     for (i, sub) in node.allOf.enumerated() {
-      let result = descend(sub, instance, "/allOf", String(i), scope: scope)
-      out.errors += result.errors
+      let result = descend(sub, instance, "/allOf", String(i))
+      if !result.errors.isEmpty { out.errors += result.errors }
       out.absorb(result)
     }
     if !node.anyOf.isEmpty {
       var passed = false
       var failures: [SchemaViolation] = []
       for (i, sub) in node.anyOf.enumerated() {
-        let result = descend(sub, instance, "/anyOf", String(i), scope: scope)
+        let result = descend(sub, instance, "/anyOf", String(i))
         passed = passed || result.valid
         failures += result.errors
         out.absorb(result)
@@ -258,7 +320,7 @@ private struct Evaluation {
       var failures: [SchemaViolation] = []
       var passing = Outcome()
       for (i, sub) in node.oneOf.enumerated() {
-        let result = descend(sub, instance, "/oneOf", String(i), scope: scope)
+        let result = descend(sub, instance, "/oneOf", String(i))
         if result.valid {
           matched.append(i)
           passing.absorb(result)
@@ -276,50 +338,52 @@ private struct Evaluation {
       }
     }
     if let sub = node.not {
-      let result = descend(sub, instance, "/not", scope: scope)
+      let result = descend(sub, instance, "/not")
       if result.valid { fail("not", "matches a form that is not allowed") }
     }
     if let condition = node.ifSchema {
-      let result = descend(condition, instance, "/if", scope: scope)
+      let result = descend(condition, instance, "/if")
       let branch = result.valid ? node.thenSchema : node.elseSchema
       out.absorb(result)
       if let branch {
         let keyword = result.valid ? "/then" : "/else"
-        let sub = descend(branch, instance, keyword, scope: scope)
-        out.errors += sub.errors
+        let sub = descend(branch, instance, keyword)
+        if !sub.errors.isEmpty { out.errors += sub.errors }
         out.absorb(sub)
       }
     }
-    if case .object(let object) = instance {
-      for (name, sub) in node.dependentSchemas where object[name] != nil {
-        let result = descend(sub, instance, "/dependentSchemas", name, scope: scope)
-        out.errors += result.errors
+    if kind == .object {
+      for (name, sub) in node.dependentSchemas where instance.member(name) != nil {
+        let result = descend(sub, instance, "/dependentSchemas", name)
+        if !result.errors.isEmpty { out.errors += result.errors }
         out.absorb(result)
       }
     }
 
     // The unevaluated keywords come last: they see what every other keyword evaluated.
-    if let sub = node.unevaluatedItems, case .array(let array) = instance, !out.allItems {
+    if let sub = node.unevaluatedItems, kind == .array, !out.allItems {
+      let array = instance.items
       for i in array.indices where i >= out.itemPrefix && !out.items.contains(i) {
-        let result = descend(sub, array[i], "/unevaluatedItems", item: String(i), scope: scope)
+        let result = descend(sub, array[i], "/unevaluatedItems", item: .index(i))
         if nodes[sub].always == false {
-          fail("unevaluatedItems", "item \(i) is not allowed here", item: String(i))
+          fail("unevaluatedItems", "item \(i) is not allowed here", item: .index(i))
         } else {
-          out.errors += result.errors
+          if !result.errors.isEmpty { out.errors += result.errors }
         }
       }
       out.allItems = true
     }
-    if let sub = node.unevaluatedProperties, case .object(let object) = instance {
-      for key in object.keys where !out.properties.contains(key) {
+    if let sub = node.unevaluatedProperties, kind == .object {
+      let members = instance.members
+      for (key, value) in members where !out.properties.contains(key) {
         if nodes[sub].always == false {
-          fail("unevaluatedProperties", "property '\(key)' is not allowed here", item: key)
+          fail("unevaluatedProperties", "property '\(key)' is not allowed here", item: .key(key))
         } else {
-          let result = descend(sub, object[key] ?? .null, "/unevaluatedProperties", item: key, scope: scope)
-          out.errors += result.errors
+          let result = descend(sub, value, "/unevaluatedProperties", item: .key(key))
+          if !result.errors.isEmpty { out.errors += result.errors }
         }
       }
-      out.properties.formUnion(object.keys)
+      out.properties.formUnion(members.map(\.key))
     }
     if !out.valid {
       out.properties = []
@@ -349,9 +413,9 @@ private struct Evaluation {
     }
   }
 
-  mutating func evaluateArray(
-    _ array: [JSONValue], _ node: CompiledNode, scope: [String], into out: inout Outcome
-  ) {
+  mutating func evaluateArray<Items: RandomAccessCollection>(
+    _ array: Items, _ node: CompiledNode, into out: inout Outcome
+  ) where Items.Element: JSONInstance, Items.Index == Int {
     func fail(_ keyword: String, _ message: String) {
       out.errors.append(violation(node, keyword, message))
     }
@@ -360,34 +424,34 @@ private struct Evaluation {
     if node.uniqueItems {
       var seen: [JSONValue: Int] = [:]
       for (i, item) in array.enumerated() {
-        if let first = seen[item] {
+        if let first = seen[item.value] {
           fail("uniqueItems", "items \(first) and \(i) are equal; items must be unique")
           break
         }
-        seen[item] = i
+        seen[item.value] = i
       }
     }
     for (i, sub) in node.prefixItems.enumerated() where i < array.count {
-      let result = descend(sub, array[i], "/prefixItems", String(i), item: String(i), scope: scope)
-      out.errors += result.errors
+      let result = descend(sub, array[i], "/prefixItems", String(i), item: .index(i))
+      if !result.errors.isEmpty { out.errors += result.errors }
     }
     out.itemPrefix = max(out.itemPrefix, min(node.prefixItems.count, array.count))
     if let sub = node.items {
       for i in array.indices where i >= node.prefixItems.count {
         if nodes[sub].always == false {
           out.errors.append(
-            violation(node, "items", "no item is allowed past the first \(node.prefixItems.count)", item: String(i)))
+            violation(node, "items", "no item is allowed past the first \(node.prefixItems.count)", item: .index(i)))
           continue
         }
-        let result = descend(sub, array[i], "/items", item: String(i), scope: scope)
-        out.errors += result.errors
+        let result = descend(sub, array[i], "/items", item: .index(i))
+        if !result.errors.isEmpty { out.errors += result.errors }
       }
       out.allItems = true
     }
     if let sub = node.contains {
       var matched = 0
       for (i, item) in array.enumerated() {
-        let result = descend(sub, item, "/contains", item: String(i), scope: scope)
+        let result = descend(sub, item, "/contains", item: .index(i))
         if result.valid {
           matched += 1
           if annotates { out.items.insert(i) }
@@ -405,20 +469,21 @@ private struct Evaluation {
     }
   }
 
-  mutating func evaluateObject(
-    _ object: JSONObject, _ node: CompiledNode, scope: [String], into out: inout Outcome
+  mutating func evaluateObject<Instance: JSONInstance>(
+    _ object: Instance, _ node: CompiledNode, into out: inout Outcome
   ) {
     func fail(_ keyword: String, _ message: String) {
       out.errors.append(violation(node, keyword, message))
     }
-    if let max = node.maxProperties, object.count > max { fail("maxProperties", "has more than \(max) properties") }
-    if let min = node.minProperties, object.count < min { fail("minProperties", "has fewer than \(min) properties") }
-    for name in node.required where object[name] == nil {
+    let members = object.members
+    if let max = node.maxProperties, members.count > max { fail("maxProperties", "has more than \(max) properties") }
+    if let min = node.minProperties, members.count < min { fail("minProperties", "has fewer than \(min) properties") }
+    for name in node.required where object.member(name) == nil {
       fail("required", "'\(name)' is required")
       out.errors[out.errors.count - 1].candidates = [name]
     }
-    for (name, needed) in node.dependentRequired where object[name] != nil {
-      for other in needed where object[other] == nil {
+    for (name, needed) in node.dependentRequired where object.member(name) != nil {
+      for other in needed where object.member(other) == nil {
         fail("dependentRequired", "'\(other)' is required when '\(name)' is given")
       }
     }
@@ -426,27 +491,27 @@ private struct Evaluation {
       !node.properties.isEmpty || !node.patternProperties.isEmpty || node.additionalProperties != nil
       || node.propertyNames != nil
     guard checksMembers else { return }
-    for (key, value) in object.members {
+    for (key, value) in members {
       if let sub = node.propertyNames {
-        let result = descend(sub, .string(key), "/propertyNames", item: key, scope: scope)
+        let result = descend(sub, JSONValue.string(key), "/propertyNames", item: .key(key))
         if !result.valid {
           out.errors.append(
             violation(
               node, "propertyNames",
               "'\(key)' is not an allowed property name" + (result.errors.first.map { ": \($0.message)" } ?? ""),
-              item: key))
+              item: .key(key)))
         }
       }
       var matched = false
-      if let sub = node.properties[key] {
+      if let sub = node.property(key) {
         matched = true
-        let result = descend(sub, value, "/properties", key, item: key, scope: scope)
-        out.errors += result.errors
+        let result = descend(sub, value, "/properties", key, item: .key(key))
+        if !result.errors.isEmpty { out.errors += result.errors }
       }
       for (pattern, sub) in node.patternProperties where pattern.matches(key) {
         matched = true
-        let result = descend(sub, value, "/patternProperties", pattern.source, item: key, scope: scope)
-        out.errors += result.errors
+        let result = descend(sub, value, "/patternProperties", pattern.source, item: .key(key))
+        if !result.errors.isEmpty { out.errors += result.errors }
       }
       if matched {
         if annotates { out.properties.insert(key) }
@@ -454,24 +519,28 @@ private struct Evaluation {
         if annotates { out.properties.insert(key) }
         if nodes[sub].always == false {
           let known = node.propertyOrder.isEmpty ? "" : " (allowed: \(node.propertyOrder.joined(separator: ", ")))"
-          var unknown = violation(node, "additionalProperties", "unknown property '\(key)'" + known, item: key)
+          var unknown = violation(node, "additionalProperties", "unknown property '\(key)'" + known, item: .key(key))
           unknown.candidates = node.propertyOrder
           out.errors.append(unknown)
         } else {
-          let result = descend(sub, value, "/additionalProperties", item: key, scope: scope)
-          out.errors += result.errors
+          let result = descend(sub, value, "/additionalProperties", item: .key(key))
+          if !result.errors.isEmpty { out.errors += result.errors }
         }
       }
     }
   }
 
-  static func has(_ value: JSONValue, type: String) -> Bool {
-    switch (type, value) {
-    case ("null", .null), ("boolean", .bool), ("number", .number), ("string", .string), ("array", .array),
-      ("object", .object):
-      return true
-    case ("integer", _): return value.isInteger
-    default: return false
+  static func isInteger(_ number: Double) -> Bool { number.isFinite && number.rounded(.towardZero) == number }
+
+  /// The JSON type name of a value, as ``JSONValue/typeName`` gives it.
+  static func typeName<Instance: JSONInstance>(_ value: Instance) -> String {
+    switch value.kind {
+    case .null: return "null"
+    case .bool: return "boolean"
+    case .number: return isInteger(value.number) ? "integer" : "number"
+    case .string: return "string"
+    case .array: return "array"
+    case .object: return "object"
     }
   }
 

@@ -102,13 +102,14 @@ private struct Loader {
       for error in stream.errors { sink.add(Diagnostic(yamlError: error)) }
       // A file with a syntax error may have lost documents: read none of it rather than half.
       if stream.errors.contains(where: { $0.kind != .duplicateKey }) { continue }
+      let json = stream.documents.first?.root.source.json
       for document in stream.documents where !document.root.isNull {
         documentCount += 1
         guard let doc = classify(document) else { continue }
         // Layer 2: the schema of its kind. The document is decoded all the same, so that its
         // references are checked too; the decoder's own findings on its structure are then
         // dropped (the schema said it first, in its words).
-        let violations = DocumentSchemas.check(doc.root, kind: doc.kind, file: doc.file)
+        let violations = json.map { DocumentSchemas.check(doc.root, in: $0, kind: doc.kind, file: doc.file) } ?? []
         schemaDiagnostics += violations
         if !violations.isEmpty {
           let next = stream.documents.first { $0.index > document.index }?.root.mark.line ?? Int.max

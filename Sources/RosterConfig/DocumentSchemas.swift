@@ -42,8 +42,9 @@ public enum DocumentSchemas {
 
   /// Validates one document against the schema of its kind; each violation becomes a diagnostic
   /// at the exact place in the YAML.
-  static func check(_ root: YAMLNode, kind: String, file: String) -> [Diagnostic] {
-    let violations = compiled.validator.validate(root.json, against: base + fileName(of: kind))
+  /// `json` is the root's tree as JSON (``YAMLTree/json``), made once for all documents of a file.
+  static func check(_ root: YAMLNode, in json: JSONTree, kind: String, file: String) -> [Diagnostic] {
+    let violations = compiled.validator.validate(json[root.position], against: base + fileName(of: kind))
     return violations.map { diagnostic(for: $0, in: root, kind: kind, file: file) }
   }
 
@@ -115,26 +116,6 @@ public enum DocumentSchemas {
 }
 
 extension YAMLNode {
-  /// The node as a JSON value: scalars by the YAML 1.2 core schema, keys as their text.
-  public var json: JSONValue {
-    switch content {
-    case .scalar(let scalar):
-      switch scalar.value {
-      case .null: return .null
-      case .bool(let b): return .bool(b)
-      case .int(let i): return .number(Double(i))
-      case .float(let f): return .number(f)
-      case .string(let s): return .string(s)
-      }
-    case .sequence(let items):
-      return .array(items.map(\.json))
-    case .mapping(let pairs):
-      var object = JSONObject()
-      for pair in pairs { object[pair.key.string ?? pair.key.scalar?.text ?? ""] = pair.value.json }
-      return .object(object)
-    }
-  }
-
   /// The node at a JSON path (member names and indices), and the key node of its last step when
   /// that step is a mapping member. Nil when the path leads nowhere.
   public func locate(_ path: [String]) -> (node: YAMLNode?, key: YAMLNode?) {

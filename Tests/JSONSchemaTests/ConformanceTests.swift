@@ -50,6 +50,35 @@ private let baseRegistry: SchemaRegistry? = {
   return registry
 }()
 
+/// `value` as a ``JSONTree``: children before their parent, a collection's children as one run.
+func flatten(_ value: JSONValue) -> JSONTree.Node {
+  var entries: [JSONTree.Entry] = []
+  var children: [Int32] = []
+  func add(_ value: JSONValue) -> Int32 {
+    var run: [Int32] = []
+    switch value {
+    case .null: entries.append(.null)
+    case .bool(let b): entries.append(.bool(b))
+    case .number(let n): entries.append(.number(n))
+    case .string(let s): entries.append(.string(s))
+    case .array(let items):
+      for item in items { run.append(add(item)) }
+      entries.append(.array(first: Int32(children.count), count: Int32(run.count)))
+      children += run
+    case .object(let object):
+      for (key, member) in object.members {
+        run.append(add(.string(key)))
+        run.append(add(member))
+      }
+      entries.append(.object(first: Int32(children.count), count: Int32(run.count)))
+      children += run
+    }
+    return Int32(entries.count - 1)
+  }
+  let root = add(value)
+  return JSONTree(entries: entries, children: children)[Int(root)]
+}
+
 /// What one file's run found.
 struct FileResult {
   var passed = 0
@@ -85,6 +114,12 @@ func runSuiteFile(_ name: String) throws -> FileResult {
       }
       let expected = test["valid"] == .bool(true)
       let violations = validator.validate(test["data"] ?? .null, against: root)
+      // The same value kept flat (as the YAML reader gives it) is validated alike, word for word.
+      let flat = validator.validate(flatten(test["data"] ?? .null), against: root)
+      if flat != violations {
+        result.failures.append(
+          "\(key): as a JSONTree: \(flat.map(\.description)) where the value gave \(violations.map(\.description))")
+      }
       if violations.isEmpty == expected {
         result.passed += 1
       } else {
@@ -119,5 +154,19 @@ struct ConformanceTests {
     }
     print("JSON Schema Test Suite draft 2020-12: \(passed) passed, \(skipped) skipped of \(suiteFiles.count) files")
     #expect(skipped == conformanceSkips.count, "every skip-list entry names a test that exists")
+  }
+}
+
+@Suite("JSON values kept flat")
+struct JSONTreeTests {
+  @Test("a tree gives back the value it was made from, members in order")
+  func roundTrip() throws {
+    let value = try JSONValue(
+      parsing: Array(#"{"b": [1, 2.5, "x", null, true, {}, []], "a": {"c": {"d": "e"}}, "": false}"#.utf8))
+    let node = flatten(value)
+    #expect(node.value == value)
+    #expect(node.members.map(\.key) == ["b", "a", ""])
+    #expect(node.members[0].value.items.count == 7)
+    #expect(node.items.isEmpty)
   }
 }

@@ -1,3 +1,4 @@
+import JSONSchema
 import Testing
 
 @testable import RosterYAML
@@ -157,6 +158,17 @@ struct YAMLReaderTests {
     #expect(node["a"]?.tag == nil)
     #expect(node["h"]?.sequence?.map { $0.sequence?.count ?? $0.mapping?.count ?? -1 } == [0, 0])
     #expect(node.mapping?.map { $0.key.string ?? "" } == ["a", "d", "g", "h"])
+  }
+
+  @Test("a file's tree as JSON: scalars by the core schema, keys as their text, every document")
+  func asJSON() throws {
+    let stream = read("a: [1, 2.5, true, ~, x, '7']\n1: one\n---\nb: {c: &d d}\ne: *d\n")
+    #expect(stream.errors.isEmpty)
+    let json = try #require(stream.documents.first).root.source.json
+    let first = try JSONValue(parsing: Array(#"{"a": [1, 2.5, true, null, "x", "7"], "1": "one"}"#.utf8))
+    let second = try JSONValue(parsing: Array(#"{"b": {"c": "d"}, "e": "d"}"#.utf8))
+    #expect(stream.documents.map { json[$0.root.position].value } == [first, second])
+    #expect(stream.documents.map(\.root.json) == [first, second])
   }
 
   @Test("aliases expand to their anchor's value")

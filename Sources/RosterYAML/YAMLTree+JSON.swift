@@ -1,0 +1,65 @@
+public import JSONSchema
+
+extension YAMLTree {
+  /// The tree as JSON, entry for entry, for a JSON Schema to validate: scalars by the YAML 1.2
+  /// core schema, mapping keys as their text (a key that is a collection as ""). The runs of
+  /// children are shared, not copied; the value of ``YAMLNode`` `n` is entry `n.position`.
+  public var json: JSONTree {
+    var out: [JSONTree.Entry] = []
+    out.reserveCapacity(entries.count)
+    for entry in entries {
+      switch entry.kind {
+      case .scalar:
+        switch scalars[Int(entry.first)].value {
+        case .null: out.append(.null)
+        case .bool(let b): out.append(.bool(b))
+        case .int(let i): out.append(.number(Double(i)))
+        case .float(let f): out.append(.number(f))
+        case .string(let s): out.append(.string(s))
+        }
+      case .sequence: out.append(.array(first: entry.first, count: entry.count))
+      case .mapping: out.append(.object(first: entry.first, count: entry.count))
+      }
+    }
+    // Keys are text whatever their type (`1: a` has the key "1").
+    for entry in entries where entry.kind == .mapping {
+      for at in stride(from: Int(entry.first), to: Int(entry.first + entry.count), by: 2) {
+        let key = entries[Int(children[at])]
+        out[Int(children[at])] = .string(key.kind == .scalar ? scalars[Int(key.first)].text : "")
+      }
+    }
+    return JSONTree(entries: out, children: children)
+  }
+}
+
+extension YAMLNode {
+  /// The tree this node belongs to: every document of its source shares one.
+  public var source: YAMLTree { tree }
+
+  /// The node's entry in its tree (and in the tree's ``YAMLTree/json``).
+  public var position: Int { Int(index) }
+}
+
+extension YAMLNode {
+  /// The node as a JSON value, built with everything under it (as ``YAMLTree/json`` gives it).
+  public var json: JSONValue {
+    switch content {
+    case .scalar(let scalar):
+      switch scalar.value {
+      case .null: return .null
+      case .bool(let b): return .bool(b)
+      case .int(let i): return .number(Double(i))
+      case .float(let f): return .number(f)
+      case .string(let s): return .string(s)
+      }
+    case .sequence(let items):
+      return .array(items.map(\.json))
+    case .mapping(let pairs):
+      var object = JSONObject()
+      for pair in pairs where object[pair.key.string ?? pair.key.scalar?.text ?? ""] == nil {
+        object[pair.key.string ?? pair.key.scalar?.text ?? ""] = pair.value.json
+      }
+      return .object(object)
+    }
+  }
+}
