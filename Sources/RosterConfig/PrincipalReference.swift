@@ -7,11 +7,12 @@ import RosterModel
 /// applications, and must match exactly one.
 public enum PrincipalReference {
   public static func resolve(_ text: String, in model: AccessModel) throws(ModelError) -> PrincipalID {
-    let prefixes: [(String, (String) -> PrincipalID)] = [
-      ("user:", { .user($0) }), ("group:", { .group($0) }), ("robot:", { .robot($0) }), ("app:", { .app($0) }),
-    ]
-    for (prefix, make) in prefixes where text.hasPrefix(prefix) {
-      return try existing(make(String(text.dropFirst(prefix.count))), in: model)
+    // Most references are emails or names without a prefix: look for the prefixes only when
+    // there is a colon.
+    if text.hasByte(where: { $0 == UInt8(ascii: ":") }) {
+      for (prefix, make) in prefixes where text.hasPrefix(prefix) {
+        return try existing(make(String(text.dropFirst(prefix.count))), in: model)
+      }
     }
     if text == "operator" || text == model.catalog.platformOperator?.name {
       return try existing(.operator, in: model)
@@ -36,23 +37,25 @@ public enum PrincipalReference {
       referenceKind: "user")
   }
 
+  private static let prefixes: [(String, @Sendable (String) -> PrincipalID)] = [
+    ("user:", { .user($0) }), ("group:", { .group($0) }), ("robot:", { .robot($0) }), ("app:", { .app($0) }),
+  ]
+
+  /// The principal in its canonical form (a user's email as the user has it), or why it is not known.
   private static func existing(_ principal: PrincipalID, in model: AccessModel) throws(ModelError) -> PrincipalID {
-    guard model.exists(principal) else {
-      let candidates: [String]
-      switch principal.kind {
-      case .user: candidates = model.users.values.map(\.email)
-      case .group: candidates = Array(model.groups.keys)
-      case .robot: candidates = Array(model.robots.keys)
-      case .app: candidates = Array(model.apps.keys)
-      case .operator:
-        throw ModelError(
-          .unknownReference, "platform '\(model.catalog.name)' has no operator", referenceKind: "principal")
-      }
+    if let found = model.existing(principal) { return found }
+    let candidates: [String]
+    switch principal.kind {
+    case .user: candidates = model.users.values.map(\.email)
+    case .group: candidates = Array(model.groups.keys)
+    case .robot: candidates = Array(model.robots.keys)
+    case .app: candidates = Array(model.apps.keys)
+    case .operator:
       throw ModelError(
-        .unknownReference, "unknown \(principal.kind.noun) '\(principal.name)'",
-        suggestion: closestMatch(to: principal.name, in: candidates), referenceKind: principal.kind.noun)
+        .unknownReference, "platform '\(model.catalog.name)' has no operator", referenceKind: "principal")
     }
-    if case .user(let email) = principal, let user = model.user(email) { return .user(user.email) }
-    return principal
+    throw ModelError(
+      .unknownReference, "unknown \(principal.kind.noun) '\(principal.name)'",
+      suggestion: closestMatch(to: principal.name, in: candidates), referenceKind: principal.kind.noun)
   }
 }

@@ -347,7 +347,7 @@ public struct AccessModel: Sendable {
   func canonical(_ principal: PrincipalID) -> PrincipalID { existing(principal) ?? principal }
 
   /// The principal in its canonical form if it exists, else nil: one lookup for both questions.
-  func existing(_ principal: PrincipalID) -> PrincipalID? {
+  public func existing(_ principal: PrincipalID) -> PrincipalID? {
     if case .user(let email) = principal {
       return users[email.userKey].map { .user($0.email) }
     }
