@@ -38,9 +38,11 @@ public enum JSONValue: Sendable, Hashable {
 
   /// True for a number with no fractional part (`1.0` is an integer).
   public var isInteger: Bool {
-    if case .number(let n) = self { return n.isFinite && n.rounded(.towardZero) == n }
+    if case .number(let n) = self { return Self.isInteger(n) }
     return false
   }
+
+  static func isInteger(_ number: Double) -> Bool { number.isFinite && number.rounded(.towardZero) == number }
 
   /// JSON equality: strings compare code point by code point (Swift's `==` on `String` would
   /// call a precomposed "é" equal to "e" plus a combining accent; JSON Schema does not).

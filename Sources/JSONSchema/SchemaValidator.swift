@@ -266,9 +266,9 @@ private struct Evaluation {
 
     let kind = instance.kind
     if let types = node.types, node.typeMask & kind.bit == 0,
-      !(node.allowsInteger && kind == .number && Self.isInteger(instance.number))
+      !(node.allowsInteger && kind == .number && JSONValue.isInteger(instance.number))
     {
-      fail("type", "expected \(types.joined(separator: " or ")), found \(Self.typeName(instance))")
+      fail("type", "expected \(types.joined(separator: " or ")), found \(instance.value.typeName)")
     }
     if let values = node.enumValues, !values.contains(instance.value) {
       fail("enum", "\(Self.show(instance.value)) is not one of \(values.map(Self.show).joined(separator: ", "))")
@@ -527,20 +527,6 @@ private struct Evaluation {
           if !result.errors.isEmpty { out.errors += result.errors }
         }
       }
-    }
-  }
-
-  static func isInteger(_ number: Double) -> Bool { number.isFinite && number.rounded(.towardZero) == number }
-
-  /// The JSON type name of a value, as ``JSONValue/typeName`` gives it.
-  static func typeName<Instance: JSONInstance>(_ value: Instance) -> String {
-    switch value.kind {
-    case .null: return "null"
-    case .bool: return "boolean"
-    case .number: return isInteger(value.number) ? "integer" : "number"
-    case .string: return "string"
-    case .array: return "array"
-    case .object: return "object"
     }
   }
 
