@@ -28,7 +28,7 @@ measure() {
 runs=${BENCH_RUNS:-3}
 best() {
   local name=$1; shift
-  local c w r
+  local c w r i
   for ((i = 0; i < runs; i++)); do
     measure "$name" "$@"
     if [ "$i" -eq 0 ] || [ "$(echo "${cpu[$name]} < $c" | bc)" -eq 1 ]; then c=${cpu[$name]}; w=${wall[$name]}; r=${rss[$name]}; fi

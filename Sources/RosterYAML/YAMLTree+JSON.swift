@@ -38,28 +38,8 @@ extension YAMLNode {
 
   /// The node's entry in its tree (and in the tree's ``YAMLTree/json``).
   public var position: Int { Int(index) }
-}
 
-extension YAMLNode {
-  /// The node as a JSON value, built with everything under it (as ``YAMLTree/json`` gives it).
-  public var json: JSONValue {
-    switch content {
-    case .scalar(let scalar):
-      switch scalar.value {
-      case .null: return .null
-      case .bool(let b): return .bool(b)
-      case .int(let i): return .number(Double(i))
-      case .float(let f): return .number(f)
-      case .string(let s): return .string(s)
-      }
-    case .sequence(let items):
-      return .array(items.map(\.json))
-    case .mapping(let pairs):
-      var object = JSONObject()
-      for pair in pairs where object[pair.key.string ?? pair.key.scalar?.text ?? ""] == nil {
-        object[pair.key.string ?? pair.key.scalar?.text ?? ""] = pair.value.json
-      }
-      return .object(object)
-    }
-  }
+  /// The node as a JSON value, built with everything under it. It converts the node's whole
+  /// source first: for a document read once, not for every value of it.
+  public var json: JSONValue { source.json[position].value }
 }
