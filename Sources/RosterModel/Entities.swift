@@ -195,7 +195,7 @@ public enum PrincipalID: Sendable, Hashable, Comparable, CustomStringConvertible
 
   /// `user:ada@acme.example`, `group:Platform Admins`, `robot:nightly`, `app:ci`, `operator`.
   public var description: String {
-    self == .operator ? "operator" : kind.rawValue + ":" + name
+    self == .operator ? "operator" : .joining(kind.rawValue, name, separator: ":")
   }
 
   public static func < (a: PrincipalID, b: PrincipalID) -> Bool {

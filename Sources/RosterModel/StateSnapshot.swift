@@ -11,7 +11,20 @@ public enum ObjectKind: String, Sendable, Hashable, Codable, CaseIterable, Compa
   case membership
   case binding
 
-  var order: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+  /// The kind's place in ``allCases``: the index of its table in a snapshot.
+  var order: Int {
+    switch self {
+    case .organization: 0
+    case .tenant: 1
+    case .role: 2
+    case .user: 3
+    case .group: 4
+    case .robot: 5
+    case .app: 6
+    case .membership: 7
+    case .binding: 8
+    }
+  }
 
   public static func < (a: ObjectKind, b: ObjectKind) -> Bool { a.order < b.order }
 }
@@ -83,13 +96,127 @@ public enum FieldValue: Sendable, Hashable, Codable, CustomStringConvertible {
   }
 }
 
+/// An object's fields by name (absent = unset), kept in the order of their names: the order its
+/// canonical text and plans list them in. An object has a handful of fields, so a sorted list is
+/// smaller and quicker to build, read and compare than a dictionary: two objects' fields are
+/// equal when their lists are.
+public struct Fields: Sendable, Hashable, Codable, Sequence, ExpressibleByDictionaryLiteral {
+  private var list: [(name: String, value: FieldValue)] = []
+
+  public init() {}
+
+  public init(dictionaryLiteral elements: (String, FieldValue)...) {
+    list.reserveCapacity(elements.count)
+    for (name, value) in elements { self[name] = value }
+  }
+
+  /// Coded as a JSON object: `{"email": "ada@acme.example", "twoFactor": true}`.
+  public init(from decoder: any Decoder) throws {
+    for (name, value) in try decoder.singleValueContainer().decode([String: FieldValue].self) { self[name] = value }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: Name.self)
+    for field in list { try container.encode(field.value, forKey: Name(stringValue: field.name)) }
+  }
+
+  private struct Name: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+  }
+
+  /// Makes room for `count` fields.
+  public mutating func reserve(_ count: Int) { list.reserveCapacity(count) }
+
+  /// A field's value (nil: unset); setting nil unsets it.
+  public subscript(name: String) -> FieldValue? {
+    get {
+      for field in list where field.name == name { return field.value }
+      return nil
+    }
+    set {
+      // Fields are usually set in name order: the new one goes last.
+      var i = list.count
+      while i > 0, name < list[i - 1].name { i -= 1 }
+      if i > 0, list[i - 1].name == name {
+        if let newValue { list[i - 1].value = newValue } else { list.remove(at: i - 1) }
+      } else if let newValue {
+        if i == list.count { list.append((name, newValue)) } else { list.insert((name, newValue), at: i) }
+      }
+    }
+  }
+
+  /// The fields' names, in order.
+  public var names: [String] { list.map(\.name) }
+
+  public var count: Int { list.count }
+
+  public var isEmpty: Bool { list.isEmpty }
+
+  /// The fields in name order, as a dictionary iterates them: `(key, value)`.
+  public func makeIterator() -> Iterator { Iterator(list: list) }
+
+  public struct Iterator: IteratorProtocol {
+    fileprivate let list: [(name: String, value: FieldValue)]
+    fileprivate var index = 0
+
+    public mutating func next() -> (key: String, value: FieldValue)? {
+      guard index < list.count else { return nil }
+      index += 1
+      return (list[index - 1].name, list[index - 1].value)
+    }
+  }
+
+  public static func == (a: Fields, b: Fields) -> Bool {
+    // Compared in place: copying each pair out to compare it cost more than the comparison.
+    a.list.withUnsafeBufferPointer { x in
+      b.list.withUnsafeBufferPointer { y in
+        guard x.count == y.count else { return false }
+        for i in 0..<x.count where x[i].name != y[i].name || x[i].value != y[i].value { return false }
+        return true
+      }
+    }
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(list.count)
+    for field in list {
+      hasher.combine(field.name)
+      hasher.combine(field.value)
+    }
+  }
+
+  /// The names either has, in order, each once: the fields two versions of an object may differ in.
+  public static func names(_ a: Fields, _ b: Fields) -> [String] {
+    var names: [String] = []
+    var i = 0
+    var j = 0
+    while i < a.list.count || j < b.list.count {
+      if j == b.list.count || (i < a.list.count && a.list[i].name < b.list[j].name) {
+        names.append(a.list[i].name)
+        i += 1
+      } else if i == a.list.count || b.list[j].name < a.list[i].name {
+        names.append(b.list[j].name)
+        j += 1
+      } else {
+        names.append(a.list[i].name)
+        i += 1
+        j += 1
+      }
+    }
+    return names
+  }
+}
+
 /// One object of the state: its kind, its key within the kind, and its fields (absent = unset).
 public struct StateObject: Sendable, Hashable, Codable {
   public var kind: ObjectKind
   public var key: String
-  public var fields: [String: FieldValue]
+  public var fields: Fields
 
-  public init(kind: ObjectKind, key: String, fields: [String: FieldValue] = [:]) {
+  public init(kind: ObjectKind, key: String, fields: Fields = [:]) {
     self.kind = kind
     self.key = key
     self.fields = fields
@@ -105,9 +232,9 @@ public struct StateObject: Sendable, Hashable, Codable {
 /// Everything a configuration states about an organisation, as plain objects that can be
 /// compared, stored and changed one by one. Default groups, their roles and their automatic
 /// members come from the catalog and are not objects; their explicit members are.
-public struct StateSnapshot: Sendable, Hashable, Codable {
-  /// Objects by kind, then by key.
-  public var objects: [ObjectKind: [String: StateObject]] = [:]
+public struct StateSnapshot: Sendable, Hashable {
+  /// Objects by key, one table per kind in the order of ``ObjectKind/allCases``.
+  private var tables = [[String: StateObject]](repeating: [:], count: ObjectKind.allCases.count)
 
   public init() {}
 
@@ -115,28 +242,33 @@ public struct StateSnapshot: Sendable, Hashable, Codable {
     for object in list { insert(object) }
   }
 
-  public mutating func insert(_ object: StateObject) { objects[object.kind, default: [:]][object.key] = object }
+  public mutating func insert(_ object: StateObject) { tables[object.kind.order][object.key] = object }
 
   /// Makes room for `count` objects of a kind, before inserting them one by one.
-  /// A kind with nothing to insert is left absent, as it would be without the reservation.
   public mutating func reserve(_ kind: ObjectKind, _ count: Int) {
     guard count > 0 else { return }
-    objects[kind, default: [:]].reserveCapacity(count)
+    tables[kind.order].reserveCapacity(count)
   }
 
   @discardableResult
   public mutating func remove(_ kind: ObjectKind, _ key: String) -> StateObject? {
-    objects[kind]?.removeValue(forKey: key)
+    tables[kind.order].removeValue(forKey: key)
   }
 
-  public func object(_ kind: ObjectKind, _ key: String) -> StateObject? { objects[kind]?[key] }
+  public func object(_ kind: ObjectKind, _ key: String) -> StateObject? { tables[kind.order][key] }
+
+  /// The objects of a kind, by key.
+  public func objects(_ kind: ObjectKind) -> [String: StateObject] { tables[kind.order] }
 
   /// Every object, by kind in creation order, then by key: the same state gives the same list.
   public var all: [StateObject] {
-    ObjectKind.allCases.flatMap { kind in (objects[kind] ?? [:]).keys.sorted().compactMap { objects[kind]?[$0] } }
+    tables.flatMap { table in table.keys.sorted().compactMap { table[$0] } }
   }
 
-  public func count(_ kind: ObjectKind) -> Int { objects[kind]?.count ?? 0 }
+  public func count(_ kind: ObjectKind) -> Int { tables[kind.order].count }
+
+  /// Whether the snapshot holds no object.
+  public var isEmpty: Bool { tables.allSatisfy(\.isEmpty) }
 
   /// The platform the state's organisation is on.
   public var platform: String? { object(.organization, "organization")?.fields["platform"]?.string }
@@ -160,17 +292,17 @@ public struct AppliedState: Sendable, Hashable {
   public mutating func recordUnwritten(_ kind: ObjectKind, _ key: String) { unwritten[kind, default: []].insert(key) }
 
   /// Whether every object is as Roster wrote it.
-  public var isEmpty: Bool { changed.objects.isEmpty && unwritten.isEmpty }
+  public var isEmpty: Bool { changed.isEmpty && unwritten.isEmpty }
 
   /// What Roster last wrote of an object whose fields are now `fields` (nil: it did not write it).
-  public func fields(_ kind: ObjectKind, _ key: String, now fields: [String: FieldValue]) -> [String: FieldValue]? {
+  public func fields(_ kind: ObjectKind, _ key: String, now fields: Fields) -> Fields? {
     if let written = changed.object(kind, key) { return written.fields }
     return unwritten[kind]?.contains(key) == true ? nil : fields
   }
 
   /// The keys of a kind that differ from what Roster wrote, in any order.
   public func keys(_ kind: ObjectKind) -> [String] {
-    Array((changed.objects[kind] ?? [:]).keys) + Array(unwritten[kind] ?? [])
+    Array(changed.objects(kind).keys) + Array(unwritten[kind] ?? [])
   }
 
 }
@@ -178,16 +310,21 @@ public struct AppliedState: Sendable, Hashable {
 /// Keys of objects that are relations: `group␟member` and `principal␟role␟scope`.
 public enum StateKey {
   public static func membership(group: String, member: PrincipalID) -> String {
-    group + "\u{1F}" + member.description
+    membership(group: group, member: member.description)
+  }
+
+  /// The key of a membership from its fields' texts.
+  public static func membership(group: String, member: String) -> String {
+    .joining(group, member, separator: "\u{1F}")
   }
 
   public static func binding(_ binding: Binding) -> String {
-    var key = binding.principal.description
-    key += "\u{1F}"
-    key += binding.role
-    key += "\u{1F}"
-    key += binding.scope.description
-    return key
+    Self.binding(principal: binding.principal.description, role: binding.role, scope: binding.scope.description)
+  }
+
+  /// The key of a binding from its fields' texts.
+  public static func binding(principal: String, role: String, scope: String) -> String {
+    .joining(principal, role, scope, separator: "\u{1F}")
   }
 }
 
@@ -214,7 +351,7 @@ extension AccessModel {
   /// The model's configured content as a snapshot.
   public var snapshot: StateSnapshot {
     var snapshot = StateSnapshot()
-    var org: [String: FieldValue] = [
+    var org: Fields = [
       "name": .string(organization.name), "platform": .string(organization.platform),
       "signInMode": .string(organization.signIn.mode.rawValue),
       "requireTwoFactor": .bool(organization.signIn.requireTwoFactor),
@@ -239,7 +376,7 @@ extension AccessModel {
       snapshot.insert(StateObject(kind: .tenant, key: tenant.name, fields: ["services": .list(services)]))
     }
     for role in customRoles.values {
-      var fields: [String: FieldValue] = [
+      var fields: Fields = [
         "name": .string(role.name), "levels": .list(role.levels.map(\.rawValue)),
         "permissions": .list(role.grants.map { $0.permission + ($0.condition.map { ":" + $0.rawValue } ?? "") }),
       ]
@@ -247,7 +384,7 @@ extension AccessModel {
       snapshot.insert(StateObject(kind: .role, key: role.id, fields: fields))
     }
     for user in users.values {
-      var fields: [String: FieldValue] = [
+      var fields: Fields = [
         "email": .string(user.email), "source": .string(user.source.rawValue),
         "twoFactor": .bool(user.twoFactorEnrolled), "disabled": .bool(user.disabled),
       ]
@@ -257,13 +394,14 @@ extension AccessModel {
     }
     for group in groups.values {
       for member in group.members {
+        let memberText = member.description
         snapshot.insert(
           StateObject(
-            kind: .membership, key: StateKey.membership(group: group.name, member: member),
-            fields: ["group": .string(group.name), "member": .string(member.description)]))
+            kind: .membership, key: StateKey.membership(group: group.name, member: memberText),
+            fields: ["group": .string(group.name), "member": .string(memberText)]))
       }
       guard !group.isDefault else { continue }
-      var fields: [String: FieldValue] = ["source": .string(group.source.rawValue)]
+      var fields: Fields = ["source": .string(group.source.rawValue)]
       fields["description"] = group.description.map(FieldValue.string)
       fields["directoryId"] = group.directoryId.map(FieldValue.string)
       snapshot.insert(StateObject(kind: .group, key: group.name, fields: fields))
@@ -274,19 +412,21 @@ extension AccessModel {
           kind: .robot, key: robot.name, fields: robot.description.map { ["description": .string($0)] } ?? [:]))
     }
     for app in apps.values {
-      var fields: [String: FieldValue] = [:]
+      var fields: Fields = [:]
       fields["appId"] = app.appId.map(FieldValue.string)
       fields["description"] = app.description.map(FieldValue.string)
       snapshot.insert(StateObject(kind: .app, key: app.name, fields: fields))
     }
+    // A few hundred scopes recur across 100,000 bindings: each is written once.
+    var scopeTexts: [Scope: String] = [:]
     for binding in bindings {
+      let principal = binding.principal.description
+      let scope = scopeTexts[binding.scope] ?? binding.scope.description
+      scopeTexts[binding.scope] = scope
       snapshot.insert(
         StateObject(
-          kind: .binding, key: StateKey.binding(binding),
-          fields: [
-            "principal": .string(binding.principal.description), "role": .string(binding.role),
-            "scope": .string(binding.scope.description),
-          ]))
+          kind: .binding, key: StateKey.binding(principal: principal, role: binding.role, scope: scope),
+          fields: ["principal": .string(principal), "role": .string(binding.role), "scope": .string(scope)]))
     }
     return snapshot
   }
@@ -297,8 +437,8 @@ extension AccessModel {
     guard let org = snapshot.object(.organization, "organization")?.fields else {
       throw ModelError(.invalidValue, "the state has no organisation")
     }
-    func text(_ fields: [String: FieldValue], _ name: String) -> String? { fields[name]?.string }
-    func choice<T: RawRepresentable>(_ fields: [String: FieldValue], _ name: String, _ fallback: T) -> T
+    func text(_ fields: Fields, _ name: String) -> String? { fields[name]?.string }
+    func choice<T: RawRepresentable>(_ fields: Fields, _ name: String, _ fallback: T) -> T
     where T.RawValue == String {
       text(fields, name).flatMap(T.init(rawValue:)) ?? fallback
     }
@@ -316,7 +456,7 @@ extension AccessModel {
     reserve(users: snapshot.count(.user), groups: snapshot.count(.group), bindings: snapshot.count(.binding))
     // Each kind in a fixed order, so the same snapshot builds the same model (and the same error).
     func ordered(_ kind: ObjectKind) -> [StateObject] {
-      let objects = snapshot.objects[kind] ?? [:]
+      let objects = snapshot.objects(kind)
       return objects.keys.sorted().compactMap { objects[$0] }
     }
     for object in ObjectKind.allCases.filter({ ![.membership, .binding].contains($0) }).flatMap(ordered) {

@@ -63,7 +63,7 @@ public struct Change: Sendable, Hashable, Codable {
   }
 
   /// The object's fields after the change (for create and update).
-  func applied(to before: [String: FieldValue]) -> [String: FieldValue] {
+  func applied(to before: Fields) -> Fields {
     var fields = before
     for change in self.fields { fields[change.field] = change.after }
     return fields

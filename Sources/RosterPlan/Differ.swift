@@ -29,8 +29,8 @@ public enum Differ {
     var deletes: [Change] = []
     var organization: [Change] = []
     for kind in ObjectKind.allCases {
-      var have = current.objects[kind] ?? [:]
-      let want = desired.objects[kind] ?? [:]
+      var have = current.objects(kind)
+      let want = desired.objects(kind)
       // Keys are visited in any order and each kind's changes sorted at the end: sorting only the
       // changes, not every key, keeps a plan of few changes cheap at any size.
       var kindCreates: [Change] = []
@@ -48,9 +48,7 @@ public enum Differ {
       }
       for (key, target) in want where !renamed.contains(key) {
         guard let existing = have[key] else {
-          let fields = target.fields.keys.sorted().map {
-            FieldChange(field: $0, before: nil, after: target.fields[$0])
-          }
+          let fields = target.fields.map { FieldChange(field: $0.key, before: nil, after: $0.value) }
           kindCreates.append(Change(action: .create, kind: kind, key: key, fields: fields))
           continue
         }
@@ -64,9 +62,7 @@ public enum Differ {
       for key in applied?.keys(kind) ?? [] where !renamed.contains(key) {
         guard let existing = have[key], let target = want[key], existing.fields == target.fields else { continue }
         // The values adopted ride along (before = after), so apply refuses if they change meanwhile.
-        let fields = existing.fields.keys.sorted().map {
-          FieldChange(field: $0, before: existing.fields[$0], after: existing.fields[$0])
-        }
+        let fields = existing.fields.map { FieldChange(field: $0.key, before: $0.value, after: $0.value) }
         kindUpdates.append(Change(action: .adopt, kind: kind, key: key, fields: fields))
       }
       creates += kindCreates.sorted { $0.key < $1.key }
@@ -74,9 +70,7 @@ public enum Differ {
       let keepUnmanaged = !fullyManaged.contains(kind.rawValue)
       for (key, existing) in have
       where want[key] == nil && !(keepUnmanaged && unmanaged.contains(StateObject.id(kind, key))) {
-        let fields = existing.fields.keys.sorted().map {
-          FieldChange(field: $0, before: existing.fields[$0], after: nil)
-        }
+        let fields = existing.fields.map { FieldChange(field: $0.key, before: $0.value, after: nil) }
         deletes.append(Change(action: .delete, kind: kind, key: key, fields: fields))
       }
     }
@@ -110,7 +104,7 @@ public enum Differ {
   /// comparing every object of both states keeps a plan of few changes cheap at any size.
   public static func leadsToDesired(_ changes: [Change], current: StateSnapshot, desired: StateSnapshot) -> Bool {
     var count: [ObjectKind: Int] = [:]
-    for (kind, objects) in current.objects { count[kind] = objects.count }
+    for kind in ObjectKind.allCases { count[kind] = current.count(kind) }
     for change in changes {
       switch change.action {
       case .create: count[change.kind, default: 0] += 1
@@ -118,12 +112,12 @@ public enum Differ {
       case .update, .rename, .adopt: break
       }
     }
-    return ObjectKind.allCases.allSatisfy { count[$0, default: 0] == desired.objects[$0]?.count ?? 0 }
+    return ObjectKind.allCases.allSatisfy { count[$0, default: 0] == desired.count($0) }
   }
 
   /// The fields that differ between two versions of an object, by name.
-  static func fieldChanges(_ before: [String: FieldValue], _ after: [String: FieldValue]) -> [FieldChange] {
-    Set(before.keys).union(after.keys).sorted().compactMap { name in
+  static func fieldChanges(_ before: Fields, _ after: Fields) -> [FieldChange] {
+    Fields.names(before, after).compactMap { name in
       before[name] == after[name] ? nil : FieldChange(field: name, before: before[name], after: after[name])
     }
   }

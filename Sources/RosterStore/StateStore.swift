@@ -153,7 +153,7 @@ public protocol StateStore: Sendable {
 public struct StoredChange: Sendable, Hashable {
   public var kind: ObjectKind
   public var key: String
-  public var fields: [String: FieldValue]?
+  public var fields: Fields?
   /// Whether the object exists before the change (insert or update).
   public var exists: Bool
   /// What to record as written by Roster: normally the fields themselves.
@@ -163,13 +163,13 @@ public struct StoredChange: Sendable, Hashable {
     /// Roster wrote these fields (every apply).
     case fields
     /// Roster last wrote other fields: the row has drifted (copying a state).
-    case other([String: FieldValue])
+    case other(Fields)
     /// Roster never wrote the object (copying a state).
     case never
   }
 
   public init(
-    kind: ObjectKind, key: String, fields: [String: FieldValue]?, exists: Bool, applied: Applied = .fields
+    kind: ObjectKind, key: String, fields: Fields?, exists: Bool, applied: Applied = .fields
   ) {
     self.kind = kind
     self.key = key

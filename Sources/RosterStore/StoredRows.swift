@@ -7,47 +7,47 @@ import RosterModel
 enum StoredRows {
   /// The fields as JSON with sorted keys, written by hand: it is compared with every row's
   /// `applied` when a state is read, so it must be fast and always give the same text.
-  static func canonicalText(_ fields: [String: FieldValue]) -> String {
-    String(decoding: canonicalBytes(fields.sorted { $0.key < $1.key }.lazy.map { ($0.key, $0.value) }), as: UTF8.self)
+  static func canonicalText(_ fields: Fields) -> String {
+    var out: [UInt8] = []
+    writeCanonical(fields, to: &out)
+    return String(decoding: out, as: UTF8.self)
   }
 
-  /// The same text as UTF-8 bytes, from the fields in name order.
-  static func canonicalBytes<Fields: Sequence<(String, FieldValue)>>(_ fields: Fields) -> [UInt8] {
-    var out: [UInt8] = []
-    out.reserveCapacity(160)
-    func bytes(_ s: String) { out.append(utf8: s) }
-    func string(_ s: String) {
+  /// Appends the same text as UTF-8 bytes (fields are kept in name order: no sorting).
+  static func writeCanonical(_ fields: Fields, to out: inout [UInt8]) {
+    func string(_ s: String, _ out: inout [UInt8]) {
       // Most strings need no escape: copied whole.
       guard s.hasByte(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
         out.append(0x22)
-        bytes(s)
+        out.append(utf8: s)
         out.append(0x22)
         return
       }
       var escaped = ""
       JSONValue.writeString(s, to: &escaped)
-      bytes(escaped)
+      out.append(utf8: escaped)
     }
     out.append(UInt8(ascii: "{"))
-    for (i, (name, value)) in fields.enumerated() {
-      if i > 0 { out.append(UInt8(ascii: ",")) }
-      string(name)
+    var first = true
+    for (name, value) in fields {
+      if !first { out.append(UInt8(ascii: ",")) }
+      first = false
+      string(name, &out)
       out.append(UInt8(ascii: ":"))
       switch value {
-      case .string(let s): string(s)
-      case .bool(let b): bytes(b ? "true" : "false")
-      case .number(let n): bytes(n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : "\(n)")
+      case .string(let s): string(s, &out)
+      case .bool(let b): out.append(utf8: b ? "true" : "false")
+      case .number(let n): out.append(utf8: n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : "\(n)")
       case .list(let l):
         out.append(UInt8(ascii: "["))
         for (j, item) in l.enumerated() {
           if j > 0 { out.append(UInt8(ascii: ",")) }
-          string(item)
+          string(item, &out)
         }
         out.append(UInt8(ascii: "]"))
       }
     }
     out.append(UInt8(ascii: "}"))
-    return out
   }
 
   /// The `applied` text a change records (nil: the row was not written by Roster).
@@ -72,20 +72,23 @@ enum StoredRows {
   struct Reading {
     var current = StateSnapshot()
     var applied = AppliedState()
+    /// The canonical text of the row being read (its storage kept from row to row).
+    private var canonical: [UInt8] = []
 
     mutating func reserve(_ layout: TableLayout, _ count: Int) { current.reserve(layout.kind, count) }
 
     /// One row: its key columns' values, its field columns' values (nil: NULL) in the layout's
     /// order, and its `applied` text.
     mutating func add(_ layout: TableLayout, keys: [String], values: [FieldValue?], applied text: String?) {
-      let key = keys.count == 1 ? keys[0] : keys.joined(separator: "\u{1F}")
-      var fields = [String: FieldValue](minimumCapacity: values.count)
-      for (column, value) in zip(layout.columns, values) where value != nil { fields[column.field] = value }
+      let key = keys.count == 1 ? keys[0] : .joining(keys, separator: "\u{1F}")
+      // Set in name order, each field goes last.
+      var fields = Fields()
+      fields.reserve(values.count)
+      for i in layout.columnsByField { if let value = values[i] { fields[layout.columns[i].field] = value } }
       current.insert(StateObject(kind: layout.kind, key: key, fields: fields))
       // A row Roster did not write, or whose `applied` text cannot be read, counts as unwritten.
-      // The row's canonical text is written from its columns in name order, without sorting.
-      let canonical = StoredRows.canonicalBytes(
-        layout.columnsByField.lazy.compactMap { i in values[i].map { (layout.columns[i].field, $0) } })
+      canonical.removeAll(keepingCapacity: true)
+      StoredRows.writeCanonical(fields, to: &canonical)
       guard let text, let written = StoredRows.applied(text, canonical: canonical, fields: fields) else {
         applied.recordUnwritten(layout.kind, key)
         return
@@ -102,7 +105,7 @@ enum StoredRows {
 
   /// What Roster last wrote of a row, from its `applied` text. Most rows are as Roster wrote
   /// them: the text is compared first, and decoded only where it differs.
-  static func applied(_ text: String, canonical: [UInt8], fields: [String: FieldValue]) -> [String: FieldValue]? {
+  static func applied(_ text: String, canonical: [UInt8], fields: Fields) -> Fields? {
     var text = text
     let same = text.withUTF8 { bytes in
       canonical.withUnsafeBufferPointer { expected in
@@ -113,7 +116,7 @@ enum StoredRows {
       }
     }
     if same { return fields }
-    return try? JSONDecoder().decode([String: FieldValue].self, from: Data(text.utf8))
+    return try? JSONDecoder().decode(Fields.self, from: Data(text.utf8))
   }
 
   /// JSON with sorted keys: the audit record as stored.

@@ -232,7 +232,7 @@ extension AppliedState {
   func snapshot(over current: StateSnapshot) -> StateSnapshot {
     var written = current
     for (kind, keys) in unwritten { for key in keys { written.remove(kind, key) } }
-    for object in changed.objects.values.flatMap(\.values) { written.insert(object) }
+    for object in changed.all { written.insert(object) }
     return written
   }
 }

@@ -327,7 +327,7 @@ private func administratorsByHoldings(_ model: AccessModel) -> [String] {
 /// One random edit of the desired state: sign-in mode, a user's source or disabled flag, an
 /// administrator binding or membership added or removed.
 private func mutate(_ snapshot: inout StateSnapshot, _ random: inout SplitMix) {
-  let users = (snapshot.objects[.user] ?? [:]).keys.sorted()
+  let users = snapshot.objects(.user).keys.sorted()
   let user = users[random.next(users.count)]
   switch random.next(6) {
   case 0:

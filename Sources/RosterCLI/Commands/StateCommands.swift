@@ -34,8 +34,8 @@ struct ShowCommand: ParsableCommand {
           if unmanaged.contains(StateObject.id(kind, object.key)) { line += "  (not created by Roster)" }
           lines.append(String(line))
           if kind != .membership && kind != .binding {
-            for name in object.fields.keys.sorted() {
-              lines.append("      \(name): \(object.fields[name]?.description ?? "")")
+            for (name, value) in object.fields {
+              lines.append("      \(name): \(value.description)")
             }
           }
         }

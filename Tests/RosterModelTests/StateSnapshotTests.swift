@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+@testable import RosterModel
+
+@Suite("State objects: fields, tables and keys")
+struct StateSnapshotTests {
+  @Test("fields set in any order read back in name order; nil unsets; equality does not depend on the order set")
+  func fieldsOrder() {
+    var a: Fields = ["source": .string("local"), "email": .string("ada@x.example"), "twoFactor": .bool(true)]
+    a["name"] = .string("Ada")
+    a["disabled"] = .bool(false)
+    #expect(a.names == ["disabled", "email", "name", "source", "twoFactor"])
+    #expect(a.map(\.key) == a.names)
+    #expect(a["email"] == .string("ada@x.example"))
+    #expect(a["missing"] == nil)
+
+    var b = Fields()
+    for name in a.names.reversed() { b[name] = a[name] }
+    #expect(a == b)
+    #expect(a.hashValue == b.hashValue)
+
+    b["name"] = .string("Ada L.")
+    #expect(a != b)
+    b["name"] = nil
+    #expect(b.names == ["disabled", "email", "source", "twoFactor"])
+    #expect(b.count == 4)
+    a["name"] = nil
+    #expect(a == b)
+    b["name"] = nil
+    #expect(b.count == 4)
+  }
+
+  @Test("fields are coded as a JSON object, and read back from one in any key order")
+  func fieldsJSON() throws {
+    let fields: Fields = ["role": .string("admin"), "levels": .list(["tenant", "folder"]), "minAdmins": .number(2)]
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    let text = String(decoding: try encoder.encode(fields), as: UTF8.self)
+    #expect(text == #"{"levels":["tenant","folder"],"minAdmins":2,"role":"admin"}"#)
+    let read = try JSONDecoder().decode(
+      Fields.self, from: Data(#"{"role":"admin","minAdmins":2,"levels":["tenant","folder"]}"#.utf8))
+    #expect(read == fields)
+  }
+
+  @Test("the names two versions of an object may differ in: each once, in order")
+  func fieldNames() {
+    let before: Fields = ["a": .bool(true), "c": .bool(true), "d": .bool(true)]
+    let after: Fields = ["b": .bool(true), "c": .bool(false), "e": .bool(true)]
+    #expect(Fields.names(before, after) == ["a", "b", "c", "d", "e"])
+    #expect(Fields.names(before, [:]) == ["a", "c", "d"])
+    #expect(Fields.names([:], after) == ["b", "c", "e"])
+  }
+
+  @Test("a snapshot keeps each kind apart; removing the last object of a kind leaves it equal to one without")
+  func tables() {
+    var snapshot = StateSnapshot()
+    #expect(snapshot.isEmpty)
+    snapshot.insert(StateObject(kind: .group, key: "ops", fields: ["source": .string("local")]))
+    snapshot.insert(StateObject(kind: .user, key: "ops", fields: ["email": .string("ops")]))
+    #expect(snapshot.count(.group) == 1)
+    #expect(snapshot.count(.user) == 1)
+    #expect(snapshot.object(.group, "ops")?.fields["source"] == .string("local"))
+    #expect(snapshot.all.map(\.kind) == [.user, .group])
+    snapshot.remove(.group, "ops")
+    #expect(snapshot == StateSnapshot([StateObject(kind: .user, key: "ops", fields: ["email": .string("ops")])]))
+    snapshot.remove(.user, "ops")
+    #expect(snapshot.isEmpty)
+  }
+
+  @Test("keys of relations and principals' texts join their parts with one byte, whatever the parts hold")
+  func joining() {
+    #expect(
+      StateKey.binding(principal: "user:zoë@x.example", role: "admin", scope: "tenant/t1")
+        == "user:zoë@x.example\u{1F}admin\u{1F}tenant/t1")
+    #expect(StateKey.membership(group: "Ops", member: .user("ada@x.example")) == "Ops\u{1F}user:ada@x.example")
+    #expect(String.joining("", "", separator: ":") == ":")
+    #expect(String.joining(["only"], separator: "/") == "only")
+    #expect(PrincipalID.group("Platform Admins").description == "group:Platform Admins")
+    #expect(PrincipalID.operator.description == "operator")
+  }
+}
