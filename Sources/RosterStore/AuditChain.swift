@@ -14,7 +14,9 @@ public enum AuditChain {
   static func hash(previous: String, sequence: Int, serial: Int, recordText: String) -> String {
     var hasher = SHA256()
     hasher.update(data: Data("\(previous)\n\(sequence)\n\(serial)\n".utf8))
-    hasher.update(data: Data(recordText.utf8))
+    // Hashed from the text's own storage: an apply's record can be tens of megabytes.
+    var text = recordText
+    text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
     return hasher.finalize().map { String(format: "%02x", $0) }.joined()
   }
 

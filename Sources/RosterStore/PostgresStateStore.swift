@@ -253,15 +253,18 @@ public final class PostgresStateStore: StateStore, Sendable {
   }
 
   public func apply(
-    _ changes: [StoredChange], lineage: String, serial: Int, audit: AuditRecord
+    _ changes: [StoredChange], lineage: String, serial: Int, audit: consuming AuditRecord
   ) throws(StoreError) -> Int {
-    try transaction("cannot apply to the state at \(location)") {
+    // The record's text is made first and the record let go (it holds every change).
+    let text = StoredRows.text(audit)
+    _ = consume audit
+    return try transaction("cannot apply to the state at \(location)") {
       let meta = try lockedMeta()
       try StoredRows.check(meta, lineage: lineage, serial: serial, location: location)
       try write(changes)
       let next = serial + 1
       try run("UPDATE meta SET value = \(String(next)) WHERE key = 'serial'")
-      try appendAudit(audit, serial: next)
+      try appendAudit(text: text, serial: next)
       return next
     }
   }
@@ -353,11 +356,15 @@ public final class PostgresStateStore: StateStore, Sendable {
   }
 
   private func appendAudit(_ record: AuditRecord, serial: Int) throws {
+    try appendAudit(text: StoredRows.text(record), serial: serial)
+  }
+
+  /// Appends an entry from its record's text.
+  private func appendAudit(text: String, serial: Int) throws {
     let last = try run("SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1").rows.first
       .map { try $0.decode((Int, String).self) }
     let sequence = (last?.0 ?? 0) + 1
     let previous = last?.1 ?? ""
-    let text = StoredRows.text(record)
     let hash = AuditChain.hash(previous: previous, sequence: sequence, serial: serial, recordText: text)
     try run(
       """

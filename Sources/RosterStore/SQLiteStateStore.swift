@@ -180,14 +180,18 @@ public final class SQLiteStateStore: StateStore, Sendable {
   }
 
   public func apply(
-    _ changes: [StoredChange], lineage: String, serial: Int, audit: AuditRecord
+    _ changes: [StoredChange], lineage: String, serial: Int, audit: consuming AuditRecord
   ) throws(StoreError) -> Int {
-    try write("cannot apply to the state at \(location)") { db in
+    // The record's text is made first and the record let go: an apply's record holds every
+    // change, tens of megabytes for a whole organisation, and one copy is enough.
+    let text = StoredRows.text(audit)
+    _ = consume audit
+    return try write("cannot apply to the state at \(location)") { db in
       try StoredRows.check(try Self.meta(db), lineage: lineage, serial: serial, location: location)
       for change in changes { try Self.write(change, db) }
       let next = serial + 1
       try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'serial'", arguments: [String(next)])
-      try Self.appendAudit(audit, serial: next, db)
+      try Self.appendAudit(text: text, serial: next, db)
       return next
     }
   }
@@ -224,14 +228,21 @@ public final class SQLiteStateStore: StateStore, Sendable {
   }
 
   private static func appendAudit(_ record: AuditRecord, serial: Int, _ db: Database) throws {
+    try appendAudit(text: StoredRows.text(record), serial: serial, db)
+  }
+
+  /// Appends an entry from its record's text.
+  private static func appendAudit(text: String, serial: Int, _ db: Database) throws {
     let last = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1")
     let sequence = ((last?["sequence"] as Int?) ?? 0) + 1
     let previous = (last?["hash"] as String?) ?? ""
-    let text = StoredRows.text(record)
     let hash = AuditChain.hash(previous: previous, sequence: sequence, serial: serial, recordText: text)
-    try db.execute(
-      sql: "INSERT INTO audit (sequence, serial, record, previous_hash, hash) VALUES (?, ?, ?, ?, ?)",
-      arguments: [sequence, serial, text, previous, hash])
+    // A prepared statement's few arguments are bound without copying them (`db.execute(sql:)`
+    // has SQLite copy each): the record can be tens of megabytes.
+    try db.makeStatement(
+      sql: "INSERT INTO audit (sequence, serial, record, previous_hash, hash) VALUES (?, ?, ?, ?, ?)"
+    )
+    .execute(arguments: [sequence, serial, text, previous, hash])
     // The head is kept with the state too, so deleting entries from the end shows.
     try db.execute(
       sql:

@@ -129,7 +129,7 @@ public protocol StateStore: Sendable {
   /// and `serial`, appends the audit entry and bumps the serial; all or nothing.
   /// - Returns: the new serial.
   func apply(
-    _ changes: [StoredChange], lineage: String, serial: Int, audit: AuditRecord
+    _ changes: [StoredChange], lineage: String, serial: Int, audit: consuming AuditRecord
   ) throws(StoreError) -> Int
 
   /// Takes the state lock, waiting up to `timeout` seconds for another holder to release it.

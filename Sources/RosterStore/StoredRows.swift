@@ -119,11 +119,56 @@ enum StoredRows {
     return try? JSONDecoder().decode(Fields.self, from: Data(text.utf8))
   }
 
-  /// JSON with sorted keys: the audit record as stored.
-  static func text<T: Encodable>(_ value: T) -> String {
+  /// JSON with sorted keys: a list column's text.
+  static func text<T: Encodable>(_ value: T) -> String { String(decoding: encoded(value), as: UTF8.self) }
+
+  private static func encoded<T: Encodable>(_ value: T) -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+    return (try? encoder.encode(value)) ?? Data()
+  }
+
+  /// The audit record as stored and hashed: JSON with sorted keys, the same bytes JSONEncoder
+  /// writes. An apply's record holds every change as text (tens of megabytes for a first apply at
+  /// 50,000 users), so JSONEncoder writes the record without it and the changes are escaped
+  /// into their place, straight into a string of the final size, instead of being encoded into
+  /// data and copied into a string.
+  static func text(_ record: AuditRecord) -> String {
+    // Canonical JSON holds no raw control character; any other text takes the encoder's way.
+    guard !record.changes.hasByte(where: { $0 < 0x20 }) else { return String(decoding: encoded(record), as: UTF8.self) }
+    var shell = record
+    shell.changes = ""
+    let head = [UInt8](encoded(shell))
+    // `actor` sorts first, so the key follows a comma; an unescaped quote is never inside a value.
+    let key = Array(#","changes":"""#.utf8)
+    guard
+      let start = head.indices.dropLast(key.count - 1).first(where: { head[$0..<($0 + key.count)].elementsEqual(key) })
+    else { return String(decoding: encoded(record), as: UTF8.self) }
+    let split = start + key.count - 1
+    var changes = record.changes
+    return changes.withUTF8 { text in
+      let escapes = text.reduce(0) { $0 + ($1 == 0x22 || $1 == 0x5C ? 1 : 0) }
+      return String(unsafeUninitializedCapacity: head.count + text.count + escapes) { out in
+        var at = 0
+        for byte in head[..<split] {
+          out[at] = byte
+          at += 1
+        }
+        for byte in text {
+          if byte == 0x22 || byte == 0x5C {
+            out[at] = 0x5C
+            at += 1
+          }
+          out[at] = byte
+          at += 1
+        }
+        for byte in head[split...] {
+          out[at] = byte
+          at += 1
+        }
+        return at
+      }
+    }
   }
 
   static func entry(sequence: Int, serial: Int, record text: String, previous: String, hash: String) throws

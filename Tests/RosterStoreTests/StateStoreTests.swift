@@ -159,6 +159,29 @@ struct StateStoreTests {
     #expect(!AuditChain.verify(entries).isEmpty, "a copied entry breaks the chain")
   }
 
+  @Test(
+    "an apply's record is stored as JSONEncoder writes it, whatever its changes hold, and the chain holds over it",
+    arguments: [
+      #"[{"action":"create","key":"Zoë \"Z\" O\\Brien/ops","kind":"group"}]"#, "tab\there", "", "\\\"",
+    ])
+  func auditRecordText(changes: String) throws {
+    let (store, state) = try makeStore(.sqlite)
+    defer { state.remove() }
+    let audit = AuditRecord(
+      actor: #"ada "the admin" \ 1/2"#, time: "2026-01-01T00:00:00Z", operation: "apply", source: "git",
+      commit: nil, planDigest: "sha256:1", changes: changes, overrides: ["--allow-mass-removal"])
+    _ = try store.apply([], lineage: "lineage-1", serial: 1, audit: audit)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let stored = try DatabaseQueue(path: state.location).read {
+      try String.fetchOne($0, sql: "SELECT record FROM audit WHERE sequence = 2")
+    }
+    #expect(stored == String(decoding: try encoder.encode(audit), as: UTF8.self))
+    let log = try store.auditLog()
+    #expect(log.last?.record == audit)
+    #expect(AuditChain.verify(log).isEmpty)
+  }
+
   @Test("a file that is not a state is refused with what it is")
   func notAState() throws {
     let folder = try TemporaryFolder()

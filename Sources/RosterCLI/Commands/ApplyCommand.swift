@@ -174,7 +174,7 @@ enum Applying {
     // The command ends with this write: what it built is left for the process's end to reclaim.
     ProcessLifetime.keep(stored, next, result)
     do {
-      return try store.apply(writes, lineage: plan.lineage, serial: plan.serial, audit: audit)
+      return try store.apply(writes, lineage: plan.lineage, serial: plan.serial, audit: consume audit)
     } catch {
       throw error.cli
     }
