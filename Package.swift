@@ -59,6 +59,7 @@ let package = Package(
       name: "RosterStore",
       dependencies: [
         "RosterModel", "JSONSchema", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
         .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
         .product(name: "Crypto", package: "swift-crypto"),

@@ -16,13 +16,16 @@ enum StoredRows {
   /// Appends the same text as UTF-8 bytes (fields are kept in name order: no sorting).
   static func writeCanonical(_ fields: Fields, to out: inout [UInt8]) {
     func string(_ s: String, _ out: inout [UInt8]) {
-      // Most strings need no escape: copied whole.
-      guard s.hasByte(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+      // Most strings need no escape: copied whole from their own storage.
+      var s = s
+      let copied = s.withUTF8 { bytes in
+        for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
         out.append(0x22)
-        out.append(utf8: s)
+        out.append(contentsOf: bytes)
         out.append(0x22)
-        return
+        return true
       }
+      guard !copied else { return }
       var escaped = ""
       JSONValue.writeString(s, to: &escaped)
       out.append(utf8: escaped)
@@ -81,10 +84,15 @@ enum StoredRows {
     /// order, and its `applied` text.
     mutating func add(_ layout: TableLayout, keys: [String], values: [FieldValue?], applied text: String?) {
       let key = keys.count == 1 ? keys[0] : .joining(keys, separator: "\u{1F}")
-      // Set in name order, each field goes last.
       var fields = Fields()
       fields.reserve(values.count)
       for i in layout.columnsByField { if let value = values[i] { fields[layout.columns[i].field] = value } }
+      guard var text else { return add(layout, key: key, fields: fields, applied: nil) }
+      text.withUTF8 { add(layout, key: key, fields: fields, applied: $0) }
+    }
+
+    /// One row: its key, its fields, and its `applied` text as UTF-8 (nil: NULL).
+    mutating func add(_ layout: TableLayout, key: String, fields: Fields, applied text: UnsafeBufferPointer<UInt8>?) {
       current.insert(StateObject(kind: layout.kind, key: key, fields: fields))
       // A row Roster did not write, or whose `applied` text cannot be read, counts as unwritten.
       canonical.removeAll(keepingCapacity: true)
@@ -105,18 +113,15 @@ enum StoredRows {
 
   /// What Roster last wrote of a row, from its `applied` text. Most rows are as Roster wrote
   /// them: the text is compared first, and decoded only where it differs.
-  static func applied(_ text: String, canonical: [UInt8], fields: Fields) -> Fields? {
-    var text = text
-    let same = text.withUTF8 { bytes in
-      canonical.withUnsafeBufferPointer { expected in
-        guard bytes.count == expected.count, let a = bytes.baseAddress, let b = expected.baseAddress else {
-          return bytes.count == expected.count
-        }
-        return memcmp(a, b, bytes.count) == 0
+  static func applied(_ text: UnsafeBufferPointer<UInt8>, canonical: [UInt8], fields: Fields) -> Fields? {
+    let same =
+      text.count == canonical.count
+      && canonical.withUnsafeBufferPointer { expected in
+        guard let a = text.baseAddress, let b = expected.baseAddress else { return true }
+        return memcmp(a, b, text.count) == 0
       }
-    }
     if same { return fields }
-    return try? JSONDecoder().decode(Fields.self, from: Data(text.utf8))
+    return try? JSONDecoder().decode(Fields.self, from: Data(text))
   }
 
   /// JSON with sorted keys: a list column's text.
