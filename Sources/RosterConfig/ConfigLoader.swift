@@ -64,9 +64,11 @@ private struct Loader {
   let sink = DiagnosticSink()
   var model: AccessModel?
   var documentCount = 0
-  /// Bindings and memberships are applied once every principal, tenant and role exists.
-  var pendingBindings: [(principal: PrincipalID, node: YAMLNode, file: String)] = []
-  var pendingMembers: [(group: String, node: YAMLNode, file: String)] = []
+  /// Bindings and memberships are read with their principal or group, and applied once every
+  /// principal, tenant and role exists. They are kept as what was read, not as YAML nodes, so
+  /// that the files' trees can go before they are applied.
+  var pendingBindings: [(binding: Binding, file: String, mark: YAMLMark)] = []
+  var pendingMembers: [(group: String, member: String, file: String, mark: YAMLMark)] = []
 
   /// Documents that failed their schema: file and lines.
   var schemaFailed: [(file: String, lines: Range<Int>)] = []
@@ -138,8 +140,13 @@ private struct Loader {
       default: break
       }
     }
-    for (group, node, file) in pendingMembers { member(node, of: group, file: file) }
-    for (principal, node, file) in pendingBindings { bind(node, to: principal, file: file) }
+    // Only the access tests are read from here on: the other documents' trees go (most of a
+    // configuration's memory while it loads).
+    documents.removeAll { $0.kind != "AccessTest" }
+    for (group, member, file, mark) in pendingMembers { add(member, to: group, file: file, at: mark) }
+    for (binding, file, mark) in pendingBindings { attempt(file, mark) { try $0.bind(binding) } }
+    pendingMembers = []
+    pendingBindings = []
     // Access tests last: they name principals, permissions and scopes of the finished model.
     if let model = self.model {
       for doc in documents where doc.kind == "AccessTest" {
@@ -270,13 +277,11 @@ private struct Loader {
 
   /// Applies one mutation; a refused one is reported at `mark` and changes nothing.
   mutating func attempt(_ file: String, _ mark: YAMLMark, _ body: (inout AccessModel) throws -> Void) {
-    // Moved out while it changes (taken, not copied: a copy would retain every table, and
-    // changing it would copy them): the model's mutations are all-or-nothing, so a refused one
-    // leaves it as it was.
-    guard var model = self.model.take() else { return }
-    defer { self.model = model }
+    // Changed in place (a copy would retain every table, and changing it would copy them; taking
+    // it out and putting it back moved the whole model twice for every member and binding): the
+    // model's mutations are all-or-nothing, so a refused one leaves it as it was.
     do {
-      try body(&model)
+      try model?.change(body)
     } catch {
       sink.refused(error, file: file, at: mark)
     }
@@ -343,7 +348,7 @@ private struct Loader {
     let before = model?.users.count
     attempt(file, node["email"]?.mark ?? node.mark) { try $0.addUser(user) }
     if let roles = r.node("roles"), model?.users.count != before {
-      pendingBindings.append((.user(email), roles, file))
+      readBindings(roles, of: .user(email), file: file)
     }
   }
 
@@ -381,8 +386,12 @@ private struct Loader {
       attempt(doc.file, doc.root["name"]?.mark ?? doc.root.mark) { try $0.addGroup(group) }
       guard model?.groups.count != before else { return }
     }
-    for item in r.list("members") { pendingMembers.append((name, item, doc.file)) }
-    if let roles = r.node("roles") { pendingBindings.append((.group(name), roles, doc.file)) }
+    for item in r.list("members") {
+      guard let text = MappingReader.string(item, file: doc.file, sink: sink, what: "a member of group '\(name)'")
+      else { continue }
+      pendingMembers.append((name, text, doc.file, item.mark))
+    }
+    if let roles = r.node("roles") { readBindings(roles, of: .group(name), file: doc.file) }
   }
 
   mutating func robot(_ doc: Document) {
@@ -398,7 +407,7 @@ private struct Loader {
       try $0.addRobot(RobotAccount(name: name, description: r.string("description")))
     }
     if let roles = r.node("roles"), model?.robots.count != before {
-      pendingBindings.append((.robot(name), roles, doc.file))
+      readBindings(roles, of: .robot(name), file: doc.file)
     }
   }
 
@@ -415,27 +424,26 @@ private struct Loader {
       try $0.addApp(ExternalApp(name: name, appId: r.string("appId"), description: r.string("description")))
     }
     if let roles = r.node("roles"), model?.apps.count != before {
-      pendingBindings.append((.app(name), roles, doc.file))
+      readBindings(roles, of: .app(name), file: doc.file)
     }
   }
 
   // MARK: Relations
 
-  mutating func member(_ node: YAMLNode, of group: String, file: String) {
-    guard let text = MappingReader.string(node, file: file, sink: sink, what: "a member of group '\(group)'"),
-      let model
-    else { return }
+  mutating func add(_ member: String, to group: String, file: String, at mark: YAMLMark) {
+    guard let model else { return }
     let principal: PrincipalID
     do {
-      principal = try PrincipalReference.resolve(text, in: model)
+      principal = try PrincipalReference.resolve(member, in: model)
     } catch {
-      sink.refused(error, file: file, at: node.mark)
+      sink.refused(error, file: file, at: mark)
       return
     }
-    attempt(file, node.mark) { try $0.addMember(principal, to: group) }
+    attempt(file, mark) { try $0.addMember(principal, to: group) }
   }
 
-  mutating func bind(_ node: YAMLNode, to principal: PrincipalID, file: String) {
+  /// Reads a principal's `roles`, to be bound once every principal, tenant and role exists.
+  mutating func readBindings(_ node: YAMLNode, of principal: PrincipalID, file: String) {
     guard let items = node.isNull ? YAMLSequence.empty : node.sequence else {
       sink.error(.wrongType, "'roles' must be a list, not a \(node.kindName)", file: file, at: node.mark)
       return
@@ -461,7 +469,13 @@ private struct Loader {
         }
       }
       guard let roleID else { continue }
-      attempt(file, item.mark) { try $0.bind(Binding(principal: principal, role: roleID, scope: scope)) }
+      pendingBindings.append((Binding(principal: principal, role: roleID, scope: scope), file, item.mark))
     }
   }
+}
+
+extension AccessModel {
+  /// Runs `body` on the model itself: called through optional chaining, a model held in an
+  /// optional is changed where it is, not copied out and back.
+  fileprivate mutating func change(_ body: (inout AccessModel) throws -> Void) rethrows { try body(&self) }
 }

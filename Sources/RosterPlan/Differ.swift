@@ -46,12 +46,16 @@ public enum Differ {
         have[old] = nil
         renamed.insert(key)
       }
+      // How many current objects are wanted: when all are, none is removed and `have` need not
+      // be walked again.
+      var kept = 0
       for (key, target) in want where !renamed.contains(key) {
         guard let existing = have[key] else {
           let fields = target.fields.map { FieldChange(field: $0.key, before: nil, after: $0.value) }
           kindCreates.append(Change(action: .create, kind: kind, key: key, fields: fields))
           continue
         }
+        kept += 1
         guard existing.fields != target.fields else { continue }
         let change = Change(
           action: .update, kind: kind, key: key, fields: fieldChanges(existing.fields, target.fields))
@@ -67,6 +71,7 @@ public enum Differ {
       }
       creates += kindCreates.sorted { $0.key < $1.key }
       updates += kindUpdates.sorted { $0.key < $1.key }
+      guard kept < have.count else { continue }
       let keepUnmanaged = !fullyManaged.contains(kind.rawValue)
       for (key, existing) in have
       where want[key] == nil && !(keepUnmanaged && unmanaged.contains(StateObject.id(kind, key))) {

@@ -72,7 +72,7 @@ struct ApplyCommand: ParsableCommand {
       }
     } else {
       plan = try Planning.plan(
-        source: source, stored: try Planning.load(store), actor: resolveActor(actor), overrides: overrides.list,
+        source: source, store: store, actor: resolveActor(actor), overrides: overrides.list,
         impact: impact)
       Console.out(PlanText.text(plan, colour: Console.colours(standardError: false), impact: impact))
       if plan.changes.isEmpty { return }

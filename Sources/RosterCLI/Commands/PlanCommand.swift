@@ -10,10 +10,13 @@ enum Planning {
   /// - Parameter lastStep: the command ends after this plan: what it built is left for the
   ///   process's end to reclaim rather than freed object by object.
   static func plan(
-    source: ConfigOptions, stored: StoredState, actor: String, overrides: [String], impact: ImpactMode = .summary,
+    source: ConfigOptions, store: any StateStore, actor: String, overrides: [String], impact: ImpactMode = .summary,
     lastStep: Bool = false
   ) throws -> Plan {
     let (desired, commit, loaded) = try source.loadDesired()
+    // The state is read once the configuration is: the files' trees are gone by then, and a
+    // state of 235,000 objects is not held while they are read.
+    let stored = try load(store)
     let platform = stored.current.platform ?? "?"
     guard desired.catalog.name == platform else {
       throw CLIError(
@@ -145,7 +148,7 @@ struct PlanCommand: ParsableCommand {
   func run() throws {
     let store = try stateOptions.openExisting()
     let plan = try Planning.plan(
-      source: source, stored: try Planning.load(store), actor: resolveActor(actor), overrides: overrides.list,
+      source: source, store: store, actor: resolveActor(actor), overrides: overrides.list,
       impact: impact, lastStep: true)
     if !plan.blocking.isEmpty {
       if format == .json { Console.out(String(decoding: try plan.fileData(), as: UTF8.self)) }
