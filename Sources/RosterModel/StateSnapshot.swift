@@ -211,15 +211,111 @@ public struct Fields: Sendable, Hashable, Codable, Sequence, ExpressibleByDictio
 }
 
 /// One object of the state: its kind, its key within the kind, and its fields (absent = unset).
+///
+/// A relation (a membership or a binding) is keyed by its fields' values, so it usually holds
+/// no fields of its own: they are read from its key when asked for. A state's 200,000 relations
+/// then cost a key each, not a key and a list of the same texts again.
 public struct StateObject: Sendable, Hashable, Codable {
   public var kind: ObjectKind
   public var key: String
-  public var fields: Fields
+  /// Fields other than the key's parts (nil: a relation that is exactly its key).
+  private var own: Fields?
 
   public init(kind: ObjectKind, key: String, fields: Fields = [:]) {
     self.kind = kind
     self.key = key
-    self.fields = fields
+    own = Self.isKeyParts(fields, kind: kind, key: key) ? nil : fields
+  }
+
+  /// A relation whose fields are its key's parts: `group␟member`, `principal␟role␟scope`.
+  public static func relation(_ kind: ObjectKind, key: String) -> StateObject {
+    var object = StateObject(kind: kind, key: key, fields: [:])
+    object.own = nil
+    return object
+  }
+
+  /// The names of a relation's fields, in the order of its key's parts (nil: not a relation).
+  /// They are also in name order, the order of ``Fields``.
+  public static func relationFields(_ kind: ObjectKind) -> [String]? {
+    switch kind {
+    case .membership: ["group", "member"]
+    case .binding: ["principal", "role", "scope"]
+    default: nil
+    }
+  }
+
+  public var fields: Fields {
+    get {
+      if let own { return own }
+      var fields = Fields()
+      for (name, part) in zip(Self.relationFields(kind) ?? [], keyParts) { fields[name] = .string(part) }
+      return fields
+    }
+    set { own = Self.isKeyParts(newValue, kind: kind, key: key) ? nil : newValue }
+  }
+
+  /// Whether the object holds no fields of its own: a relation that is exactly its key.
+  public var isKeyOnly: Bool { own == nil }
+
+  /// The key's parts, split at U+001F.
+  public var keyParts: [String] {
+    key.utf8.split(separator: 0x1F, omittingEmptySubsequences: false).map { String(Substring($0)) }
+  }
+
+  /// Whether two versions of an object have the same fields; two relations that are exactly
+  /// their keys are compared by key, without reading their fields.
+  public func hasSameFields(as other: StateObject) -> Bool {
+    if own == nil && other.own == nil && kind == other.kind { return key == other.key }
+    return fields == other.fields
+  }
+
+  /// Whether `fields` are exactly a relation's key parts, compared byte by byte in place.
+  private static func isKeyParts(_ fields: Fields, kind: ObjectKind, key: String) -> Bool {
+    guard let names = relationFields(kind), fields.count == names.count else { return false }
+    var key = key
+    return key.withUTF8 { bytes in
+      var at = 0
+      for ((name, value), expected) in zip(fields, names) {
+        guard name == expected, case .string(var part) = value else { return false }
+        let matched = part.withUTF8 { part in
+          at + part.count <= bytes.count
+            && UnsafeBufferPointer(rebasing: bytes[at..<(at + part.count)]).elementsEqual(part)
+        }
+        guard matched else { return false }
+        at += part.utf8.count
+        // Parts are separated by U+001F; the last ends the key.
+        if expected == names.last { return at == bytes.count }
+        guard at < bytes.count, bytes[at] == 0x1F else { return false }
+        at += 1
+      }
+      return false
+    }
+  }
+
+  public static func == (a: StateObject, b: StateObject) -> Bool {
+    a.kind == b.kind && a.key == b.key && a.hasSameFields(as: b)
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(kind)
+    hasher.combine(key)
+    if own != nil { hasher.combine(fields) }
+  }
+
+  private enum CodingKeys: String, CodingKey { case kind, key, fields }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      kind: try container.decode(ObjectKind.self, forKey: .kind), key: try container.decode(String.self, forKey: .key),
+      fields: try container.decode(Fields.self, forKey: .fields))
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(kind, forKey: .kind)
+    try container.encode(key, forKey: .key)
+    try container.encode(fields, forKey: .fields)
   }
 
   /// `user ada@acme.example`, as plans name objects.
@@ -394,11 +490,7 @@ extension AccessModel {
     }
     for group in groups.values {
       for member in group.members {
-        let memberText = member.description
-        snapshot.insert(
-          StateObject(
-            kind: .membership, key: StateKey.membership(group: group.name, member: memberText),
-            fields: ["group": .string(group.name), "member": .string(memberText)]))
+        snapshot.insert(.relation(.membership, key: StateKey.membership(group: group.name, member: member)))
       }
       guard !group.isDefault else { continue }
       var fields: Fields = ["source": .string(group.source.rawValue)]
@@ -424,9 +516,7 @@ extension AccessModel {
       let scope = scopeTexts[binding.scope] ?? binding.scope.description
       scopeTexts[binding.scope] = scope
       snapshot.insert(
-        StateObject(
-          kind: .binding, key: StateKey.binding(principal: principal, role: binding.role, scope: scope),
-          fields: ["principal": .string(principal), "role": .string(binding.role), "scope": .string(scope)]))
+        .relation(.binding, key: StateKey.binding(principal: principal, role: binding.role, scope: scope)))
     }
     return snapshot
   }

@@ -56,7 +56,7 @@ public enum Differ {
           continue
         }
         kept += 1
-        guard existing.fields != target.fields else { continue }
+        guard !existing.hasSameFields(as: target) else { continue }
         let change = Change(
           action: .update, kind: kind, key: key, fields: fieldChanges(existing.fields, target.fields))
         if kind == .organization { organization.append(change) } else { kindUpdates.append(change) }
@@ -64,7 +64,7 @@ public enum Differ {
       // An object stated as it is now, but that Roster did not write so, is adopted. Only the
       // objects that differ from what Roster wrote are visited: usually none.
       for key in applied?.keys(kind) ?? [] where !renamed.contains(key) {
-        guard let existing = have[key], let target = want[key], existing.fields == target.fields else { continue }
+        guard let existing = have[key], let target = want[key], existing.hasSameFields(as: target) else { continue }
         // The values adopted ride along (before = after), so apply refuses if they change meanwhile.
         let fields = existing.fields.map { FieldChange(field: $0.key, before: $0.value, after: $0.value) }
         kindUpdates.append(Change(action: .adopt, kind: kind, key: key, fields: fields))

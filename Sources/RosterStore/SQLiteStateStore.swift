@@ -122,18 +122,18 @@ public final class SQLiteStateStore: StateStore, Sendable {
       var reading = StoredRows.Reading()
       for layout in TableLayout.all {
         reading.reserve(layout, try Int.fetchOne(db, sql: "SELECT count(*) FROM \(layout.table)") ?? 0)
-        try Self.readRows(layout, db) { reading.add(layout, key: $0, fields: $1, applied: $2) }
+        try Self.readRows(layout, db) { reading.add($0, applied: $1) }
       }
       return reading.state(meta, lineage: lineage, serial: serial)
     }
   }
 
-  /// Reads a table's rows through SQLite's own calls: each row's key, its fields set in name
-  /// order, and its `applied` text as bytes, valid only during `body` (read in place: a state's
+  /// Reads a table's rows through SQLite's own calls: each row as an object (a relation as its
+  /// key alone, its fields being the key's parts; any other with its fields set in name order),
+  /// with its `applied` text as bytes, valid only during `body` (read in place: a state's
   /// 235,000 rows were 235,000 strings made to be compared and dropped).
   private static func readRows(
-    _ layout: TableLayout, _ db: Database,
-    _ body: (String, Fields, UnsafeBufferPointer<UInt8>?) -> Void
+    _ layout: TableLayout, _ db: Database, _ body: (StateObject, UnsafeBufferPointer<UInt8>?) -> Void
   ) throws {
     let statement = try db.makeStatement(sql: layout.selectSQL)
     // The statement is finalized when released: kept until every row is read.
@@ -142,6 +142,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
     let first = layout.extraKeyColumns.count
     let keyColumns = layout.keyPositions.map(Int32.init)
     let appliedColumn = Int32(first + layout.columns.count)
+    let relation = StateObject.relationFields(layout.kind) != nil
     func bytes(_ column: Int32) -> UnsafeBufferPointer<UInt8>? {
       guard let text = sqlite3_column_text(handle, column) else { return nil }
       return UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column)))
@@ -154,6 +155,24 @@ public final class SQLiteStateStore: StateStore, Sendable {
         throw DatabaseError(
           resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
           sql: layout.selectSQL)
+      }
+      // A relation's columns are its key's parts: the key is written from them into one string.
+      if relation {
+        let parts = keyColumns.map { bytes($0) ?? UnsafeBufferPointer(start: nil, count: 0) }
+        let key = String(unsafeUninitializedCapacity: parts.reduce(parts.count - 1) { $0 + $1.count }) { out in
+          var at = 0
+          for (i, part) in parts.enumerated() {
+            if i > 0 {
+              out[at] = 0x1F
+              at += 1
+            }
+            _ = UnsafeMutableBufferPointer(rebasing: out[at...]).initialize(fromContentsOf: part)
+            at += part.count
+          }
+          return at
+        }
+        body(.relation(layout.kind, key: key), bytes(appliedColumn))
+        continue
       }
       let key =
         keyColumns.count == 1
@@ -175,7 +194,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
         }
         if let value { fields[layout.columns[i].field] = value }
       }
-      body(key, fields, bytes(appliedColumn))
+      body(StateObject(kind: layout.kind, key: key, fields: fields), bytes(appliedColumn))
     }
   }
 

@@ -15,42 +15,68 @@ enum StoredRows {
 
   /// Appends the same text as UTF-8 bytes (fields are kept in name order: no sorting).
   static func writeCanonical(_ fields: Fields, to out: inout [UInt8]) {
-    func string(_ s: String, _ out: inout [UInt8]) {
-      // Most strings need no escape: copied whole from their own storage.
-      var s = s
-      let copied = s.withUTF8 { bytes in
-        for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
-        out.append(0x22)
-        out.append(contentsOf: bytes)
-        out.append(0x22)
-        return true
-      }
-      guard !copied else { return }
-      var escaped = ""
-      JSONValue.writeString(s, to: &escaped)
-      out.append(utf8: escaped)
-    }
     out.append(UInt8(ascii: "{"))
     var first = true
     for (name, value) in fields {
       if !first { out.append(UInt8(ascii: ",")) }
       first = false
-      string(name, &out)
+      writeString(name, to: &out)
       out.append(UInt8(ascii: ":"))
       switch value {
-      case .string(let s): string(s, &out)
+      case .string(let s): writeString(s, to: &out)
       case .bool(let b): out.append(utf8: b ? "true" : "false")
       case .number(let n): out.append(utf8: n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : "\(n)")
       case .list(let l):
         out.append(UInt8(ascii: "["))
         for (j, item) in l.enumerated() {
           if j > 0 { out.append(UInt8(ascii: ",")) }
-          string(item, &out)
+          writeString(item, to: &out)
         }
         out.append(UInt8(ascii: "]"))
       }
     }
     out.append(UInt8(ascii: "}"))
+  }
+
+  /// An object's canonical text; a relation that is its key is written from the key's parts.
+  static func writeCanonical(_ object: StateObject, to out: inout [UInt8]) {
+    guard object.isKeyOnly, let names = StateObject.relationFields(object.kind) else {
+      return writeCanonical(object.fields, to: &out)
+    }
+    var key = object.key
+    key.withUTF8 { bytes in
+      out.append(UInt8(ascii: "{"))
+      var start = 0
+      var index = 0
+      for end in 0...bytes.count where end == bytes.count || bytes[end] == 0x1F {
+        guard index < names.count else { break }
+        if index > 0 { out.append(UInt8(ascii: ",")) }
+        writeString(names[index], to: &out)
+        out.append(UInt8(ascii: ":"))
+        writeString(UnsafeBufferPointer(rebasing: bytes[start..<end]), to: &out)
+        start = end + 1
+        index += 1
+      }
+      out.append(UInt8(ascii: "}"))
+    }
+  }
+
+  /// A JSON string: most need no escape and are copied whole from their own storage.
+  private static func writeString(_ s: String, to out: inout [UInt8]) {
+    var s = s
+    s.withUTF8 { writeString($0, to: &out) }
+  }
+
+  private static func writeString(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+      var escaped = ""
+      JSONValue.writeString(String(decoding: bytes, as: UTF8.self), to: &escaped)
+      out.append(utf8: escaped)
+      return
+    }
+    out.append(0x22)
+    out.append(contentsOf: bytes)
+    out.append(0x22)
   }
 
   /// The `applied` text a change records (nil: the row was not written by Roster).
@@ -87,21 +113,33 @@ enum StoredRows {
       var fields = Fields()
       fields.reserve(values.count)
       for i in layout.columnsByField { if let value = values[i] { fields[layout.columns[i].field] = value } }
-      guard var text else { return add(layout, key: key, fields: fields, applied: nil) }
-      text.withUTF8 { add(layout, key: key, fields: fields, applied: $0) }
+      let object = StateObject(kind: layout.kind, key: key, fields: fields)
+      guard var text else { return add(object, applied: nil) }
+      text.withUTF8 { add(object, applied: $0) }
     }
 
-    /// One row: its key, its fields, and its `applied` text as UTF-8 (nil: NULL).
-    mutating func add(_ layout: TableLayout, key: String, fields: Fields, applied text: UnsafeBufferPointer<UInt8>?) {
-      current.insert(StateObject(kind: layout.kind, key: key, fields: fields))
-      // A row Roster did not write, or whose `applied` text cannot be read, counts as unwritten.
+    /// One row as an object, and its `applied` text as UTF-8 (nil: NULL). Most rows are as
+    /// Roster wrote them: the text is compared first, and decoded only where it differs.
+    mutating func add(_ object: StateObject, applied text: UnsafeBufferPointer<UInt8>?) {
+      current.insert(object)
       canonical.removeAll(keepingCapacity: true)
-      StoredRows.writeCanonical(fields, to: &canonical)
-      guard let text, let written = StoredRows.applied(text, canonical: canonical, fields: fields) else {
-        applied.recordUnwritten(layout.kind, key)
+      StoredRows.writeCanonical(object, to: &canonical)
+      if let text, Self.same(text, canonical) { return }
+      // A row Roster did not write, or whose `applied` text cannot be read, counts as unwritten.
+      guard let text, let written = try? JSONDecoder().decode(Fields.self, from: Data(text)) else {
+        applied.recordUnwritten(object.kind, object.key)
         return
       }
-      if written != fields { applied.recordChanged(StateObject(kind: layout.kind, key: key, fields: written)) }
+      let before = StateObject(kind: object.kind, key: object.key, fields: written)
+      if !before.hasSameFields(as: object) { applied.recordChanged(before) }
+    }
+
+    private static func same(_ text: UnsafeBufferPointer<UInt8>, _ canonical: [UInt8]) -> Bool {
+      text.count == canonical.count
+        && canonical.withUnsafeBufferPointer { expected in
+          guard let a = text.baseAddress, let b = expected.baseAddress else { return text.isEmpty }
+          return memcmp(a, b, text.count) == 0
+        }
     }
 
     func state(_ meta: [String: String], lineage: String, serial: Int) -> StoredState {
@@ -109,19 +147,6 @@ enum StoredRows {
         lineage: lineage, serial: serial, catalogSource: meta["catalog_source"], current: current, applied: applied,
         auditHead: meta["audit_head"])
     }
-  }
-
-  /// What Roster last wrote of a row, from its `applied` text. Most rows are as Roster wrote
-  /// them: the text is compared first, and decoded only where it differs.
-  static func applied(_ text: UnsafeBufferPointer<UInt8>, canonical: [UInt8], fields: Fields) -> Fields? {
-    let same =
-      text.count == canonical.count
-      && canonical.withUnsafeBufferPointer { expected in
-        guard let a = text.baseAddress, let b = expected.baseAddress else { return true }
-        return memcmp(a, b, text.count) == 0
-      }
-    if same { return fields }
-    return try? JSONDecoder().decode(Fields.self, from: Data(text))
   }
 
   /// JSON with sorted keys: a list column's text.

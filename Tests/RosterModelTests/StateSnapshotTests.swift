@@ -68,6 +68,39 @@ struct StateSnapshotTests {
     #expect(snapshot.isEmpty)
   }
 
+  @Test("a relation whose fields are its key's parts holds only its key, and equals one built from its fields")
+  func relations() throws {
+    let key = StateKey.binding(principal: "user:ada@x.example", role: "admin", scope: "tenant/t1")
+    let fields: Fields = [
+      "principal": .string("user:ada@x.example"), "role": .string("admin"), "scope": .string("tenant/t1"),
+    ]
+    let built = StateObject(kind: .binding, key: key, fields: fields)
+    let keyed = StateObject.relation(.binding, key: key)
+    #expect(built.isKeyOnly && keyed.isKeyOnly)
+    #expect(keyed.fields == fields)
+    #expect(built == keyed && built.hashValue == keyed.hashValue)
+    #expect(built.hasSameFields(as: keyed))
+
+    // Fields that are not the key's parts are kept as they are.
+    var other = keyed
+    other.fields["scope"] = .string("organization")
+    #expect(!other.isKeyOnly && other != keyed && !other.hasSameFields(as: keyed))
+    #expect(other.fields["scope"] == .string("organization") && other.fields["principal"] == fields["principal"])
+    other.fields["scope"] = .string("tenant/t1")
+    #expect(other.isKeyOnly && other == keyed)
+    #expect(!StateObject(kind: .membership, key: "Ops\u{1F}user:a", fields: ["group": .string("Ops")]).isKeyOnly)
+    #expect(
+      !StateObject(kind: .membership, key: "Ops", fields: ["group": .string("Ops"), "member": .string("")]).isKeyOnly)
+    #expect(!StateObject(kind: .user, key: "a", fields: [:]).isKeyOnly)
+
+    // Its JSON (roster state show) lists the fields all the same.
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    let text = String(decoding: try encoder.encode(keyed), as: UTF8.self)
+    #expect(text.contains(#""fields":{"principal":"user:ada@x.example","role":"admin","scope":"tenant\/t1"}"#))
+    #expect(try JSONDecoder().decode(StateObject.self, from: Data(text.utf8)) == keyed)
+  }
+
   @Test("keys of relations and principals' texts join their parts with one byte, whatever the parts hold")
   func joining() {
     #expect(

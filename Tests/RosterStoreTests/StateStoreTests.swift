@@ -116,6 +116,30 @@ struct StateStoreTests {
   }
 
   @Test(
+    "a relation reads back as its key; one changed outside Roster shows what Roster wrote of it",
+    arguments: StoreKind.available)
+  func relationDrift(kind: StoreKind) throws {
+    let (store, state) = try makeStore(kind)
+    defer { state.remove() }
+    let key = StateKey.membership(group: "Ops", member: .user("ada@x.example"))
+    let membership = StateObject(
+      kind: .membership, key: key, fields: ["group": .string("Ops"), "member": .string("user:ada@x.example")])
+    _ = try store.apply(
+      [StoredChange(kind: .membership, key: key, fields: membership.fields, exists: false)], lineage: "lineage-1",
+      serial: 1, audit: record("apply"))
+    let written = try store.load()
+    #expect(written.current.object(.membership, key) == membership)
+    #expect(written.current.object(.membership, key)?.isKeyOnly == true)
+    #expect(written.applied.isEmpty)
+
+    try state.execute("UPDATE memberships SET member = 'user:bob@x.example' WHERE member = 'user:ada@x.example'")
+    let moved = StateKey.membership(group: "Ops", member: .user("bob@x.example"))
+    let loaded = try store.load()
+    #expect(loaded.current.object(.membership, moved)?.fields["member"] == .string("user:bob@x.example"))
+    #expect(loaded.applied.changed.object(.membership, moved)?.fields["member"] == .string("user:ada@x.example"))
+  }
+
+  @Test(
     "the lock: a second taker waits, then fails naming the holder; force-unlock frees it and is audited",
     arguments: StoreKind.available)
   func locking(kind: StoreKind) throws {
