@@ -6,11 +6,16 @@ import RosterModel
 /// two), without its tree of boxed values, which made encoding the first plan of a 50,000-user
 /// organisation a third of its apply and most of its memory.
 enum CanonicalChanges {
-  static func write(_ changes: [Change], into out: inout [UInt8]) {
+  static func write(_ changes: [Change], into out: inout [UInt8]) { write(changes, into: &out, flush: { _ in }) }
+
+  /// The same, handing `flush` the text written so far whenever it passes 64 KiB (it empties
+  /// `out`), so that a consumer of pieces (a hash) never holds the whole text.
+  static func write(_ changes: [Change], into out: inout [UInt8], flush: (inout [UInt8]) -> Void) {
     out.append(UInt8(ascii: "["))
     for (i, change) in changes.enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
       write(change, into: &out)
+      if out.count >= 1 << 16 { flush(&out) }
     }
     out.append(UInt8(ascii: "]"))
   }
@@ -85,12 +90,20 @@ enum CanonicalChanges {
 }
 
 extension Plan {
-  /// The changes as canonical JSON: what the audit log records of an apply.
-  public static func canonicalJSON(_ changes: [Change]) -> Data {
+  /// The changes as canonical JSON.
+  public static func canonicalJSON(_ changes: [Change]) -> Data { Data(canonicalBytes(changes)) }
+
+  /// The same as text: what the audit log records of an apply. Made from the bytes in one copy
+  /// (through `Data` it took two more, of tens of megabytes for a whole organisation).
+  public static func canonicalText(_ changes: [Change]) -> String {
+    String(decoding: canonicalBytes(changes), as: UTF8.self)
+  }
+
+  private static func canonicalBytes(_ changes: [Change]) -> [UInt8] {
     var out: [UInt8] = []
     out.reserveCapacity(changes.count * 160)
     CanonicalChanges.write(changes, into: &out)
-    return Data(out)
+    return out
   }
 
   /// The plan as canonical JSON (what its digest is taken of): JSONEncoder writes everything but
@@ -98,28 +111,40 @@ extension Plan {
   /// appear anywhere else unescaped: no other object has them, and quotes inside strings are
   /// escaped.
   static func canonicalJSON(_ plan: Plan) -> Data {
+    var data = Data()
+    writeCanonical(plan) { data.append(contentsOf: $0) }
+    return data
+  }
+
+  /// The same text handed to `consume` in pieces of about 64 KiB: a digest is taken without
+  /// holding the text of every change at once.
+  static func writeCanonical(_ plan: Plan, to consume: (UnsafeBufferPointer<UInt8>) -> Void) {
     var shell = plan
     shell.changes = []
     shell.drift = []
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let text = [UInt8]((try? encoder.encode(shell)) ?? Data())
-    // Both places are found in the small shell, then the lists written into a new buffer.
+    // Both places are found in the small shell, then the lists written into their places.
     var places: [(range: Range<Int>, list: [Change])] = []
     for (key, list) in [(#""changes":[]"#, plan.changes), (#""drift":[]"#, plan.drift)] {
       guard let range = firstRange(of: Array(key.utf8), in: text) else { continue }
       places.append((range.lowerBound + key.utf8.count - 2..<range.upperBound, list))
     }
     var out: [UInt8] = []
-    out.reserveCapacity(text.count + (plan.changes.count + plan.drift.count) * 160)
+    out.reserveCapacity(1 << 17)
+    func flush(_ out: inout [UInt8]) {
+      out.withUnsafeBufferPointer(consume)
+      out.removeAll(keepingCapacity: true)
+    }
     var done = 0
     for place in places.sorted(by: { $0.range.lowerBound < $1.range.lowerBound }) {
       out += text[done..<place.range.lowerBound]
-      CanonicalChanges.write(place.list, into: &out)
+      CanonicalChanges.write(place.list, into: &out, flush: flush)
       done = place.range.upperBound
     }
     out += text[done...]
-    return Data(out)
+    flush(&out)
   }
 
   private static func firstRange(of part: [UInt8], in text: [UInt8]) -> Range<Int>? {

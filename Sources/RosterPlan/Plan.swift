@@ -59,7 +59,9 @@ public struct Plan: Sendable, Codable, Hashable {
   public var computedDigest: String {
     var copy = self
     copy.digest = ""
-    return sha256Hex(Self.canonicalJSON(copy))
+    var hasher = SHA256()
+    Self.writeCanonical(copy) { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+    return hex(hasher.finalize())
   }
 
   /// The findings that refuse the plan.
@@ -122,6 +124,6 @@ public struct PlanFileError: Error, Sendable, CustomStringConvertible {
 }
 
 /// SHA-256 of bytes, as lower-case hex.
-public func sha256Hex(_ data: Data) -> String {
-  SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-}
+public func sha256Hex(_ data: Data) -> String { hex(SHA256.hash(data: data)) }
+
+private func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }

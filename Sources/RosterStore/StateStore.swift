@@ -153,7 +153,9 @@ public protocol StateStore: Sendable {
 public struct StoredChange: Sendable, Hashable {
   public var kind: ObjectKind
   public var key: String
-  public var fields: Fields?
+  /// The object after the change, kept as an object: a relation is then its key alone, and an
+  /// apply's 200,000 relations do not each hold their fields while they wait to be written.
+  private var object: StateObject?
   /// Whether the object exists before the change (insert or update).
   public var exists: Bool
   /// What to record as written by Roster: normally the fields themselves.
@@ -168,13 +170,14 @@ public struct StoredChange: Sendable, Hashable {
     case never
   }
 
-  public init(
-    kind: ObjectKind, key: String, fields: Fields?, exists: Bool, applied: Applied = .fields
-  ) {
+  public init(kind: ObjectKind, key: String, fields: Fields?, exists: Bool, applied: Applied = .fields) {
     self.kind = kind
     self.key = key
-    self.fields = fields
+    object = fields.map { StateObject(kind: kind, key: key, fields: $0) }
     self.exists = exists
     self.applied = applied
   }
+
+  /// The fields after the change (nil: the object is removed).
+  public var fields: Fields? { object?.fields }
 }

@@ -74,7 +74,7 @@ struct ApplyCommand: ParsableCommand {
       plan = try Planning.plan(
         source: source, store: store, actor: resolveActor(actor), overrides: overrides.list,
         impact: impact)
-      Console.out(PlanText.text(plan, colour: Console.colours(standardError: false), impact: impact))
+      PlanText.print(plan, impact: impact)
       if plan.changes.isEmpty { return }
       if !plan.blocking.isEmpty { throw Applying.refusal(plan.blocking) }
       if !autoApprove {
@@ -170,9 +170,10 @@ enum Applying {
     let audit = AuditRecord(
       actor: plan.actor, time: auditTime(), operation: "apply", source: plan.source, commit: plan.commit,
       planDigest: plan.digest,
-      changes: String(decoding: Plan.canonicalJSON(plan.changes), as: UTF8.self), overrides: plan.overrides)
+      changes: Plan.canonicalText(plan.changes), overrides: plan.overrides)
     // The command ends with this write: what it built is left for the process's end to reclaim.
     ProcessLifetime.keep(stored, next, result)
+    ProcessLifetime.releaseFreed()
     do {
       return try store.apply(writes, lineage: plan.lineage, serial: plan.serial, audit: consume audit)
     } catch {

@@ -16,6 +16,7 @@ enum Planning {
     let (desired, commit, loaded) = try source.loadDesired()
     // The state is read once the configuration is: the files' trees are gone by then, and a
     // state of 235,000 objects is not held while they are read.
+    ProcessLifetime.releaseFreed()
     let stored = try load(store)
     let platform = stored.current.platform ?? "?"
     guard desired.catalog.name == platform else {
@@ -153,7 +154,7 @@ struct PlanCommand: ParsableCommand {
     if !plan.blocking.isEmpty {
       if format == .json { Console.out(String(decoding: try plan.fileData(), as: UTF8.self)) }
       if format == .text {
-        Console.out(PlanText.text(plan, colour: Console.colours(standardError: false), impact: impact))
+        PlanText.print(plan, impact: impact)
       }
       if format == .markdown { Console.out(PlanText.markdown(plan, mode: impact)) }
       throw CLIError(
@@ -168,7 +169,8 @@ struct PlanCommand: ParsableCommand {
       }
     }
     switch format {
-    case .text: Console.out(PlanText.text(plan, colour: Console.colours(standardError: false), impact: impact))
+    case .text:
+      PlanText.print(plan, impact: impact)
     case .markdown: Console.out(PlanText.markdown(plan, mode: impact))
     case .json: Console.out(String(decoding: try plan.fileData(), as: UTF8.self))
     }

@@ -1,11 +1,28 @@
 import Foundation
 import RosterConfig
+import RosterModel
 
 /// Writes to standard output or standard error without buffering surprises.
 enum Console {
   static func out(_ text: String, terminator: Bool = true) {
     let line = terminator && !text.hasSuffix("\n") ? text + "\n" : text
     FileHandle.standardOutput.write(Data(line.utf8))
+  }
+
+  /// Lines `body` hands over, each written to standard output with a newline through a buffer
+  /// of 64 KiB: long output (a whole organisation's plan) is printed as it is made.
+  static func outLines(_ body: (_ emit: (String) -> Void) -> Void) {
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(1 << 16)
+    body { line in
+      buffer.append(utf8: line)
+      buffer.append(0x0A)
+      if buffer.count >= 1 << 16 {
+        FileHandle.standardOutput.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+      }
+    }
+    if !buffer.isEmpty { FileHandle.standardOutput.write(Data(buffer)) }
   }
 
   static func err(_ text: String) {

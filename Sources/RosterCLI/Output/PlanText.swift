@@ -69,37 +69,51 @@ enum PlanText {
   }
 
   static func text(_ plan: Plan, colour: Bool, impact: ImpactMode = .summary) -> String {
-    var out = [header(plan), ""]
+    var lines: [String] = []
+    write(plan, colour: colour, impact: impact) { lines.append($0) }
+    return lines.joined(separator: "\n")
+  }
+
+  /// Prints the plan as text on standard output, a line at a time.
+  static func print(_ plan: Plan, impact: ImpactMode) {
+    let colour = Console.colours(standardError: false)
+    Console.outLines { write(plan, colour: colour, impact: impact, to: $0) }
+  }
+
+  /// The same text a line at a time, to be printed as it is made: a plan of 235,000 changes is
+  /// never held whole as text.
+  static func write(_ plan: Plan, colour: Bool, impact: ImpactMode = .summary, to emit: (String) -> Void) {
+    emit(header(plan))
+    emit("")
     if !plan.drift.isEmpty {
-      out.append(
+      emit(
         "Drift: \(plan.drift.count) object\(plan.drift.count == 1 ? "" : "s") changed outside git since the last apply:"
       )
-      for change in plan.drift { out += lines(change, colour: colour) }
-      out.append("")
+      for change in plan.drift { lines(change, colour: colour).forEach(emit) }
+      emit("")
     }
     if plan.changes.isEmpty {
-      out.append("No changes. The state matches the configuration.")
-      return out.joined(separator: "\n")
+      emit("No changes. The state matches the configuration.")
+      return
     }
-    out.append("Roster will make these changes, in this order:")
-    for change in plan.changes { out += lines(change, colour: colour) }
-    out.append("")
-    out += impactLines(plan, colour: colour, mode: impact)
+    emit("Roster will make these changes, in this order:")
+    for change in plan.changes { lines(change, colour: colour).forEach(emit) }
+    emit("")
+    impactLines(plan, colour: colour, mode: impact).forEach(emit)
     if !plan.findings.isEmpty {
-      out.append("Safety:")
+      emit("Safety:")
       for finding in plan.findings {
         let style: Style = finding.blocks ? .red : .yellow
-        out.append(
+        emit(
           "  " + style.apply("\(finding.severity)[\(finding.rule)]:", colour) + " " + finding.message
             + (finding.overridden ? " (allowed by override)" : ""))
-        if let change = finding.change { out.append("    at: \(change)") }
-        if let hint = finding.hint, !finding.overridden { out.append("    to fix: \(hint)") }
+        if let change = finding.change { emit("    at: \(change)") }
+        if let hint = finding.hint, !finding.overridden { emit("    to fix: \(hint)") }
       }
-      out.append("")
+      emit("")
     }
-    if !plan.overrides.isEmpty { out.append("Overrides: \(plan.overrides.joined(separator: ", "))") }
-    out.append(Style.bold.apply(plan.summary, colour))
-    return out.joined(separator: "\n")
+    if !plan.overrides.isEmpty { emit("Overrides: \(plan.overrides.joined(separator: ", "))") }
+    emit(Style.bold.apply(plan.summary, colour))
   }
 
   /// The largest comment a pull request takes, with room to spare.
