@@ -25,7 +25,7 @@ measure() {
 
 # best NAME COMMAND...: for a command that changes nothing, the run of least CPU of $runs (a
 # single run on this machine moves by 10-15%; the ratios compare the best of each side).
-runs=${BENCH_RUNS:-3}
+runs=${BENCH_RUNS:-5}
 best() {
   local name=$1; shift
   local c w r i

@@ -34,6 +34,24 @@ extension String {
     }
   }
 
+  /// The same from parts given as UTF-8 bytes (columns read in place, say).
+  public static func joining(utf8 parts: [UnsafeBufferPointer<UInt8>], separator: Unicode.Scalar) -> String {
+    precondition(separator.isASCII, "the separator must be one byte")
+    let total = parts.reduce(parts.count - 1) { $0 + $1.count }
+    return String(unsafeUninitializedCapacity: total) { buffer in
+      var at = 0
+      for (i, part) in parts.enumerated() {
+        if i > 0 {
+          buffer[at] = UInt8(separator.value)
+          at += 1
+        }
+        _ = UnsafeMutableBufferPointer(rebasing: buffer[at...]).initialize(fromContentsOf: part)
+        at += part.count
+      }
+      return at
+    }
+  }
+
   /// Whether a UTF-8 byte passes `test`, read from the string's own storage (walking `utf8`
   /// through its iterator costs about ten times as much per byte).
   @inlinable public func hasByte(where test: (UInt8) -> Bool) -> Bool {

@@ -43,11 +43,8 @@ public struct Change: Sendable, Hashable, Codable {
   }
 
   /// The key's parts: `group␟member` and `principal␟role␟scope` for relations, the key itself
-  /// for other kinds. Split as bytes (U+001F is one), not as characters: a plan of 235,000
-  /// changes splits every key more than once.
-  public var keyParts: [String] {
-    key.utf8.split(separator: 0x1F, omittingEmptySubsequences: false).map { String(Substring($0)) }
-  }
+  /// for other kinds.
+  public var keyParts: [String] { StateKey.parts(key) }
 
   /// `user ada@acme.example`; relations read as `binding user:ada → administrator at organization`.
   public var address: String {

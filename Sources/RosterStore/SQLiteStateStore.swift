@@ -159,18 +159,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
       // A relation's columns are its key's parts: the key is written from them into one string.
       if relation {
         let parts = keyColumns.map { bytes($0) ?? UnsafeBufferPointer(start: nil, count: 0) }
-        let key = String(unsafeUninitializedCapacity: parts.reduce(parts.count - 1) { $0 + $1.count }) { out in
-          var at = 0
-          for (i, part) in parts.enumerated() {
-            if i > 0 {
-              out[at] = 0x1F
-              at += 1
-            }
-            _ = UnsafeMutableBufferPointer(rebasing: out[at...]).initialize(fromContentsOf: part)
-            at += part.count
-          }
-          return at
-        }
+        let key = String.joining(utf8: parts, separator: "\u{1F}")
         body(.relation(layout.kind, key: key), bytes(appliedColumn))
         continue
       }

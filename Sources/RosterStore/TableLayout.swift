@@ -148,6 +148,6 @@ struct TableLayout {
   /// The key columns' values for an object key.
   func keyValues(_ key: String) -> [String] {
     if keyColumns.count == 1 { return [key] }
-    return key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+    return StateKey.parts(key)
   }
 }
