@@ -109,7 +109,7 @@ peak=0; for n in "${!rss[@]}"; do
   case $n in *postgres|migrate) continue ;; esac
   [ "${rss[$n]}" -gt "$peak" ] && peak=${rss[$n]}
 done
-ratio() { echo "scale=2; $1 / $2" | bc; }
+ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
 printf '\nRoster benchmark: %s users, %s groups, %s tenants; %s files, %s bytes of YAML\n' \
   "$users" "$groups" "$tenants" "${#files[@]}" "$bytes"
 printf '%-34s %10s %10s %12s  %s\n' measure "cpu s" "wall s" "peak MiB" "target"
