@@ -183,12 +183,19 @@ public final class PostgresStateStore: StateStore, Sendable {
         let first = layout.extraKeyColumns.count
         let rows = try run(PostgresQuery(unsafeSQL: layout.selectSQL)).rows
         reading.reserve(layout, rows.count)
+        // A relation's columns are its key's parts: read once, as the key.
+        let relation = StateObject.relationFields(layout.kind) != nil
         for row in rows {
           let cells = row.makeRandomAccess()
+          let keyValues = try keys.map { try cells[$0].decode(String.self) }
+          let applied = try cells[first + layout.columns.count].decode(String?.self)
+          guard !relation else {
+            reading.add(.relation(layout.kind, key: .joining(keyValues, separator: "\u{1F}")), applied: applied)
+            continue
+          }
           reading.add(
-            layout, keys: try keys.map { try cells[$0].decode(String.self) },
-            values: try layout.columns.enumerated().map { try Self.value(cells[first + $0], $1) },
-            applied: try cells[first + layout.columns.count].decode(String?.self))
+            layout, keys: keyValues,
+            values: try layout.columns.enumerated().map { try Self.value(cells[first + $0], $1) }, applied: applied)
         }
       }
       return reading.state(meta, lineage: lineage, serial: serial)

@@ -113,8 +113,12 @@ enum StoredRows {
       var fields = Fields()
       fields.reserve(values.count)
       for i in layout.columnsByField { if let value = values[i] { fields[layout.columns[i].field] = value } }
-      let object = StateObject(kind: layout.kind, key: key, fields: fields)
-      guard var text else { return add(object, applied: nil) }
+      add(StateObject(kind: layout.kind, key: key, fields: fields), applied: text)
+    }
+
+    /// One row as an object, and its `applied` text (nil: NULL).
+    mutating func add(_ object: StateObject, applied text: String?) {
+      guard var text else { return add(object, applied: nil as UnsafeBufferPointer<UInt8>?) }
       text.withUTF8 { add(object, applied: $0) }
     }
 
