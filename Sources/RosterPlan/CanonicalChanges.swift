@@ -90,34 +90,21 @@ enum CanonicalChanges {
 }
 
 extension Plan {
-  /// The changes as canonical JSON.
-  public static func canonicalJSON(_ changes: [Change]) -> Data { Data(canonicalBytes(changes)) }
-
-  /// The same as text: what the audit log records of an apply. Made from the bytes in one copy
-  /// (through `Data` it took two more, of tens of megabytes for a whole organisation).
+  /// The changes as canonical JSON text: what the audit log records of an apply. Made from the
+  /// bytes in one copy (through `Data` it took two more, of tens of megabytes for a whole
+  /// organisation).
   public static func canonicalText(_ changes: [Change]) -> String {
-    String(decoding: canonicalBytes(changes), as: UTF8.self)
-  }
-
-  private static func canonicalBytes(_ changes: [Change]) -> [UInt8] {
     var out: [UInt8] = []
     out.reserveCapacity(changes.count * 160)
     CanonicalChanges.write(changes, into: &out)
-    return out
+    return String(decoding: out, as: UTF8.self)
   }
 
-  /// The plan as canonical JSON (what its digest is taken of): JSONEncoder writes everything but
-  /// the two lists of changes, which are written by hand into their places. Neither key can
-  /// appear anywhere else unescaped: no other object has them, and quotes inside strings are
-  /// escaped.
-  static func canonicalJSON(_ plan: Plan) -> Data {
-    var data = Data()
-    writeCanonical(plan) { data.append(contentsOf: $0) }
-    return data
-  }
-
-  /// The same text handed to `consume` in pieces of about 64 KiB: a digest is taken without
-  /// holding the text of every change at once.
+  /// The plan as canonical JSON (what its digest is taken of), handed to `consume` in pieces of
+  /// about 64 KiB: a digest is taken without holding the text of every change at once.
+  /// JSONEncoder writes everything but the two lists of changes, which are written by hand into
+  /// their places. Neither key can appear anywhere else unescaped: no other object has them,
+  /// and quotes inside strings are escaped.
   static func writeCanonical(_ plan: Plan, to consume: (UnsafeBufferPointer<UInt8>) -> Void) {
     var shell = plan
     shell.changes = []
