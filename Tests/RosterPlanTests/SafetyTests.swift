@@ -146,6 +146,21 @@ struct SafetyTests {
     #expect(unknown.first { $0.rule == "RST104" }?.message.contains("not an account of the organisation") == true)
   }
 
+  @Test("RST104 delegation: every change asking the same question gets the answer, each its own finding")
+  func delegationRepeated() throws {
+    let before = try model(hub())
+    let extra = ["dee": "manager", "eve": "manager", "fay": "user", "gus": "user"].sorted { $0.key < $1.key }
+      .map { "  - email: \($0.key)@northwind.example\n    roles: [\($0.value)]" }.joined(separator: "\n")
+    let after = try model(
+      hub(extra: extra).replacingOccurrences(
+        of: "bob@northwind.example\n    roles: [manager]", with: "bob@northwind.example\n    roles: [user]"))
+    let found = findings(before, after, actor: "bob@northwind.example")
+    let refused = found.filter { $0.rule == "RST104" }.compactMap(\.change)
+    #expect(refused.count == 2 && refused.allSatisfy { $0.contains("dee@") || $0.contains("eve@") }, "\(found)")
+    #expect(found.contains { $0.rule == "RST103" && $0.message.contains("their own role") }, "\(found)")
+    #expect(!found.contains { $0.change?.contains("fay@") == true || $0.change?.contains("gus@") == true })
+  }
+
   @Test("RST104 delegation: defining or changing a custom role needs every permission it grants")
   func customRole() throws {
     let org = """

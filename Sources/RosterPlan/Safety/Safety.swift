@@ -309,6 +309,15 @@ public enum Safety {
           change: change.address))
     }
     var reported = Set<String>()
+    // A decision depends on the operation, the roles and the scope, not on whom it is about (but
+    // for the actor itself): a first plan's 180,000 role changes ask a few hundred questions.
+    struct Question: Hashable {
+      var operation: DelegationOperation
+      var role: String
+      var from: String?
+      var scope: Scope
+    }
+    var decisions: [Question: DelegationDecision] = [:]
     for event in events {
       let key = event.change.key + event.role
       guard reported.insert(key).inserted else { continue }
@@ -341,10 +350,18 @@ public enum Safety {
         }
         continue
       }
-      let decision = before.mayMake(
-        RoleChange(
-          actor: principal, target: event.target, operation: event.operation, role: event.role, from: event.from,
-          scope: scope), authorizer: authorizer)
+      let question = Question(operation: event.operation, role: event.role, from: event.from, scope: scope)
+      let aboutActor = (before.existing(event.target) ?? event.target) == principal
+      let decision: DelegationDecision
+      if !aboutActor, let known = decisions[question] {
+        decision = known
+      } else {
+        decision = before.mayMake(
+          RoleChange(
+            actor: principal, target: event.target, operation: event.operation, role: event.role, from: event.from,
+            scope: scope), authorizer: authorizer)
+        if !aboutActor { decisions[question] = decision }
+      }
       guard !decision.allowed else { continue }
       let lacks = decision.missing.prefix(5).map { "'\($0.title)'" }.joined(separator: ", ")
       let more = decision.missing.count > 5 ? " and \(decision.missing.count - 5) more" : ""
