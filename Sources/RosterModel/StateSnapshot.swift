@@ -261,6 +261,15 @@ public struct StateObject: Sendable, Hashable, Codable {
   /// Whether the object holds no fields of its own: a relation that is exactly its key.
   public var isKeyOnly: Bool { own == nil }
 
+  /// A relation's fields' texts in the order of ``relationFields(_:)`` (nil: not a relation,
+  /// or one without all of them): its key's parts when it is its key, read without making its
+  /// fields.
+  public var relationValues: [String]? {
+    guard let names = Self.relationFields(kind) else { return nil }
+    let values = own.map { own in names.compactMap { own[$0]?.string } } ?? keyParts
+    return values.count == names.count ? values : nil
+  }
+
   /// The key's parts (a relation's fields' values).
   public var keyParts: [String] { StateKey.parts(key) }
 
@@ -600,16 +609,18 @@ extension AccessModel {
       }
     }
     for object in ordered(.membership) {
-      guard let group = object.fields["group"]?.string, let text = object.fields["member"]?.string,
-        let member = PrincipalID(canonical: text)
-      else { throw ModelError(.invalidValue, "membership '\(object.key)' is malformed") }
-      try addMember(member, to: group)
+      guard let values = object.relationValues, let member = PrincipalID(canonical: values[1]) else {
+        throw ModelError(.invalidValue, "membership '\(object.key)' is malformed")
+      }
+      try addMember(member, to: values[0])
     }
     var scopes = Scope.ParseCache()
     for object in ordered(.binding) {
-      guard let text = object.fields["principal"]?.string, let principal = PrincipalID(canonical: text),
-        let role = object.fields["role"]?.string, let scopeText = object.fields["scope"]?.string
-      else { throw ModelError(.invalidValue, "binding '\(object.key)' is malformed") }
+      guard let values = object.relationValues, let principal = PrincipalID(canonical: values[0]) else {
+        throw ModelError(.invalidValue, "binding '\(object.key)' is malformed")
+      }
+      let role = values[1]
+      let scopeText = values[2]
       let scope: Scope
       do {
         scope = try scopes.scope(scopeText)
