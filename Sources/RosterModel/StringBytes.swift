@@ -15,38 +15,34 @@ extension String {
 
   /// The parts joined by one ASCII byte (see the variadic form).
   public static func joining(_ parts: [String], separator: Unicode.Scalar) -> String {
-    precondition(separator.isASCII, "the separator must be one byte")
-    var total = parts.count - 1
-    for part in parts { total += part.utf8.count }
-    return String(unsafeUninitializedCapacity: total) { buffer in
-      var at = 0
-      for (i, var part) in parts.enumerated() {
-        if i > 0 {
-          buffer[at] = UInt8(separator.value)
-          at += 1
-        }
-        part.withUTF8 { bytes in
-          _ = UnsafeMutableBufferPointer(rebasing: buffer[at...]).initialize(fromContentsOf: bytes)
-          at += bytes.count
-        }
-      }
-      return at
+    joining(parts.count, length: parts.reduce(0) { $0 + $1.utf8.count }, separator: separator) { i, into in
+      var part = parts[i]
+      return part.withUTF8 { into.initialize(fromContentsOf: $0) }
     }
   }
 
   /// The same from parts given as UTF-8 bytes (columns read in place, say).
   public static func joining(utf8 parts: [UnsafeBufferPointer<UInt8>], separator: Unicode.Scalar) -> String {
+    joining(parts.count, length: parts.reduce(0) { $0 + $1.count }, separator: separator) { i, into in
+      into.initialize(fromContentsOf: parts[i])
+    }
+  }
+
+  /// `count` parts of `length` bytes in all, each written by `write` (which returns how many
+  /// bytes it wrote), with the separator between them.
+  private static func joining(
+    _ count: Int, length: Int, separator: Unicode.Scalar,
+    write: (Int, UnsafeMutableBufferPointer<UInt8>) -> Int
+  ) -> String {
     precondition(separator.isASCII, "the separator must be one byte")
-    let total = parts.reduce(parts.count - 1) { $0 + $1.count }
-    return String(unsafeUninitializedCapacity: total) { buffer in
+    return String(unsafeUninitializedCapacity: length + Swift.max(count - 1, 0)) { buffer in
       var at = 0
-      for (i, part) in parts.enumerated() {
+      for i in 0..<count {
         if i > 0 {
           buffer[at] = UInt8(separator.value)
           at += 1
         }
-        _ = UnsafeMutableBufferPointer(rebasing: buffer[at...]).initialize(fromContentsOf: part)
-        at += part.count
+        at += write(i, UnsafeMutableBufferPointer(rebasing: buffer[at...]))
       }
       return at
     }
