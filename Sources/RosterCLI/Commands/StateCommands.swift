@@ -23,24 +23,25 @@ struct ShowCommand: ParsableCommand {
       }
       Console.out(try renderJSON(Shown(lineage: stored.lineage, serial: stored.serial, objects: stored.current.all)))
     case .text:
-      var lines = ["State \(store.location): lineage \(stored.lineage), serial \(stored.serial)."]
       let unmanaged = stored.unmanaged
-      for kind in ObjectKind.allCases where stored.current.count(kind) > 0 {
-        lines.append("")
-        lines.append("\(kind.rawValue) (\(stored.current.count(kind))):")
-        for object in stored.current.all where object.kind == kind {
-          let address = Change(action: .create, kind: kind, key: object.key, fields: []).address
-          var line = "  " + address.dropFirst(kind.rawValue.count + 1)
-          if unmanaged.contains(StateObject.id(kind, object.key)) { line += "  (not created by Roster)" }
-          lines.append(String(line))
-          if kind != .membership && kind != .binding {
-            for (name, value) in object.fields {
-              lines.append("      \(name): \(value.description)")
-            }
+      // Each kind's objects in key order, printed a line at a time (a whole organisation is
+      // 450,000 lines).
+      Console.outLines { emit in
+        emit("State \(store.location): lineage \(stored.lineage), serial \(stored.serial).")
+        for kind in ObjectKind.allCases where stored.current.count(kind) > 0 {
+          let objects = stored.current.objects(kind)
+          emit("")
+          emit("\(kind.rawValue) (\(objects.count)):")
+          for key in objects.keys.sorted() {
+            let address = Change(action: .create, kind: kind, key: key, fields: []).address
+            var line = "  " + address.dropFirst(kind.rawValue.count + 1)
+            if unmanaged.contains(StateObject.id(kind, key)) { line += "  (not created by Roster)" }
+            emit(String(line))
+            guard kind != .membership && kind != .binding, let object = objects[key] else { continue }
+            for (name, value) in object.fields { emit("      \(name): \(value.description)") }
           }
         }
       }
-      Console.out(lines.joined(separator: "\n"))
     }
   }
 }
