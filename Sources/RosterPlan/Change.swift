@@ -29,17 +29,78 @@ public struct Change: Sendable, Hashable, Codable {
   public var action: Action
   public var kind: ObjectKind
   public var key: String
-  /// Every field that differs, with its value before and after.
-  public var fields: [FieldChange]
+  /// Every field that differs, with its value before and after. A relation created or removed
+  /// (`group␟member`, `principal␟role␟scope`) changes exactly its key's parts: those are read
+  /// from its key when asked for, not held by each of a first plan's 200,000 changes.
+  public var fields: [FieldChange] {
+    get { own ?? keyFields }
+    set { own = newValue == keyFields ? nil : newValue }
+  }
   /// For a rename: the key before.
   public var from: String?
+  /// Fields other than a created or removed relation's key parts (nil: exactly those).
+  private var own: [FieldChange]?
 
   public init(action: Action, kind: ObjectKind, key: String, fields: [FieldChange], from: String? = nil) {
     self.action = action
     self.kind = kind
     self.key = key
-    self.fields = fields
     self.from = from
+    self.fields = fields
+  }
+
+  /// A relation created or removed, its fields its key's parts.
+  public static func relation(_ action: Action, kind: ObjectKind, key: String) -> Change {
+    var change = Change(action: action, kind: kind, key: key, fields: [])
+    change.own = nil
+    return change
+  }
+
+  /// The fields a relation created or removed changes: its key's parts, set or unset (none for
+  /// any other change).
+  private var keyFields: [FieldChange] {
+    guard action == .create || action == .delete, let names = StateObject.relationFields(kind) else { return [] }
+    let parts = keyParts
+    guard parts.count == names.count else { return [] }
+    return zip(names, parts).map { name, part in
+      action == .create
+        ? FieldChange(field: name, before: nil, after: .string(part))
+        : FieldChange(field: name, before: .string(part), after: nil)
+    }
+  }
+
+  public static func == (a: Change, b: Change) -> Bool {
+    a.action == b.action && a.kind == b.kind && a.key == b.key && a.from == b.from
+      && (a.own == nil && b.own == nil || a.fields == b.fields)
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(action)
+    hasher.combine(kind)
+    hasher.combine(key)
+    hasher.combine(from)
+    if own != nil { hasher.combine(fields) }
+  }
+
+  private enum CodingKeys: String, CodingKey { case action, kind, key, fields, from }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      action: try container.decode(Action.self, forKey: .action),
+      kind: try container.decode(ObjectKind.self, forKey: .kind),
+      key: try container.decode(String.self, forKey: .key),
+      fields: try container.decode([FieldChange].self, forKey: .fields),
+      from: try container.decodeIfPresent(String.self, forKey: .from))
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(action, forKey: .action)
+    try container.encode(kind, forKey: .kind)
+    try container.encode(key, forKey: .key)
+    try container.encode(fields, forKey: .fields)
+    try container.encodeIfPresent(from, forKey: .from)
   }
 
   /// The key's parts: `group␟member` and `principal␟role␟scope` for relations, the key itself

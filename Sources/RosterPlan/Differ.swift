@@ -51,6 +51,10 @@ public enum Differ {
       var kept = 0
       for (key, target) in want where !renamed.contains(key) {
         guard let existing = have[key] else {
+          guard !target.isKeyOnly else {
+            kindCreates.append(.relation(.create, kind: kind, key: key))
+            continue
+          }
           let fields = target.fields.map { FieldChange(field: $0.key, before: nil, after: $0.value) }
           kindCreates.append(Change(action: .create, kind: kind, key: key, fields: fields))
           continue
@@ -75,6 +79,10 @@ public enum Differ {
       let keepUnmanaged = !fullyManaged.contains(kind.rawValue)
       for (key, existing) in have
       where want[key] == nil && !(keepUnmanaged && unmanaged.contains(StateObject.id(kind, key))) {
+        guard !existing.isKeyOnly else {
+          deletes.append(.relation(.delete, kind: kind, key: key))
+          continue
+        }
         let fields = existing.fields.map { FieldChange(field: $0.key, before: $0.value, after: nil) }
         deletes.append(Change(action: .delete, kind: kind, key: key, fields: fields))
       }

@@ -292,6 +292,32 @@ struct CanonicalJSONTests {
     #expect(Data(Plan.canonicalText(changes).utf8) == (try viaEncoder(changes)))
   }
 
+  @Test("a relation created or removed changes its key's parts: read from its key, equal to them written out")
+  func relationChanges() throws {
+    let key = StateKey.binding(principal: "user:ada@x.example", role: "admin", scope: "organization")
+    let created = Change.relation(.create, kind: .binding, key: key)
+    let written = Change(
+      action: .create, kind: .binding, key: key,
+      fields: [
+        FieldChange(field: "principal", before: nil, after: .string("user:ada@x.example")),
+        FieldChange(field: "role", before: nil, after: .string("admin")),
+        FieldChange(field: "scope", before: nil, after: .string("organization")),
+      ])
+    #expect(created.fields == written.fields)
+    #expect(created == written && created.hashValue == written.hashValue)
+    let removed = Change.relation(.delete, kind: .membership, key: "Ops\u{1F}user:ada@x.example")
+    #expect(removed.fields.map(\.field) == ["group", "member"])
+    #expect(removed.fields.allSatisfy { $0.after == nil } && removed.fields[0].before == .string("Ops"))
+    // Written out and read back, as a plan file does.
+    let decoded = try JSONDecoder().decode([Change].self, from: JSONEncoder().encode([created, removed]))
+    #expect(decoded == [created, removed])
+    #expect(try viaEncoder([created]) == Data(Plan.canonicalText([written]).utf8))
+    // Fields that are not the key's parts are kept.
+    var other = written
+    other.fields[2].after = .string("tenant/t1")
+    #expect(other != created && other.fields[2].after == .string("tenant/t1"))
+  }
+
   @Test("a plan's digest, taken over its text in pieces, is the digest of JSONEncoder's whole text")
   func digestOfALargePlan() throws {
     // Far more than the 64 KiB pieces the digest is taken in, with changes in both lists.
