@@ -53,7 +53,7 @@ public enum ConfigLoader {
 }
 
 /// A document with its kind and where it came from.
-private struct Document {
+private struct Document: Sendable {
   var kind: String
   var root: YAMLNode
   var file: String
@@ -98,27 +98,18 @@ private struct Loader {
   }
 
   mutating func run(_ files: [ConfigFile]) {
+    // Layers 1 and 2, file by file on every core: each file's YAML, its documents' kinds and
+    // their schemas depend on that file alone. What they found is taken in file order, so the
+    // result is the same as reading them one after the other.
+    let limits = self.limits
+    let read = files.parallelMap { Self.read($0, limits: limits) }
     var documents: [Document] = []
-    for file in files {
-      let stream = YAMLReader.read(file.bytes, file: file.path, limits: limits)
-      for error in stream.errors { sink.add(Diagnostic(yamlError: error)) }
-      // A file with a syntax error may have lost documents: read none of it rather than half.
-      if stream.errors.contains(where: { $0.kind != .duplicateKey }) { continue }
-      let json = stream.documents.first?.root.source.json
-      for document in stream.documents where !document.root.isNull {
-        documentCount += 1
-        guard let doc = classify(document) else { continue }
-        // Layer 2: the schema of its kind. The document is decoded all the same, so that its
-        // references are checked too; the decoder's own findings on its structure are then
-        // dropped (the schema said it first, in its words).
-        let violations = json.map { DocumentSchemas.check(doc.root, in: $0, kind: doc.kind, file: doc.file) } ?? []
-        schemaDiagnostics += violations
-        if !violations.isEmpty {
-          let next = stream.documents.first { $0.index > document.index }?.root.mark.line ?? Int.max
-          schemaFailed.append((file.path, document.root.mark.line..<next))
-        }
-        documents.append(doc)
-      }
+    for file in read {
+      for diagnostic in file.diagnostics { sink.add(diagnostic) }
+      schemaDiagnostics += file.schemaDiagnostics
+      schemaFailed += file.schemaFailed
+      documentCount += file.documentCount
+      documents += file.documents
     }
     guard let model = makeModel(documents) else { return }
     self.model = model
@@ -157,8 +148,47 @@ private struct Loader {
     }
   }
 
+  /// What one file holds once read and checked against the schemas: its documents, and what
+  /// was found on the way.
+  struct ReadFile: Sendable {
+    var documents: [Document] = []
+    var documentCount = 0
+    /// The reader's and the classifier's findings, in the order they were made.
+    var diagnostics: [Diagnostic] = []
+    var schemaDiagnostics: [Diagnostic] = []
+    var schemaFailed: [(file: String, lines: Range<Int>)] = []
+  }
+
+  /// Reads one file: its YAML (layer 1), each document's `apiVersion` and `kind`, and each
+  /// document against the schema of its kind (layer 2).
+  static func read(_ file: ConfigFile, limits: YAMLLimits) -> ReadFile {
+    var result = ReadFile()
+    let stream = YAMLReader.read(file.bytes, file: file.path, limits: limits)
+    result.diagnostics = stream.errors.map { Diagnostic(yamlError: $0) }
+    // A file with a syntax error may have lost documents: read none of it rather than half.
+    if stream.errors.contains(where: { $0.kind != .duplicateKey }) { return result }
+    let sink = DiagnosticSink()
+    let json = stream.documents.first?.root.source.json
+    for document in stream.documents where !document.root.isNull {
+      result.documentCount += 1
+      guard let doc = classify(document, sink: sink) else { continue }
+      // The document is decoded all the same, so that its references are checked too; the
+      // decoder's own findings on its structure are then dropped (the schema said it first, in
+      // its words).
+      let violations = json.map { DocumentSchemas.check(doc.root, in: $0, kind: doc.kind, file: doc.file) } ?? []
+      result.schemaDiagnostics += violations
+      if !violations.isEmpty {
+        let next = stream.documents.first { $0.index > document.index }?.root.mark.line ?? Int.max
+        result.schemaFailed.append((file.path, document.root.mark.line..<next))
+      }
+      result.documents.append(doc)
+    }
+    result.diagnostics += sink.items
+    return result
+  }
+
   /// Checks `apiVersion` and `kind`.
-  func classify(_ document: YAMLDocument) -> Document? {
+  static func classify(_ document: YAMLDocument, sink: DiagnosticSink) -> Document? {
     let file = document.file
     guard document.root.mapping != nil else {
       sink.error(

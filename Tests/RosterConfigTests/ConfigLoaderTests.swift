@@ -102,6 +102,32 @@ struct ConfigLoaderTests {
     #expect(loaded.diagnostics[1].message.contains("has no groups"))
   }
 
+  @Test("many files, read on every core, are taken in their order: the later of two definitions is the duplicate")
+  func manyFilesInOrder() throws {
+    var files = ["org.yaml": organization]
+    for i in 0..<80 {
+      let email = i == 7 || i == 63 ? "dup@northwind.example" : "u\(i)@northwind.example"
+      files[String(format: "people/p%03d.yaml", i)] = "apiVersion: roster/v1\nkind: User\nemail: \(email)\n"
+    }
+    files["people/p020.yaml"] = "apiVersion: roster/v1\nkind: User\nemail: [unclosed\n"
+    files["people/p050.yaml"] = "apiVersion: roster/v1\nkind: User\nemail: x@northwind.example\nnmae: X\n"
+    let loaded = load(files)
+    #expect(
+      places(loaded) == [
+        "people/p020.yaml:4:1 RST001", "people/p050.yaml:4:1 RST011", "people/p063.yaml:3:8 RST017",
+      ])
+    #expect(loaded.documentCount == 80)
+    #expect(loaded.fileCount == 81)
+    // The same files in the other order: the other definition is the second.
+    let reversed = ConfigLoader.load(files.keys.sorted().reversed().map { ConfigFile(path: $0, text: files[$0] ?? "") })
+    #expect(
+      places(reversed) == [
+        "people/p007.yaml:3:8 RST017", "people/p020.yaml:4:1 RST001", "people/p050.yaml:4:1 RST011",
+      ])
+    // And the same answer, word for word, every time.
+    for _ in 0..<5 { #expect(load(files).diagnostics == loaded.diagnostics) }
+  }
+
   @Test("references: members, roles and scopes must exist")
   func references() {
     let loaded = load([

@@ -1,0 +1,50 @@
+import Dispatch
+
+extension Array where Element: Sendable {
+  /// `map` with its elements transformed on every core at once (through Dispatch), the results
+  /// in the elements' order. For work that depends on each element alone.
+  func parallelMap<Result: Sendable>(_ transform: @Sendable (Element) -> Result) -> [Result] {
+    guard count > 1 else { return map(transform) }
+    let slots = Slots<Result>(count)
+    withoutActuallyEscaping(transform) { transform in
+      self.withUnsafeBufferPointer { elements in
+        let elements = UnsafeSendable(elements)
+        DispatchQueue.concurrentPerform(iterations: count) { index in
+          slots.put(transform(elements.value[index]), at: index)
+        }
+      }
+    }
+    return slots.results()
+  }
+}
+
+/// Where the workers of ``Swift/Array/parallelMap(_:)`` put their results: each writes only
+/// its own index, and the results are read after every worker has finished.
+private final class Slots<Result>: @unchecked Sendable {
+  private let base: UnsafeMutablePointer<Result>
+  private let count: Int
+
+  init(_ count: Int) {
+    self.count = count
+    base = .allocate(capacity: count)
+  }
+
+  func put(_ result: Result, at index: Int) { (base + index).initialize(to: result) }
+
+  /// The results, moved out (call once, when every slot is filled).
+  func results() -> [Result] {
+    Array(unsafeUninitializedCapacity: count) { buffer, initialized in
+      guard let target = buffer.baseAddress else { return }
+      target.moveInitialize(from: base, count: count)
+      initialized = count
+    }
+  }
+
+  deinit { base.deallocate() }
+}
+
+/// A buffer of `Sendable` elements read (never written) by several workers at once.
+private struct UnsafeSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,36 @@
+import Testing
+
+@testable import RosterConfig
+
+@Suite("parallelMap")
+struct ParallelMapTests {
+  @Test("every element is transformed once, and the results keep the elements' order")
+  func order() {
+    let numbers = Array(0..<5_000)
+    // Uneven work, so that the workers finish out of order.
+    let results = numbers.parallelMap { n in
+      var x = n
+      for _ in 0..<(n % 97) * 50 { x = (x &* 31 &+ 7) % 1_000_003 }
+      return (n, x)
+    }
+    #expect(results.map(\.0) == numbers)
+    #expect(
+      results.map(\.1)
+        == numbers.map { n in
+          var x = n
+          for _ in 0..<(n % 97) * 50 { x = (x &* 31 &+ 7) % 1_000_003 }
+          return x
+        })
+    #expect([String]().parallelMap { $0.count } == [])
+    #expect(["one"].parallelMap { $0.count } == [3])
+  }
+
+  @Test("results that own memory (strings, arrays) are moved out whole")
+  func owningResults() {
+    let results = Array(0..<2_000).parallelMap { n in (String(repeating: "x", count: n % 40), Array(0..<(n % 9))) }
+    for (n, (text, list)) in results.enumerated() {
+      #expect(text.count == n % 40)
+      #expect(list == Array(0..<(n % 9)))
+    }
+  }
+}
