@@ -32,6 +32,9 @@ public struct AccessModel: Sendable {
   private var memberSet: [String: Set<PrincipalID>] = [:]
   /// Folders that exist, by tenant and service, as joined paths.
   private var folderPaths: [String: Set<String>] = [:]
+  /// Scopes a binding was made at, so known to exist: a few hundred recur across a hundred
+  /// thousand bindings, and tenants, services and folders are never taken away.
+  private var boundScopes: Set<Scope> = []
 
   /// Creates the organisation with its platform's default groups.
   public init(organization: Organization, catalog: PlatformCatalog) throws(ModelError) {
@@ -275,10 +278,12 @@ public struct AccessModel: Sendable {
   /// Adds a member to a group. Users and robot accounts may be members; groups only where the
   /// platform allows nesting, never in a cycle.
   public mutating func addMember(_ member: PrincipalID, to groupName: String) throws(ModelError) {
-    // The group's member count only: a copy of the group kept here would make growing its list copy it.
-    guard let count = groups[groupName]?.members.count else {
+    // The group is found once and read and changed where it is: a copy of it (optional chaining
+    // makes one) would be the group's every field, and growing a copy's list would copy it.
+    guard let group = groups.index(forKey: groupName) else {
       throw .unknown("group", groupName, among: groups.keys)
     }
+    let count = groups.values[group].members.count
     guard let member = existing(member) else {
       throw unknownPrincipal(member, context: " (member of group '\(groupName)')")
     }
@@ -312,17 +317,19 @@ public struct AccessModel: Sendable {
     }
     let duplicate =
       count < Self.listedBindings
-      ? groups[groupName]?.members.contains(member) == true : memberSet[groupName]?.contains(member) == true
+      ? groups.values[group].members.contains(member) : memberSet[groupName]?.contains(member) == true
     guard !duplicate else {
       throw ModelError(.duplicate, "\(member) is listed twice in group '\(groupName)'")
     }
-    groups[groupName]?.appendMember(member)
+    groups.values[group].appendMember(member)
     if count + 1 == Self.listedBindings {
-      memberSet[groupName] = Set(groups[groupName]?.members ?? [])
+      memberSet[groupName] = Set(groups.values[group].members)
     } else if count + 1 > Self.listedBindings {
       memberSet[groupName]?.insert(member)
     }
     func insertSorted(_ list: inout [String]) {
+      // Groups are mostly read in name order: then the name goes last.
+      guard let last = list.last, last > groupName else { return list.append(groupName) }
       list.insert(groupName, at: list.firstIndex { $0 > groupName } ?? list.count)
     }
     insertSorted(&groupsByMember[member, default: []])
@@ -423,7 +430,10 @@ public struct AccessModel: Sendable {
         "role '\(role.id)' cannot be bound to a \(binding.principal.kind.noun) "
           + "(only to: \(kinds.map(\.noun).joined(separator: ", ")))")
     }
-    try checkScope(binding.scope)
+    if !boundScopes.contains(binding.scope) {
+      try checkScope(binding.scope)
+      boundScopes.insert(binding.scope)
+    }
     guard role.levels.contains(binding.scope.level) else {
       throw ModelError(
         .roleBinding,
