@@ -13,11 +13,20 @@ enum Planning {
     source: ConfigOptions, store: any StateStore, actor: String, overrides: [String], impact: ImpactMode = .summary,
     lastStep: Bool = false
   ) throws -> Plan {
-    let (desired, commit, loaded) = try source.loadDesired()
-    // The state is read once the configuration is: the files' trees are gone by then, and a
-    // state of 235,000 objects is not held while they are read.
+    // The state is read on another thread while the configuration is loaded: building the
+    // desired model takes one core, and reading the state the other.
+    let reading = InBackground { try load(store) }
+    let desired: AccessModel
+    let commit: String?
+    let loaded: LoadedConfig
+    do {
+      (desired, commit, loaded) = try source.loadDesired()
+    } catch {
+      _ = try? reading.result()
+      throw error
+    }
+    let stored = try reading.result()
     ProcessLifetime.releaseFreed()
-    let stored = try load(store)
     let platform = stored.current.platform ?? "?"
     guard desired.catalog.name == platform else {
       throw CLIError(
