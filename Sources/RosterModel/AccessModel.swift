@@ -27,9 +27,6 @@ public struct AccessModel: Sendable {
   public private(set) var groupsByMember: [PrincipalID: [String]] = [:]
   /// The organisation-level roles bound to each principal, for the platform's per-account limit.
   private var organizationRoles: [PrincipalID: [String]] = [:]
-  /// The members of every group that has ``listedBindings`` or more, for finding a duplicate
-  /// without looking through them all; a group's few are looked through.
-  private var memberSet: [String: Set<PrincipalID>] = [:]
   /// Folders that exist, by tenant and service, as joined paths.
   private var folderPaths: [String: Set<String>] = [:]
   /// Scopes a binding was made at, so known to exist: a few hundred recur across a hundred
@@ -278,12 +275,11 @@ public struct AccessModel: Sendable {
   /// Adds a member to a group. Users and robot accounts may be members; groups only where the
   /// platform allows nesting, never in a cycle.
   public mutating func addMember(_ member: PrincipalID, to groupName: String) throws(ModelError) {
-    // The group is found once and read and changed where it is: a copy of it (optional chaining
-    // makes one) would be the group's every field, and growing a copy's list would copy it.
+    // The group is found once and changed where it is: a copy of it (optional chaining makes
+    // one) would be the group's every field, and growing a copy's list would copy it.
     guard let group = groups.index(forKey: groupName) else {
       throw .unknown("group", groupName, among: groups.keys)
     }
-    let count = groups.values[group].members.count
     guard let member = existing(member) else {
       throw unknownPrincipal(member, context: " (member of group '\(groupName)')")
     }
@@ -315,24 +311,28 @@ public struct AccessModel: Sendable {
       throw ModelError(
         .platformRule, "\(member.kind.noun)s cannot be group members ('\(member.name)')")
     }
-    let duplicate =
-      count < Self.listedBindings
-      ? groups.values[group].members.contains(member) : memberSet[groupName]?.contains(member) == true
-    guard !duplicate else {
+    // A member listed twice has the group among its groups already. Its few groups are looked
+    // through (by halves: the list is in name order), not the group's many members, whose texts
+    // each lie in memory of their own: 100,000 members of 5,000 groups were a cache miss apiece.
+    var listed = false
+    func insertSorted(_ list: inout [String]) {
+      var low = 0
+      var high = list.count
+      while low < high {
+        let middle = (low + high) / 2
+        if list[middle] < groupName { low = middle + 1 } else { high = middle }
+      }
+      if low < list.count && list[low] == groupName {
+        listed = true
+      } else {
+        list.insert(groupName, at: low)
+      }
+    }
+    insertSorted(&groupsByMember[member, default: []])
+    guard !listed else {
       throw ModelError(.duplicate, "\(member) is listed twice in group '\(groupName)'")
     }
     groups.values[group].appendMember(member)
-    if count + 1 == Self.listedBindings {
-      memberSet[groupName] = Set(groups.values[group].members)
-    } else if count + 1 > Self.listedBindings {
-      memberSet[groupName]?.insert(member)
-    }
-    func insertSorted(_ list: inout [String]) {
-      // Groups are mostly read in name order: then the name goes last.
-      guard let last = list.last, last > groupName else { return list.append(groupName) }
-      list.insert(groupName, at: list.firstIndex { $0 > groupName } ?? list.count)
-    }
-    insertSorted(&groupsByMember[member, default: []])
   }
 
   /// True when `inner` is (transitively) a member of `outer`.

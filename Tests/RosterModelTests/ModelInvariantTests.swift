@@ -237,7 +237,7 @@ struct ModelInvariantTests {
     expectRefused(.duplicate) { try model.addMember(.user("ada@acme.example"), to: "Ops") }
     try model.addApp(ExternalApp(name: "ci"))
     expectRefused(.platformRule) { try model.addMember(.app("ci"), to: "Ops") }
-    // A large group (past the point where its members are indexed) refuses a repeat just the same.
+    // A large group refuses a repeat just the same.
     try model.addGroup(Group(name: "Staff"))
     for i in 0..<50 {
       try model.addUser(User(email: "u\(i)@acme.example"))
@@ -249,6 +249,17 @@ struct ModelInvariantTests {
     }
     #expect(model.groups["Staff"]?.members.count == 50)
     #expect(model.groupsByMember[.user("u7@acme.example")] == ["Staff"])
+    // So does a member of many groups, added in no particular order; its groups stay in name order.
+    let names = (0..<40).map { String(format: "team-%02d", ($0 * 17) % 40) }
+    for name in names {
+      try model.addGroup(Group(name: name))
+      try model.addMember(.user("u7@acme.example"), to: name)
+    }
+    for name in ["team-00", "team-17", "team-39", "Staff"] {
+      expectRefused(.duplicate) { try model.addMember(.user("u7@acme.example"), to: name) }
+    }
+    #expect(model.groupsByMember[.user("u7@acme.example")] == ["Staff"] + names.sorted())
+    #expect(model.groups["team-17"]?.members == [.user("u7@acme.example")])
   }
 
   @Test("one organisation-level role per account where the platform says so")
