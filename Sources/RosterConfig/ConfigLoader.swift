@@ -1,3 +1,4 @@
+import Foundation
 import RosterModel
 import RosterYAML
 
@@ -59,6 +60,39 @@ private struct Document: Sendable {
   var file: String
 }
 
+/// A User or UserList document, read on the worker that read its file (see
+/// ``Loader/readUsers(_:scopes:)``): the users, what was found reading them, their bindings.
+/// Its YAML is not kept: most of a configuration is users, and their files' trees go as soon as
+/// they are read, before the model is built.
+private struct UserDocument: Sendable {
+  var file: String
+  var users: [ReadUser] = []
+  /// What reading the document and its users found, in order; each user has its part.
+  var findings: [Diagnostic] = []
+  /// The users' bindings; each user has its part.
+  var bindings: [PendingBinding] = []
+}
+
+/// A user read from its mapping on the worker that read its file, to be added to the model in
+/// document order: what reading it found, and its bindings, whose findings count only if the
+/// user is added (a user refused, as a duplicate say, has its roles left unread). Its findings
+/// and bindings are parts of its document's lists: a list of each per user cost more than the
+/// rest of reading it.
+private struct ReadUser: Sendable {
+  /// Nil when it could not be read (not a mapping, no email).
+  var user: User?
+  var previously: String?
+  /// Where a refusal of the user is reported: its email.
+  var mark: YAMLMark
+  /// What reading it found, what reading its bindings found, and its bindings.
+  var findings: Range<Int>
+  var bindingFindings: Range<Int> = 0..<0
+  var bindings: Range<Int> = 0..<0
+}
+
+/// A binding read, to be made once every principal, tenant and role exists.
+private typealias PendingBinding = (binding: Binding, file: String, mark: YAMLMark)
+
 private struct Loader {
   let limits: YAMLLimits
   let sink = DiagnosticSink()
@@ -67,7 +101,7 @@ private struct Loader {
   /// Bindings and memberships are read with their principal or group, and applied once every
   /// principal, tenant and role exists. They are kept as what was read, not as YAML nodes, so
   /// that the files' trees can go before they are applied.
-  var pendingBindings: [(binding: Binding, file: String, mark: YAMLMark)] = []
+  var pendingBindings: [PendingBinding] = []
   var pendingMembers: [(group: String, member: String, file: String, mark: YAMLMark)] = []
 
   /// Documents that failed their schema: file and lines.
@@ -77,7 +111,7 @@ private struct Loader {
 
   var renames: [ObjectKind: [String: String]] = [:]
   /// Scopes already parsed: a few hundred texts recur across a hundred thousand bindings.
-  var parsedScopes = Scope.ParseCache()
+  let parsedScopes = ScopeCache()
   var accessTests: [AccessTestDocument] = []
 
   /// The schema's findings, kept apart from the decoder's until the end.
@@ -102,14 +136,17 @@ private struct Loader {
     // their schemas depend on that file alone. What they found is taken in file order, so the
     // result is the same as reading them one after the other.
     let limits = self.limits
-    let read = files.parallelMap { Self.read($0, limits: limits) }
+    let scopes = parsedScopes
+    let read = files.parallelMap { Self.read($0, limits: limits, scopes: scopes) }
     var documents: [Document] = []
+    var userDocuments: [UserDocument] = []
     for file in read {
       for diagnostic in file.diagnostics { sink.add(diagnostic) }
       schemaDiagnostics += file.schemaDiagnostics
       schemaFailed += file.schemaFailed
       documentCount += file.documentCount
       documents += file.documents
+      userDocuments += file.users
     }
     guard let model = makeModel(documents) else { return }
     self.model = model
@@ -120,11 +157,10 @@ private struct Loader {
       default: break
       }
     }
+    for doc in userDocuments { addUsers(of: doc) }
+    userDocuments = []
     for doc in documents {
       switch doc.kind {
-      case "User":
-        user(doc.root, file: doc.file, what: "User", extraKeys: ["apiVersion", "kind"])
-      case "UserList": userList(doc)
       case "Group": group(doc)
       case "RobotAccount": robot(doc)
       case "ExternalApp": app(doc)
@@ -151,7 +187,9 @@ private struct Loader {
   /// What one file holds once read and checked against the schemas: its documents, and what
   /// was found on the way.
   struct ReadFile: Sendable {
+    /// Its documents but users, and its users' documents read.
     var documents: [Document] = []
+    var users: [UserDocument] = []
     var documentCount = 0
     /// The reader's and the classifier's findings, in the order they were made.
     var diagnostics: [Diagnostic] = []
@@ -161,7 +199,7 @@ private struct Loader {
 
   /// Reads one file: its YAML (layer 1), each document's `apiVersion` and `kind`, and each
   /// document against the schema of its kind (layer 2).
-  static func read(_ file: ConfigFile, limits: YAMLLimits) -> ReadFile {
+  static func read(_ file: ConfigFile, limits: YAMLLimits, scopes: ScopeCache) -> ReadFile {
     var result = ReadFile()
     let stream = YAMLReader.read(file.bytes, file: file.path, limits: limits)
     result.diagnostics = stream.errors.map { Diagnostic(yamlError: $0) }
@@ -181,7 +219,11 @@ private struct Loader {
         let next = stream.documents.first { $0.index > document.index }?.root.mark.line ?? Int.max
         result.schemaFailed.append((file.path, document.root.mark.line..<next))
       }
-      result.documents.append(doc)
+      if doc.kind == "User" || doc.kind == "UserList" {
+        result.users.append(readUsers(doc, scopes: scopes))
+      } else {
+        result.documents.append(doc)
+      }
     }
     result.diagnostics += sink.items
     return result
@@ -363,32 +405,77 @@ private struct Loader {
     renames[kind, default: [:]][key(name)] = key(old)
   }
 
-  mutating func user(_ node: YAMLNode, file: String, what: String, extraKeys: [String] = []) {
+  /// Reads the users of a User or UserList document: everything but adding them to the model,
+  /// so that it is done on the worker that read the file.
+  static func readUsers(_ doc: Document, scopes: ScopeCache) -> UserDocument {
+    var read = UserDocument(file: doc.file)
+    let sink = DiagnosticSink()
+    if doc.kind == "User" {
+      read.users = [
+        readUser(doc.root, in: &read, what: "User", extraKeys: ["apiVersion", "kind"], sink: sink, scopes: scopes)
+      ]
+    } else if let r = MappingReader(
+      doc.root, file: doc.file, sink: sink, what: "UserList", keys: ["apiVersion", "kind", "description", "users"])
+    {
+      _ = r.string("description")
+      let items = r.list("users", required: true)
+      read.users.reserveCapacity(items.count)
+      for item in items {
+        read.users.append(readUser(item, in: &read, what: "a user", sink: sink, scopes: scopes))
+      }
+    }
+    read.findings = sink.items
+    return read
+  }
+
+  /// Reads one user of `doc`; its bindings go to the document's list, its findings to `sink`.
+  static func readUser(
+    _ node: YAMLNode, in doc: inout UserDocument, what: String, extraKeys: [String] = [], sink: DiagnosticSink,
+    scopes: ScopeCache
+  ) -> ReadUser {
+    let first = sink.items.count
+    var read = ReadUser(mark: node.mark, findings: first..<first)
     guard
       let r = MappingReader(
-        node, file: file, sink: sink, what: what, keys: extraKeys.isEmpty ? Self.userKeys : extraKeys + Self.userKeys),
+        node, file: doc.file, sink: sink, what: what, keys: extraKeys.isEmpty ? userKeys : extraKeys + userKeys),
       let email = r.string("email", required: true)
-    else { return }
-    rename(.user, to: email, from: r.string("previously"))
+    else {
+      read.findings = first..<sink.items.count
+      return read
+    }
+    read.mark = node["email"]?.mark ?? node.mark
+    read.previously = r.string("previously")
     _ = r.string("description")
-    let user = User(
+    read.user = User(
       email: email, name: r.string("name"), source: r.choice("source", PrincipalSource.self) ?? .local,
       directoryId: r.string("directoryId"), twoFactorEnrolled: r.bool("twoFactor") ?? false,
       disabled: r.bool("disabled") ?? false)
-    let before = model?.users.count
-    attempt(file, node["email"]?.mark ?? node.mark) { try $0.addUser(user) }
-    if let roles = r.node("roles"), model?.users.count != before {
-      readBindings(roles, of: .user(email), file: file)
+    read.findings = first..<sink.items.count
+    if let roles = r.node("roles") {
+      let bindingsStart = doc.bindings.count
+      doc.bindings += readBindings(roles, of: .user(email), file: doc.file, sink: sink, scopes: scopes)
+      read.bindings = bindingsStart..<doc.bindings.count
+      read.bindingFindings = read.findings.upperBound..<sink.items.count
     }
+    return read
   }
 
-  mutating func userList(_ doc: Document) {
-    guard
-      let r = MappingReader(
-        doc.root, file: doc.file, sink: sink, what: "UserList", keys: ["apiVersion", "kind", "description", "users"])
-    else { return }
-    _ = r.string("description")
-    for item in r.list("users", required: true) { user(item, file: doc.file, what: "a user") }
+  /// Adds the users of a User or UserList document, with what was found reading them.
+  mutating func addUsers(of doc: UserDocument) {
+    var next = 0
+    for read in doc.users {
+      // The document's own findings come before its first user's.
+      for finding in doc.findings[next..<read.findings.upperBound] { sink.add(finding) }
+      next = read.bindingFindings.isEmpty ? read.findings.upperBound : read.bindingFindings.upperBound
+      guard let user = read.user else { continue }
+      rename(.user, to: user.email, from: read.previously)
+      let before = model?.users.count
+      attempt(doc.file, read.mark) { try $0.addUser(user) }
+      guard model?.users.count != before else { continue }
+      for finding in doc.findings[read.bindingFindings] { sink.add(finding) }
+      pendingBindings += doc.bindings[read.bindings]
+    }
+    for finding in doc.findings[next...] { sink.add(finding) }
   }
 
   mutating func group(_ doc: Document) {
@@ -421,7 +508,9 @@ private struct Loader {
       else { continue }
       pendingMembers.append((name, text, doc.file, item.mark))
     }
-    if let roles = r.node("roles") { readBindings(roles, of: .group(name), file: doc.file) }
+    if let roles = r.node("roles") {
+      pendingBindings += Self.readBindings(roles, of: .group(name), file: doc.file, sink: sink, scopes: parsedScopes)
+    }
   }
 
   mutating func robot(_ doc: Document) {
@@ -437,7 +526,7 @@ private struct Loader {
       try $0.addRobot(RobotAccount(name: name, description: r.string("description")))
     }
     if let roles = r.node("roles"), model?.robots.count != before {
-      readBindings(roles, of: .robot(name), file: doc.file)
+      pendingBindings += Self.readBindings(roles, of: .robot(name), file: doc.file, sink: sink, scopes: parsedScopes)
     }
   }
 
@@ -454,7 +543,7 @@ private struct Loader {
       try $0.addApp(ExternalApp(name: name, appId: r.string("appId"), description: r.string("description")))
     }
     if let roles = r.node("roles"), model?.apps.count != before {
-      readBindings(roles, of: .app(name), file: doc.file)
+      pendingBindings += Self.readBindings(roles, of: .app(name), file: doc.file, sink: sink, scopes: parsedScopes)
     }
   }
 
@@ -473,10 +562,13 @@ private struct Loader {
   }
 
   /// Reads a principal's `roles`, to be bound once every principal, tenant and role exists.
-  mutating func readBindings(_ node: YAMLNode, of principal: PrincipalID, file: String) {
+  static func readBindings(
+    _ node: YAMLNode, of principal: PrincipalID, file: String, sink: DiagnosticSink, scopes: ScopeCache
+  ) -> [PendingBinding] {
+    var bindings: [PendingBinding] = []
     guard let items = node.isNull ? YAMLSequence.empty : node.sequence else {
       sink.error(.wrongType, "'roles' must be a list, not a \(node.kindName)", file: file, at: node.mark)
-      return
+      return []
     }
     for item in items {
       var roleID: String?
@@ -491,7 +583,7 @@ private struct Loader {
         if let scopeNode = r.node("scope") {
           guard let text = MappingReader.string(scopeNode, file: file, sink: sink, what: "'scope'") else { continue }
           do {
-            scope = try parsedScopes.scope(text)
+            scope = try scopes.scope(text)
           } catch {
             sink.error(.unknownScope, error.description, file: file, at: scopeNode.mark)
             continue
@@ -499,8 +591,9 @@ private struct Loader {
         }
       }
       guard let roleID else { continue }
-      pendingBindings.append((Binding(principal: principal, role: roleID, scope: scope), file, item.mark))
+      bindings.append((Binding(principal: principal, role: roleID, scope: scope), file, item.mark))
     }
+    return bindings
   }
 }
 
@@ -508,4 +601,19 @@ extension AccessModel {
   /// Runs `body` on the model itself: called through optional chaining, a model held in an
   /// optional is changed where it is, not copied out and back.
   fileprivate mutating func change(_ body: (inout AccessModel) throws -> Void) rethrows { try body(&self) }
+}
+
+/// Scopes already parsed, shared by the workers that read files at once: a few hundred texts
+/// recur across a hundred thousand bindings, and each worker parsing its own cost more than the
+/// lock.
+final class ScopeCache: @unchecked Sendable {
+  // Every use of `cache` is behind `lock`.
+  private let lock = NSLock()
+  private var cache = Scope.ParseCache()
+
+  func scope(_ text: String) throws(ScopeSyntaxError) -> Scope {
+    lock.lock()
+    defer { lock.unlock() }
+    return try cache.scope(text)
+  }
 }

@@ -102,6 +102,31 @@ struct ConfigLoaderTests {
     #expect(loaded.diagnostics[1].message.contains("has no groups"))
   }
 
+  @Test("a user refused as a duplicate has its roles left unread; the users around it are read whole")
+  func duplicateUserInList() {
+    let loaded = load([
+      "org.yaml": organization,
+      "users.yaml": """
+      apiVersion: roster/v1
+      kind: UserList
+      extra: 1
+      users:
+        - email: ada@northwind.example
+          roles: [manager]
+        - email: Ada@northwind.example
+          roles: [mananger]
+        - email: bob@northwind.example
+          roles: [mananger]
+          twoFactor: maybe
+      """,
+    ])
+    #expect(
+      places(loaded) == [
+        "users.yaml:3:1 RST011", "users.yaml:7:12 RST017", "users.yaml:10:13 RST012", "users.yaml:11:16 RST014",
+      ])
+    #expect(loaded.documentCount == 2)
+  }
+
   @Test("many files, read on every core, are taken in their order: the later of two definitions is the duplicate")
   func manyFilesInOrder() throws {
     var files = ["org.yaml": organization]
