@@ -6,12 +6,10 @@ extension Array where Element: Sendable {
   func parallelMap<Result: Sendable>(_ transform: @Sendable (Element) -> Result) -> [Result] {
     guard count > 1 else { return map(transform) }
     let slots = Slots<Result>(count)
-    withoutActuallyEscaping(transform) { transform in
-      self.withUnsafeBufferPointer { elements in
-        let elements = UnsafeSendable(elements)
-        DispatchQueue.concurrentPerform(iterations: count) { index in
-          slots.put(transform(elements.value[index]), at: index)
-        }
+    withUnsafeBufferPointer { elements in
+      let elements = UnsafeSendable(elements)
+      DispatchQueue.concurrentPerform(iterations: count) { index in
+        slots.put(transform(elements.value[index]), at: index)
       }
     }
     return slots.results()
