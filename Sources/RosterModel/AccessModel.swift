@@ -312,8 +312,8 @@ public struct AccessModel: Sendable {
         .platformRule, "\(member.kind.noun)s cannot be group members ('\(member.name)')")
     }
     // A member listed twice has the group among its groups already. Its few groups are looked
-    // through (by halves: the list is in name order), not the group's many members, whose texts
-    // each lie in memory of their own: 100,000 members of 5,000 groups were a cache miss apiece.
+    // through (by halves: the list is in name order), not the group's members, up to 31 of them
+    // compared each time, each an email in memory of its own.
     var listed = false
     func insertSorted(_ list: inout [String]) {
       var low = 0
