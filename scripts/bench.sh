@@ -128,9 +128,9 @@ PY
 git_ commit -qam "10,000 changes"
 "$roster" plan "${src[@]}" --state "$state" --impact none -out "$work/plan.json" > /dev/null || true
 applied=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['changes']))" "$work/plan.json")
-# On SQLite the plan is applied to $runs copies of the state, and the best counts (one apply, as
-# any single run here, moves by 10-15%: this session's single runs of the same code took
-# 1.38-2.06 s); on PostgreSQL once, to the state itself.
+# On SQLite the plan is applied to $runs copies of the state, and the best counts (single applies
+# of the same code at 50,000 users have taken 1.38-2.06 s on this machine); on PostgreSQL once,
+# to the state itself.
 for ((i = 0; i < runs; i++)); do
   cp "$state" "$work/copy.sqlite"
   measure apply_sqlite "$roster" apply "$work/plan.json" --state "$work/copy.sqlite"

@@ -127,7 +127,7 @@ struct ConfigLoaderTests {
     #expect(loaded.documentCount == 2)
   }
 
-  @Test("many files, read on every core, are taken in their order: the later of two definitions is the duplicate")
+  @Test("many files are taken in their order, however they are read: the later of two definitions is the duplicate")
   func manyFilesInOrder() throws {
     var files = ["org.yaml": organization]
     for i in 0..<80 {
