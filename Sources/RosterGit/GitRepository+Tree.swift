@@ -1,4 +1,6 @@
 internal import CGit2
+import Dispatch
+import Foundation
 
 /// A file read from a commit's tree.
 public struct GitFile: Sendable, Hashable {
@@ -37,21 +39,35 @@ extension GitRepository {
   /// Reads the files at a commit whose names `wanted` accepts, below `subpath` (the whole tree
   /// when nil), straight from the object database. Hidden files and folders (`.git…`, `.roster`)
   /// are not read. Symbolic links and submodules are listed as skipped, never followed.
+  ///
+  /// The tree is walked first; the files' contents are then read on every core, each worker
+  /// with a handle of its own on the repository (a libgit2 handle serves one thread at a time):
+  /// inflating the objects is a tenth of loading a large configuration.
   public func files(
     at commit: GitCommit, under subpath: String? = nil, where wanted: (String) -> Bool
   ) throws(GitError) -> GitTreeListing {
     let prefix = subpath.map(GitRepository.normalised).map { $0.isEmpty ? "" : $0 + "/" } ?? ""
-    return try withTree(commit, under: subpath) { (tree: OpaquePointer) throws(GitError) -> GitTreeListing in
-      var listing = GitTreeListing(files: [], skipped: [])
-      try walk(tree, prefix: prefix, wanted: wanted, into: &listing)
-      listing.files.sort { $0.path < $1.path }
-      listing.skipped.sort { $0.path < $1.path }
-      return listing
+    var (blobs, skipped) = try withTree(commit, under: subpath) {
+      (tree: OpaquePointer) throws(GitError) -> ([BlobEntry], [GitSkippedEntry]) in
+      var blobs: [BlobEntry] = []
+      var skipped: [GitSkippedEntry] = []
+      try walk(tree, prefix: prefix, wanted: wanted, blobs: &blobs, skipped: &skipped)
+      return (blobs, skipped)
     }
+    blobs.sort { $0.path < $1.path }
+    skipped.sort { $0.path < $1.path }
+    return GitTreeListing(files: try read(blobs), skipped: skipped)
+  }
+
+  /// A file found in the tree, not yet read.
+  private struct BlobEntry: Sendable {
+    var path: String
+    var id: git_oid
   }
 
   private func walk(
-    _ tree: OpaquePointer, prefix: String, wanted: (String) -> Bool, into listing: inout GitTreeListing
+    _ tree: OpaquePointer, prefix: String, wanted: (String) -> Bool, blobs: inout [BlobEntry],
+    skipped: inout [GitSkippedEntry]
   ) throws(GitError) {
     for index in 0..<git_tree_entrycount(tree) {
       guard let entry = git_tree_entry_byindex(tree, index) else { continue }
@@ -65,21 +81,48 @@ extension GitRepository {
         try check(git_tree_lookup(&child, handle, git_tree_entry_id(entry)), "cannot read folder '\(path)'")
         guard let child else { continue }
         defer { git_tree_free(child) }
-        try walk(child, prefix: path + "/", wanted: wanted, into: &listing)
+        try walk(child, prefix: path + "/", wanted: wanted, blobs: &blobs, skipped: &skipped)
       case GIT_FILEMODE_COMMIT:
-        listing.skipped.append(GitSkippedEntry(path: path, reason: .submodule))
+        skipped.append(GitSkippedEntry(path: path, reason: .submodule))
       case GIT_FILEMODE_LINK:
         let target = try blob(git_tree_entry_id(entry), path: path).bytes
-        listing.skipped.append(
+        skipped.append(
           GitSkippedEntry(path: path, reason: .symlink(target: String(decoding: target, as: UTF8.self))))
       case GIT_FILEMODE_BLOB, GIT_FILEMODE_BLOB_EXECUTABLE:
-        guard wanted(name) else { continue }
-        let (bytes, binary) = try blob(git_tree_entry_id(entry), path: path)
-        listing.files.append(GitFile(path: path, bytes: bytes, isBinary: binary))
+        guard wanted(name), let id = git_tree_entry_id(entry) else { continue }
+        blobs.append(BlobEntry(path: path, id: id.pointee))
       default:
         continue
       }
     }
+  }
+
+  /// The files' contents, in the entries' order: worker `w` of `n` reads entries `w`, `w + n`, …
+  /// (a configuration's large files are often side by side), and the first failure in that
+  /// order is thrown.
+  private func read(_ entries: [BlobEntry]) throws(GitError) -> [GitFile] {
+    let workers = min(ProcessInfo.processInfo.activeProcessorCount, entries.count / 8)
+    guard workers > 1 else { return try entries.map { (entry) throws(GitError) in try file(entry) } }
+    let read = ReadBlobs(entries.count)
+    let path = self.path
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      let repository: GitRepository
+      do throws(GitError) {
+        repository = try GitRepository(at: path)
+      } catch {
+        return read.put(.failure(error), at: Array(stride(from: worker, to: entries.count, by: workers)))
+      }
+      for index in stride(from: worker, to: entries.count, by: workers) {
+        read.put(Result { () throws(GitError) in try repository.file(entries[index]) }, at: [index])
+      }
+    }
+    return try read.files()
+  }
+
+  private func file(_ entry: BlobEntry) throws(GitError) -> GitFile {
+    var id = entry.id
+    let (bytes, binary) = try blob(&id, path: entry.path)
+    return GitFile(path: entry.path, bytes: bytes, isBinary: binary)
   }
 
   private func blob(_ id: UnsafePointer<git_oid>?, path: String) throws(GitError) -> (bytes: [UInt8], binary: Bool) {
@@ -92,5 +135,34 @@ extension GitRepository {
       size == 0
       ? [] : [UInt8](UnsafeRawBufferPointer(start: git_blob_rawcontent(blob), count: size))
     return (bytes, git_blob_is_binary(blob) == 1)
+  }
+}
+
+/// Where the workers of ``GitRepository/files(at:under:where:)`` put what they read, each at
+/// its entries' places.
+private final class ReadBlobs: @unchecked Sendable {
+  private let lock = NSLock()
+  private var slots: [Result<GitFile, GitError>?]
+
+  init(_ count: Int) { slots = Array(repeating: nil, count: count) }
+
+  func put(_ result: Result<GitFile, GitError>, at indices: [Int]) {
+    lock.withLock {
+      for index in indices { slots[index] = result }
+    }
+  }
+
+  /// Every file, or the first entry's failure (call once every worker has finished).
+  func files() throws(GitError) -> [GitFile] {
+    var files: [GitFile] = []
+    files.reserveCapacity(slots.count)
+    for slot in slots {
+      switch slot {
+      case .success(let file): files.append(file)
+      case .failure(let error): throw error
+      case nil: preconditionFailure("a blob was left unread")
+      }
+    }
+    return files
   }
 }

@@ -49,6 +49,33 @@ struct GitRepositoryTests {
     #expect(String(decoding: new.files[0].bytes, as: UTF8.self) == "name: B\n")
   }
 
+  @Test("many files: each read whole and in path order; a missing object names the first file it stops")
+  func manyFiles() throws {
+    let repo = try TestRepository()
+    defer { repo.folder.remove() }
+    // Enough files for the contents to be read by several workers; sizes differ so that the
+    // workers finish out of order.
+    var files: [String: String?] = [:]
+    for i in 0..<60 {
+      files["config/f\(String(i + 100)).yaml"] = "n: \(i)\n" + String(repeating: "# padding\n", count: (i * 37) % 500)
+    }
+    try repo.commit(files, message: "many")
+    let git = try GitRepository(at: repo.path)
+    let listing = try git.files(at: git.commit("HEAD"), under: "config", where: yaml)
+    #expect(listing.files.map(\.path) == files.keys.sorted())
+    for file in listing.files {
+      #expect(String(decoding: file.bytes, as: UTF8.self) == files[file.path]!!, "\(file.path)")
+    }
+
+    // Two blobs removed from the object database: the earlier path is the one reported.
+    for path in ["config/f150.yaml", "config/f121.yaml"] {
+      let id = try repo.git(["rev-parse", "HEAD:" + path]).trimmingCharacters(in: .whitespacesAndNewlines)
+      try FileManager.default.removeItem(atPath: "\(repo.path)/.git/objects/\(id.prefix(2))/\(id.dropFirst(2))")
+    }
+    let missing = #expect(throws: GitError.self) { try git.files(at: git.commit("HEAD"), under: "config", where: yaml) }
+    #expect(missing?.description.contains("cannot read 'config/f121.yaml'") == true, "\(String(describing: missing))")
+  }
+
   @Test("a bare repository reads the same")
   func bare() throws {
     let repo = try TestRepository()
