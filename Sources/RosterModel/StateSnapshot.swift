@@ -351,6 +351,14 @@ public struct StateSnapshot: Sendable, Hashable {
 
   public mutating func insert(_ object: StateObject) { tables[object.kind.order][object.key] = object }
 
+  /// Takes the kinds `other` holds, whole (their tables here must be empty).
+  mutating func take(_ other: StateSnapshot) {
+    for (order, table) in other.tables.enumerated() where !table.isEmpty {
+      precondition(tables[order].isEmpty, "a kind's table is built once")
+      tables[order] = table
+    }
+  }
+
   /// Makes room for `count` objects of a kind, before inserting them one by one.
   public mutating func reserve(_ kind: ObjectKind, _ count: Int) {
     guard count > 0 else { return }
@@ -462,78 +470,99 @@ extension PrincipalID {
 
 extension AccessModel {
   /// The model's configured content as a snapshot.
+  ///
+  /// Each kind has a table of its own, so the large ones (users; groups and their memberships;
+  /// bindings) are built on every core at once.
   public var snapshot: StateSnapshot {
     var snapshot = StateSnapshot()
-    var org: Fields = [
-      "name": .string(organization.name), "platform": .string(organization.platform),
-      "signInMode": .string(organization.signIn.mode.rawValue),
-      "requireTwoFactor": .bool(organization.signIn.requireTwoFactor),
-      "autoProvisioning": .bool(organization.autoProvisioning),
-      "minAdmins": .number(Double(organization.safety.minAdmins)),
-      "maxRemovalRatio": .number(organization.safety.maxRemovalRatio),
-    ]
-    org["tier"] = organization.tier.map(FieldValue.string)
-    if !organization.fullyManaged.isEmpty { org["fullyManaged"] = .list(organization.fullyManaged.map(\.rawValue)) }
-    org["signInProvider"] = organization.signIn.provider.map(FieldValue.string)
-    snapshot.insert(StateObject(kind: .organization, key: "organization", fields: org))
-    snapshot.reserve(.user, users.count)
-    snapshot.reserve(.group, groups.count)
-    snapshot.reserve(.membership, groups.values.reduce(0) { $0 + $1.members.count })
-    snapshot.reserve(.binding, bindings.count)
-    for tenant in tenants.values {
-      var services: [String] = []
-      for service in tenant.services {
-        services.append(service.name)
-        services += service.folders.map { service.name + "/" + $0.joined(separator: "/") }
+    for part in SnapshotPart.allCases.parallelMap({ part in snapshotPart(part) }) {
+      snapshot.take(part)
+    }
+    return snapshot
+  }
+
+  private enum SnapshotPart: CaseIterable {
+    case users, groups, bindings, rest
+  }
+
+  private func snapshotPart(_ part: SnapshotPart) -> StateSnapshot {
+    var snapshot = StateSnapshot()
+    switch part {
+    case .users:
+      snapshot.reserve(.user, users.count)
+      for user in users.values {
+        var fields: Fields = [
+          "email": .string(user.email), "source": .string(user.source.rawValue),
+          "twoFactor": .bool(user.twoFactorEnrolled), "disabled": .bool(user.disabled),
+        ]
+        fields["name"] = user.name.map(FieldValue.string)
+        fields["directoryId"] = user.directoryId.map(FieldValue.string)
+        snapshot.insert(StateObject(kind: .user, key: user.email.userKey, fields: fields))
       }
-      snapshot.insert(StateObject(kind: .tenant, key: tenant.name, fields: ["services": .list(services)]))
-    }
-    for role in customRoles.values {
-      var fields: Fields = [
-        "name": .string(role.name), "levels": .list(role.levels.map(\.rawValue)),
-        "permissions": .list(role.grants.map { $0.permission + ($0.condition.map { ":" + $0.rawValue } ?? "") }),
-      ]
-      fields["description"] = role.description.map(FieldValue.string)
-      snapshot.insert(StateObject(kind: .role, key: role.id, fields: fields))
-    }
-    for user in users.values {
-      var fields: Fields = [
-        "email": .string(user.email), "source": .string(user.source.rawValue),
-        "twoFactor": .bool(user.twoFactorEnrolled), "disabled": .bool(user.disabled),
-      ]
-      fields["name"] = user.name.map(FieldValue.string)
-      fields["directoryId"] = user.directoryId.map(FieldValue.string)
-      snapshot.insert(StateObject(kind: .user, key: user.email.userKey, fields: fields))
-    }
-    for group in groups.values {
-      for member in group.members {
-        snapshot.insert(.relation(.membership, key: StateKey.membership(group: group.name, member: member)))
+    case .groups:
+      snapshot.reserve(.group, groups.count)
+      snapshot.reserve(.membership, groups.values.reduce(0) { $0 + $1.members.count })
+      for group in groups.values {
+        for member in group.members {
+          snapshot.insert(.relation(.membership, key: StateKey.membership(group: group.name, member: member)))
+        }
+        guard !group.isDefault else { continue }
+        var fields: Fields = ["source": .string(group.source.rawValue)]
+        fields["description"] = group.description.map(FieldValue.string)
+        fields["directoryId"] = group.directoryId.map(FieldValue.string)
+        snapshot.insert(StateObject(kind: .group, key: group.name, fields: fields))
       }
-      guard !group.isDefault else { continue }
-      var fields: Fields = ["source": .string(group.source.rawValue)]
-      fields["description"] = group.description.map(FieldValue.string)
-      fields["directoryId"] = group.directoryId.map(FieldValue.string)
-      snapshot.insert(StateObject(kind: .group, key: group.name, fields: fields))
-    }
-    for robot in robots.values {
-      snapshot.insert(
-        StateObject(
-          kind: .robot, key: robot.name, fields: robot.description.map { ["description": .string($0)] } ?? [:]))
-    }
-    for app in apps.values {
-      var fields: Fields = [:]
-      fields["appId"] = app.appId.map(FieldValue.string)
-      fields["description"] = app.description.map(FieldValue.string)
-      snapshot.insert(StateObject(kind: .app, key: app.name, fields: fields))
-    }
-    // A few hundred scopes recur across 100,000 bindings: each is written once.
-    var scopeTexts: [Scope: String] = [:]
-    for binding in bindings {
-      let principal = binding.principal.description
-      let scope = scopeTexts[binding.scope] ?? binding.scope.description
-      scopeTexts[binding.scope] = scope
-      snapshot.insert(
-        .relation(.binding, key: StateKey.binding(principal: principal, role: binding.role, scope: scope)))
+    case .bindings:
+      snapshot.reserve(.binding, bindings.count)
+      // A few hundred scopes recur across 100,000 bindings: each is written once.
+      var scopeTexts: [Scope: String] = [:]
+      for binding in bindings {
+        let principal = binding.principal.description
+        let scope = scopeTexts[binding.scope] ?? binding.scope.description
+        scopeTexts[binding.scope] = scope
+        snapshot.insert(
+          .relation(.binding, key: StateKey.binding(principal: principal, role: binding.role, scope: scope)))
+      }
+    case .rest:
+      var org: Fields = [
+        "name": .string(organization.name), "platform": .string(organization.platform),
+        "signInMode": .string(organization.signIn.mode.rawValue),
+        "requireTwoFactor": .bool(organization.signIn.requireTwoFactor),
+        "autoProvisioning": .bool(organization.autoProvisioning),
+        "minAdmins": .number(Double(organization.safety.minAdmins)),
+        "maxRemovalRatio": .number(organization.safety.maxRemovalRatio),
+      ]
+      org["tier"] = organization.tier.map(FieldValue.string)
+      if !organization.fullyManaged.isEmpty { org["fullyManaged"] = .list(organization.fullyManaged.map(\.rawValue)) }
+      org["signInProvider"] = organization.signIn.provider.map(FieldValue.string)
+      snapshot.insert(StateObject(kind: .organization, key: "organization", fields: org))
+      for tenant in tenants.values {
+        var services: [String] = []
+        for service in tenant.services {
+          services.append(service.name)
+          services += service.folders.map { service.name + "/" + $0.joined(separator: "/") }
+        }
+        snapshot.insert(StateObject(kind: .tenant, key: tenant.name, fields: ["services": .list(services)]))
+      }
+      for role in customRoles.values {
+        var fields: Fields = [
+          "name": .string(role.name), "levels": .list(role.levels.map(\.rawValue)),
+          "permissions": .list(role.grants.map { $0.permission + ($0.condition.map { ":" + $0.rawValue } ?? "") }),
+        ]
+        fields["description"] = role.description.map(FieldValue.string)
+        snapshot.insert(StateObject(kind: .role, key: role.id, fields: fields))
+      }
+      for robot in robots.values {
+        snapshot.insert(
+          StateObject(
+            kind: .robot, key: robot.name, fields: robot.description.map { ["description": .string($0)] } ?? [:]))
+      }
+      for app in apps.values {
+        var fields: Fields = [:]
+        fields["appId"] = app.appId.map(FieldValue.string)
+        fields["description"] = app.description.map(FieldValue.string)
+        snapshot.insert(StateObject(kind: .app, key: app.name, fields: fields))
+      }
     }
     return snapshot
   }

@@ -24,71 +24,87 @@ public enum Differ {
   ) -> [Change] {
     let fullyManaged = Set(
       desired.object(.organization, "organization")?.fields["fullyManaged"]?.list ?? [])
+    // Each kind is compared on its own, the kinds on every core at once; their changes are
+    // then put in order as one list.
+    let kinds = ObjectKind.allCases.parallelMap { kind in
+      diff(
+        kind, current: current, desired: desired, keepUnmanaged: !fullyManaged.contains(kind.rawValue),
+        unmanaged: unmanaged, renames: renames[kind] ?? [:], applied: applied)
+    }
+    var deletes = kinds.flatMap(\.deletes)
+    deletes.sort { $0.kind == $1.kind ? $0.key < $1.key : $0.kind > $1.kind }
+    return kinds.flatMap(\.creates) + kinds.flatMap(\.updates) + kinds.flatMap(\.organization) + deletes
+  }
+
+  /// The changes of one kind: creates and updates each sorted by key, the organisation's own
+  /// update apart, and the deletes in any order.
+  private struct KindChanges: Sendable {
     var creates: [Change] = []
     var updates: [Change] = []
-    var deletes: [Change] = []
     var organization: [Change] = []
-    for kind in ObjectKind.allCases {
-      var have = current.objects(kind)
-      let want = desired.objects(kind)
-      // Keys are visited in any order and each kind's changes sorted at the end: sorting only the
-      // changes, not every key, keeps a plan of few changes cheap at any size.
-      var kindCreates: [Change] = []
-      var kindUpdates: [Change] = []
-      // A rename: the old object exists, the new name does not, and the old name is not wanted.
-      // Renames go first, in key order, so two claiming one old name resolve the same way each time.
-      var renamed: Set<String> = []
-      for (key, old) in (renames[kind] ?? [:]).sorted(by: { $0.key < $1.key }) {
-        guard let target = want[key], have[key] == nil, let existing = have[old], want[old] == nil else { continue }
-        kindCreates.append(
-          Change(
-            action: .rename, kind: kind, key: key, fields: fieldChanges(existing.fields, target.fields), from: old))
-        have[old] = nil
-        renamed.insert(key)
-      }
-      // How many current objects are wanted: when all are, none is removed and `have` need not
-      // be walked again.
-      var kept = 0
-      for (key, target) in want where !renamed.contains(key) {
-        guard let existing = have[key] else {
-          guard !target.isKeyOnly else {
-            kindCreates.append(.relation(.create, kind: kind, key: key))
-            continue
-          }
-          let fields = target.fields.map { FieldChange(field: $0.key, before: nil, after: $0.value) }
-          kindCreates.append(Change(action: .create, kind: kind, key: key, fields: fields))
-          continue
-        }
-        kept += 1
-        guard !existing.hasSameFields(as: target) else { continue }
-        let change = Change(
-          action: .update, kind: kind, key: key, fields: fieldChanges(existing.fields, target.fields))
-        if kind == .organization { organization.append(change) } else { kindUpdates.append(change) }
-      }
-      // An object stated as it is now, but that Roster did not write so, is adopted. Only the
-      // objects that differ from what Roster wrote are visited: usually none.
-      for key in applied?.keys(kind) ?? [] where !renamed.contains(key) {
-        guard let existing = have[key], let target = want[key], existing.hasSameFields(as: target) else { continue }
-        // The values adopted ride along (before = after), so apply refuses if they change meanwhile.
-        let fields = existing.fields.map { FieldChange(field: $0.key, before: $0.value, after: $0.value) }
-        kindUpdates.append(Change(action: .adopt, kind: kind, key: key, fields: fields))
-      }
-      creates += kindCreates.sorted { $0.key < $1.key }
-      updates += kindUpdates.sorted { $0.key < $1.key }
-      guard kept < have.count else { continue }
-      let keepUnmanaged = !fullyManaged.contains(kind.rawValue)
-      for (key, existing) in have
-      where want[key] == nil && !(keepUnmanaged && unmanaged.contains(StateObject.id(kind, key))) {
-        guard !existing.isKeyOnly else {
-          deletes.append(.relation(.delete, kind: kind, key: key))
-          continue
-        }
-        let fields = existing.fields.map { FieldChange(field: $0.key, before: $0.value, after: nil) }
-        deletes.append(Change(action: .delete, kind: kind, key: key, fields: fields))
-      }
+    var deletes: [Change] = []
+  }
+
+  private static func diff(
+    _ kind: ObjectKind, current: StateSnapshot, desired: StateSnapshot, keepUnmanaged: Bool, unmanaged: Set<String>,
+    renames: [String: String], applied: AppliedState?
+  ) -> KindChanges {
+    var changes = KindChanges()
+    var have = current.objects(kind)
+    let want = desired.objects(kind)
+    // Keys are visited in any order and the kind's changes sorted at the end: sorting only the
+    // changes, not every key, keeps a plan of few changes cheap at any size.
+    var creates: [Change] = []
+    var updates: [Change] = []
+    // A rename: the old object exists, the new name does not, and the old name is not wanted.
+    // Renames go first, in key order, so two claiming one old name resolve the same way each time.
+    var renamed: Set<String> = []
+    for (key, old) in renames.sorted(by: { $0.key < $1.key }) {
+      guard let target = want[key], have[key] == nil, let existing = have[old], want[old] == nil else { continue }
+      creates.append(
+        Change(action: .rename, kind: kind, key: key, fields: fieldChanges(existing.fields, target.fields), from: old))
+      have[old] = nil
+      renamed.insert(key)
     }
-    deletes.sort { $0.kind == $1.kind ? $0.key < $1.key : $0.kind > $1.kind }
-    return creates + updates + organization + deletes
+    // How many current objects are wanted: when all are, none is removed and `have` need not
+    // be walked again.
+    var kept = 0
+    for (key, target) in want where !renamed.contains(key) {
+      guard let existing = have[key] else {
+        guard !target.isKeyOnly else {
+          creates.append(.relation(.create, kind: kind, key: key))
+          continue
+        }
+        let fields = target.fields.map { FieldChange(field: $0.key, before: nil, after: $0.value) }
+        creates.append(Change(action: .create, kind: kind, key: key, fields: fields))
+        continue
+      }
+      kept += 1
+      guard !existing.hasSameFields(as: target) else { continue }
+      let change = Change(action: .update, kind: kind, key: key, fields: fieldChanges(existing.fields, target.fields))
+      if kind == .organization { changes.organization.append(change) } else { updates.append(change) }
+    }
+    // An object stated as it is now, but that Roster did not write so, is adopted. Only the
+    // objects that differ from what Roster wrote are visited: usually none.
+    for key in applied?.keys(kind) ?? [] where !renamed.contains(key) {
+      guard let existing = have[key], let target = want[key], existing.hasSameFields(as: target) else { continue }
+      // The values adopted ride along (before = after), so apply refuses if they change meanwhile.
+      let fields = existing.fields.map { FieldChange(field: $0.key, before: $0.value, after: $0.value) }
+      updates.append(Change(action: .adopt, kind: kind, key: key, fields: fields))
+    }
+    changes.creates = creates.sorted { $0.key < $1.key }
+    changes.updates = updates.sorted { $0.key < $1.key }
+    guard kept < have.count else { return changes }
+    for (key, existing) in have
+    where want[key] == nil && !(keepUnmanaged && unmanaged.contains(StateObject.id(kind, key))) {
+      guard !existing.isKeyOnly else {
+        changes.deletes.append(.relation(.delete, kind: kind, key: key))
+        continue
+      }
+      let fields = existing.fields.map { FieldChange(field: $0.key, before: $0.value, after: nil) }
+      changes.deletes.append(Change(action: .delete, kind: kind, key: key, fields: fields))
+    }
+    return changes
   }
 
   /// How the objects changed outside Roster since it wrote them, as the changes from what it wrote

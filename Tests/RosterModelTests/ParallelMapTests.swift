@@ -1,6 +1,5 @@
+import RosterModel
 import Testing
-
-@testable import RosterConfig
 
 @Suite("parallelMap")
 struct ParallelMapTests {

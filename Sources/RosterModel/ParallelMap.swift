@@ -3,7 +3,7 @@ import Dispatch
 extension Array where Element: Sendable {
   /// `map` with its elements transformed on every core at once (through Dispatch), the results
   /// in the elements' order. For work that depends on each element alone.
-  func parallelMap<Result: Sendable>(_ transform: @Sendable (Element) -> Result) -> [Result] {
+  public func parallelMap<Result: Sendable>(_ transform: @Sendable (Element) -> Result) -> [Result] {
     guard count > 1 else { return map(transform) }
     let slots = Slots<Result>(count)
     withUnsafeBufferPointer { elements in
