@@ -100,6 +100,18 @@ extension Plan {
     return String(decoding: out, as: UTF8.self)
   }
 
+  /// The same text handed to `piece` in order, in pieces of about 64 KiB, never held whole.
+  public static func writeCanonicalText(_ changes: [Change], to piece: (UnsafeBufferPointer<UInt8>) -> Void) {
+    var out: [UInt8] = []
+    out.reserveCapacity(1 << 17)
+    func flush(_ out: inout [UInt8]) {
+      out.withUnsafeBufferPointer(piece)
+      out.removeAll(keepingCapacity: true)
+    }
+    CanonicalChanges.write(changes, into: &out, flush: flush)
+    flush(&out)
+  }
+
   /// The plan as canonical JSON (what its digest is taken of), handed to `consume` in pieces of
   /// about 64 KiB: a digest is taken without holding the text of every change at once.
   /// JSONEncoder writes everything but the two lists of changes, which are written by hand into

@@ -260,11 +260,9 @@ public final class PostgresStateStore: StateStore, Sendable {
   }
 
   public func apply(
-    _ changes: [StoredChange], lineage: String, serial: Int, audit: consuming AuditRecord
+    _ changes: [StoredChange], lineage: String, serial: Int, audit: AuditRecordSource
   ) throws(StoreError) -> Int {
-    // The record's text is made first and the record let go (it holds every change).
     let text = StoredRows.text(audit)
-    _ = consume audit
     return try transaction("cannot apply to the state at \(location)") {
       let meta = try lockedMeta()
       try StoredRows.check(meta, lineage: lineage, serial: serial, location: location)

@@ -220,12 +220,9 @@ public final class SQLiteStateStore: StateStore, Sendable {
   }
 
   public func apply(
-    _ changes: [StoredChange], lineage: String, serial: Int, audit: consuming AuditRecord
+    _ changes: [StoredChange], lineage: String, serial: Int, audit: AuditRecordSource
   ) throws(StoreError) -> Int {
-    // The record's text is made first and the record let go: an apply's record holds every
-    // change, tens of megabytes for a whole organisation, and one copy is enough.
     let text = StoredRows.text(audit)
-    _ = consume audit
     return try write("cannot apply to the state at \(location)") { db in
       try StoredRows.check(try Self.meta(db), lineage: lineage, serial: serial, location: location)
       for change in changes { try Self.write(change, db) }

@@ -65,6 +65,32 @@ public struct AuditRecord: Sendable, Codable, Hashable {
   }
 }
 
+/// An audit record as a store writes it: its fields, and its changes handed over in pieces to
+/// be written straight into the record's stored text (an apply's changes are tens of megabytes
+/// for a whole organisation, and are never held as text of their own).
+public struct AuditRecordSource {
+  /// The record, its `changes` left empty.
+  public var record: AuditRecord
+  /// Hands the changes' text to `piece` in order, in pieces; called more than once, it must hand
+  /// over the same text each time.
+  public var changes: (_ piece: (UnsafeBufferPointer<UInt8>) -> Void) -> Void
+
+  public init(_ record: AuditRecord, changes: @escaping (_ piece: (UnsafeBufferPointer<UInt8>) -> Void) -> Void) {
+    self.record = record
+    self.changes = changes
+  }
+
+  /// A record whose changes are text already.
+  public init(_ record: AuditRecord) {
+    var shell = record
+    shell.changes = ""
+    self.init(shell) { piece in
+      var text = record.changes
+      text.withUTF8(piece)
+    }
+  }
+}
+
 /// An entry of the audit log: the record, the serial it produced, and its place in the chain.
 public struct AuditEntry: Sendable, Codable, Hashable {
   public var sequence: Int
@@ -129,7 +155,7 @@ public protocol StateStore: Sendable {
   /// and `serial`, appends the audit entry and bumps the serial; all or nothing.
   /// - Returns: the new serial.
   func apply(
-    _ changes: [StoredChange], lineage: String, serial: Int, audit: consuming AuditRecord
+    _ changes: [StoredChange], lineage: String, serial: Int, audit: AuditRecordSource
   ) throws(StoreError) -> Int
 
   /// Takes the state lock, waiting up to `timeout` seconds for another holder to release it.
@@ -180,4 +206,13 @@ public struct StoredChange: Sendable, Hashable {
 
   /// The fields after the change (nil: the object is removed).
   public var fields: Fields? { object?.fields }
+}
+
+extension StateStore {
+  /// Applies with a record whose changes are already text.
+  public func apply(
+    _ changes: [StoredChange], lineage: String, serial: Int, audit: AuditRecord
+  ) throws(StoreError) -> Int {
+    try apply(changes, lineage: lineage, serial: serial, audit: AuditRecordSource(audit))
+  }
 }

@@ -163,32 +163,47 @@ enum StoredRows {
   }
 
   /// The audit record as stored and hashed: JSON with sorted keys, the same bytes JSONEncoder
-  /// writes. An apply's record holds every change as text (tens of megabytes for a first apply at
-  /// 50,000 users), so JSONEncoder writes the record without it and the changes are escaped
-  /// into their place, straight into a string of the final size, instead of being encoded into
-  /// data and copied into a string.
-  static func text(_ record: AuditRecord) -> String {
+  /// writes.
+  static func text(_ record: AuditRecord) -> String { text(AuditRecordSource(record)) }
+
+  /// The same for a record whose changes come in pieces. An apply's record holds every change as
+  /// text (tens of megabytes for a first apply at 50,000 users), so JSONEncoder writes the record
+  /// without it and the changes are escaped into their place, straight into a string of the final
+  /// size: the pieces are taken twice, once to measure and once to write, and the changes are
+  /// never held as text of their own.
+  static func text(_ source: AuditRecordSource) -> String {
     // Canonical JSON holds no raw control character; any other text takes the encoder's way.
-    guard !record.changes.hasByte(where: { $0 < 0x20 }) else { return String(decoding: encoded(record), as: UTF8.self) }
-    var shell = record
-    shell.changes = ""
-    let head = [UInt8](encoded(shell))
+    var length = 0
+    var escapes = 0
+    var control = false
+    source.changes { piece in
+      length += piece.count
+      for byte in piece where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+        if byte < 0x20 { control = true } else { escapes += 1 }
+      }
+    }
+    let head = [UInt8](encoded(source.record))
     // `actor` sorts first, so the key follows a comma; an unescaped quote is never inside a value.
     let key = Array(#","changes":"""#.utf8)
     guard
+      !control,
       let start = head.indices.dropLast(key.count - 1).first(where: { head[$0..<($0 + key.count)].elementsEqual(key) })
-    else { return String(decoding: encoded(record), as: UTF8.self) }
+    else {
+      var record = source.record
+      var bytes: [UInt8] = []
+      source.changes { bytes += $0 }
+      record.changes = String(decoding: bytes, as: UTF8.self)
+      return String(decoding: encoded(record), as: UTF8.self)
+    }
     let split = start + key.count - 1
-    var changes = record.changes
-    return changes.withUTF8 { text in
-      let escapes = text.reduce(0) { $0 + ($1 == 0x22 || $1 == 0x5C ? 1 : 0) }
-      return String(unsafeUninitializedCapacity: head.count + text.count + escapes) { out in
-        var at = 0
-        for byte in head[..<split] {
-          out[at] = byte
-          at += 1
-        }
-        for byte in text {
+    return String(unsafeUninitializedCapacity: head.count + length + escapes) { out in
+      var at = 0
+      for byte in head[..<split] {
+        out[at] = byte
+        at += 1
+      }
+      source.changes { piece in
+        for byte in piece {
           if byte == 0x22 || byte == 0x5C {
             out[at] = 0x5C
             at += 1
@@ -196,12 +211,12 @@ enum StoredRows {
           out[at] = byte
           at += 1
         }
-        for byte in head[split...] {
-          out[at] = byte
-          at += 1
-        }
-        return at
       }
+      for byte in head[split...] {
+        out[at] = byte
+        at += 1
+      }
+      return at
     }
   }
 

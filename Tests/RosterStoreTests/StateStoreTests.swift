@@ -201,8 +201,24 @@ struct StateStoreTests {
       try String.fetchOne($0, sql: "SELECT record FROM audit WHERE sequence = 2")
     }
     #expect(stored == String(decoding: try encoder.encode(audit), as: UTF8.self))
+    // The same changes handed over in pieces of three bytes (an escape or a character split
+    // between two) are stored the same.
+    var shell = audit
+    shell.changes = ""
+    let bytes = Array(changes.utf8)
+    _ = try store.apply(
+      [], lineage: "lineage-1", serial: 2,
+      audit: AuditRecordSource(shell) { piece in
+        for start in stride(from: 0, to: bytes.count, by: 3) {
+          bytes[start..<min(start + 3, bytes.count)].withUnsafeBufferPointer(piece)
+        }
+      })
+    let pieced = try DatabaseQueue(path: state.location).read {
+      try String.fetchOne($0, sql: "SELECT record FROM audit WHERE sequence = 3")
+    }
+    #expect(pieced == stored)
     let log = try store.auditLog()
-    #expect(log.last?.record == audit)
+    #expect(log.map(\.record).suffix(2) == [audit, audit])
     #expect(AuditChain.verify(log).isEmpty)
   }
 

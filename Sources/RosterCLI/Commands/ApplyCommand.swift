@@ -167,15 +167,17 @@ enum Applying {
       // A rename is the old row removed and the new one written, in the same transaction.
       return [StoredChange(kind: change.kind, key: from, fields: nil, exists: true), after]
     }
-    let audit = AuditRecord(
-      actor: plan.actor, time: auditTime(), operation: "apply", source: plan.source, commit: plan.commit,
-      planDigest: plan.digest,
-      changes: Plan.canonicalText(plan.changes), overrides: plan.overrides)
+    // The changes are written into the record's text when the store writes it.
+    let audit = AuditRecordSource(
+      AuditRecord(
+        actor: plan.actor, time: auditTime(), operation: "apply", source: plan.source, commit: plan.commit,
+        planDigest: plan.digest, changes: "", overrides: plan.overrides)
+    ) { piece in Plan.writeCanonicalText(plan.changes, to: piece) }
     // The command ends with this write: what it built is left for the process's end to reclaim.
     ProcessLifetime.keep(stored, next, result)
     ProcessLifetime.releaseFreed()
     do {
-      return try store.apply(writes, lineage: plan.lineage, serial: plan.serial, audit: consume audit)
+      return try store.apply(writes, lineage: plan.lineage, serial: plan.serial, audit: audit)
     } catch {
       throw error.cli
     }
