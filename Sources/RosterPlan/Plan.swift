@@ -91,11 +91,12 @@ public struct Plan: Sendable, Codable, Hashable {
     return (try? encoder.encode(value)) ?? Data()
   }
 
-  /// The plan file's bytes: pretty, sorted JSON with a final newline.
-  public func fileData() throws -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    return try encoder.encode(self) + Data("\n".utf8)
+  /// The plan file's bytes: pretty, sorted JSON with a final newline (``writeFile(to:)`` hands
+  /// them over in pieces).
+  public func fileData() -> Data {
+    var data = Data()
+    writeFile { data.append($0) }
+    return data
   }
 
   /// Reads a plan file, refusing an unknown format version.

@@ -136,9 +136,16 @@ struct WorkflowTests {
     let config = packageRoot.appending(path: "examples/integration-hub").path
     let planFile = folder.path + "/plan.json"
     let safe = ["--actor", "ada@northwind.example", "--confirm-sign-in-change"]
+    // A file already there, longer than the plan, is replaced whole.
+    try String(repeating: "old text ", count: 100_000).write(toFile: planFile, atomically: true, encoding: .utf8)
     #expect(try roster(["plan", "--config", config, "--state", state, "-out", planFile] + safe).status == 0)
+    let nowhere = try roster(
+      ["plan", "--config", config, "--state", state, "-out", folder.path + "/no/plan.json"] + safe)
+    #expect(nowhere.status == 1)
+    #expect(nowhere.stderr.contains("cannot write the plan to \(folder.path)/no/plan.json: No such file or directory"))
 
     var text = try String(contentsOfFile: planFile, encoding: .utf8)
+    #expect(!text.contains("old text") && text.hasSuffix("}\n"))
     text = text.replacingOccurrences(of: "Bob Marsh", with: "Mallory")
     let edited = folder.path + "/edited.json"
     try text.write(toFile: edited, atomically: true, encoding: .utf8)

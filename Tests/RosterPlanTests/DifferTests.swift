@@ -208,9 +208,9 @@ struct DifferTests {
       catalogSource: nil)
     #expect(plan.isIntact)
     #expect(plan.summary == "Plan: 3 to add, 0 to change, 0 to remove.")
-    let read = try Plan.read(try plan.fileData())
+    let read = try Plan.read(plan.fileData())
     #expect(read == plan && read.isIntact)
-    #expect(try plan.fileData() == (try plan.fileData()), "the same plan gives the same bytes")
+    #expect(plan.fileData() == plan.fileData(), "the same plan gives the same bytes")
     var edited = plan
     edited.serial = 4
     #expect(!edited.isIntact)
@@ -237,10 +237,12 @@ extension AppliedState {
   }
 }
 
-/// JSON as Foundation's encoder writes it canonically: what the hand-written encoding must equal.
-private func viaEncoder<T: Encodable>(_ value: T) throws -> Data {
+/// JSON as Foundation's encoder writes it canonically (or pretty-printed, as plan files are):
+/// what the hand-written encoding must equal.
+private func viaEncoder<T: Encodable>(_ value: T, pretty: Bool = false) throws -> Data {
   let encoder = JSONEncoder()
   encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+  if pretty { encoder.outputFormatting.insert(.prettyPrinted) }
   return try encoder.encode(value)
 }
 
@@ -284,12 +286,22 @@ struct CanonicalJSONTests {
     unsealed.digest = ""
     #expect(plan.digest == sha256Hex(try viaEncoder(unsealed)))
     #expect(plan.isIntact)
+    // The plan file, pretty-printed: every list of changes, field and value, empty ones too.
+    #expect(plan.fileData() == (try viaEncoder(plan, pretty: true)) + Data("\n".utf8))
+    var bare = plan
+    bare.changes = []
+    bare.drift = [Change(action: .adopt, kind: .user, key: "zoe@x.example", fields: [])]
+    #expect(bare.fileData() == (try viaEncoder(bare, pretty: true)) + Data("\n".utf8))
   }
 
-  @Test("a whole organisation's first plan is written as JSONEncoder writes it")
+  @Test("a whole organisation's first plan is written as JSONEncoder writes it, and so is its file")
   func firstPlanOfAnExample() throws {
     let changes = Differ.diff(current: StateSnapshot(), desired: try model(ada).snapshot)
     #expect(Data(Plan.canonicalText(changes).utf8) == (try viaEncoder(changes)))
+    let plan = Plan(
+      lineage: "l", serial: 1, source: "config", commit: nil, actor: "ada", changes: changes, drift: [],
+      catalogSource: nil)
+    #expect(plan.fileData() == (try viaEncoder(plan, pretty: true)) + Data("\n".utf8))
   }
 
   @Test("a relation created or removed changes its key's parts: read from its key, equal to them written out")

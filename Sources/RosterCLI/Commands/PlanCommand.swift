@@ -161,7 +161,7 @@ struct PlanCommand: ParsableCommand {
       source: source, store: store, actor: resolveActor(actor), overrides: overrides.list,
       impact: impact, lastStep: true)
     if !plan.blocking.isEmpty {
-      if format == .json { Console.out(String(decoding: try plan.fileData(), as: UTF8.self)) }
+      if format == .json { Console.outPieces(plan.writeFile) }
       if format == .text {
         PlanText.print(plan, impact: impact)
       }
@@ -170,22 +170,35 @@ struct PlanCommand: ParsableCommand {
         "the plan is refused by \(plan.blocking.count) safety finding\(plan.blocking.count == 1 ? "" : "s") "
           + "(\(Set(plan.blocking.map(\.rule)).sorted().joined(separator: ", "))); nothing was saved")
     }
-    if let out {
-      do {
-        try plan.fileData().write(to: URL(fileURLWithPath: out))
-      } catch {
-        throw CLIError("cannot write the plan to \(out): \(error.localizedDescription)")
-      }
-    }
+    if let out { try Self.save(plan, to: out) }
     switch format {
     case .text:
       PlanText.print(plan, impact: impact)
     case .markdown: Console.out(PlanText.markdown(plan, mode: impact))
-    case .json: Console.out(String(decoding: try plan.fileData(), as: UTF8.self))
+    case .json: Console.outPieces(plan.writeFile)
     }
     if let out, format == .text {
       Console.out("\nSaved the plan to \(out). Apply exactly it with: roster apply \(out)")
     }
     if detailedExitcode && !plan.changes.isEmpty { throw ExitCode(2) }
+  }
+
+  /// Writes the plan file as its text is made; a file left half-written is removed.
+  static func save(_ plan: Plan, to path: String) throws {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard descriptor >= 0 else {
+      throw CLIError("cannot write the plan to \(path): \(String(cString: strerror(errno)))")
+    }
+    let file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    var failure: (any Error)?
+    plan.writeFile { piece in
+      guard failure == nil else { return }
+      do { try file.write(contentsOf: Data(piece)) } catch { failure = error }
+    }
+    do { try file.close() } catch { failure = failure ?? error }
+    if let failure {
+      try? FileManager.default.removeItem(atPath: path)
+      throw CLIError("cannot write the plan to \(path): \(failure.localizedDescription)")
+    }
   }
 }

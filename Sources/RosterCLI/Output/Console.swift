@@ -25,6 +25,11 @@ enum Console {
     if !buffer.isEmpty { FileHandle.standardOutput.write(Data(buffer)) }
   }
 
+  /// Bytes `body` hands over in pieces, written to standard output as they come.
+  static func outPieces(_ body: (_ emit: (UnsafeBufferPointer<UInt8>) -> Void) -> Void) {
+    body { piece in FileHandle.standardOutput.write(Data(piece)) }
+  }
+
   static func err(_ text: String) {
     FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
   }
