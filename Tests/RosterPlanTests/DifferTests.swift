@@ -304,6 +304,28 @@ struct CanonicalJSONTests {
     #expect(plan.fileData() == (try viaEncoder(plan, pretty: true)) + Data("\n".utf8))
   }
 
+  @Test("the state as `show` prints it is written as JSONEncoder writes it: escapes, empty fields, lists, relations")
+  func stateAsShown() throws {
+    var objects = try model(ada).snapshot.all
+    objects.append(StateObject(kind: .robot, key: "bare \"bot\"", fields: [:]))
+    objects.append(
+      StateObject(
+        kind: .role, key: "r\\1",
+        fields: ["levels": .list([]), "name": .string("line\nbreak"), "permissions": .list(["a/b", "zoë"])]))
+    struct Shown: Encodable {
+      var lineage: String
+      var objects: [StateObject]
+      var serial: Int
+    }
+    var text = Data()
+    StateJSON.write(lineage: "l \"1\"", serial: 4, objects: objects) { text.append($0) }
+    let expected = try viaEncoder(Shown(lineage: "l \"1\"", objects: objects, serial: 4), pretty: true)
+    #expect(text == expected + Data("\n".utf8))
+    text = Data()
+    StateJSON.write(lineage: "l", serial: 1, objects: []) { text.append($0) }
+    #expect(text == (try viaEncoder(Shown(lineage: "l", objects: [], serial: 1), pretty: true)) + Data("\n".utf8))
+  }
+
   @Test("a relation created or removed changes its key's parts: read from its key, equal to them written out")
   func relationChanges() throws {
     let key = StateKey.binding(principal: "user:ada@x.example", role: "admin", scope: "organization")

@@ -16,12 +16,9 @@ struct ShowCommand: ParsableCommand {
     let (_, stored, store) = try stateOptions.loadModel()
     switch format {
     case .json:
-      struct Shown: Encodable {
-        var lineage: String
-        var serial: Int
-        var objects: [StateObject]
+      Console.outPieces { piece in
+        StateJSON.write(lineage: stored.lineage, serial: stored.serial, objects: stored.current.all, to: piece)
       }
-      Console.out(try renderJSON(Shown(lineage: stored.lineage, serial: stored.serial, objects: stored.current.all)))
     case .text:
       let unmanaged = stored.unmanaged
       // Each kind's objects in key order, printed a line at a time (a whole organisation is

@@ -1,17 +1,17 @@
 import Foundation
 import RosterModel
 
-/// Changes as JSON with sorted keys, written by hand: the same bytes `JSONEncoder` with
-/// `.sortedKeys` and `.withoutEscapingSlashes` gives (the tests compare the two), compact for
-/// digests and the audit log or `.prettyPrinted` for plan files, without its tree of boxed
-/// values, which made encoding the first plan of a 50,000-user organisation a third of its apply
-/// and most of its memory.
-struct CanonicalChanges {
+/// Changes and state objects as JSON with sorted keys, written by hand: the same bytes
+/// `JSONEncoder` with `.sortedKeys` and `.withoutEscapingSlashes` gives (the tests compare the
+/// two), compact for digests and the audit log or `.prettyPrinted` for plan files and `show`,
+/// without its tree of boxed values, which made encoding the first plan of a 50,000-user
+/// organisation a third of its apply and most of its memory.
+struct SortedJSON {
   /// Pretty-printed, as plan files are: each member and item on a line of its own, indented two
   /// spaces a level, `"name" : value`.
   let pretty: Bool
 
-  static let compact = CanonicalChanges(pretty: false)
+  static let compact = SortedJSON(pretty: false)
 
   static func write(_ changes: [Change], into out: inout [UInt8]) {
     compact.write(changes, into: &out, flush: { _ in })
@@ -70,6 +70,33 @@ struct CanonicalChanges {
     out.append(UInt8(ascii: "}"))
   }
 
+  /// Objects as a list at `level`, each as `StateObject` encodes itself: `fields` (an object
+  /// of its fields by name, kept in that order), `key`, `kind`.
+  func write(_ objects: [StateObject], level: Int, into out: inout [UInt8], flush: (inout [UInt8]) -> Void) {
+    list(objects, level, &out) { object, out in
+      let inner = level + 2
+      out.append(UInt8(ascii: "{"))
+      member("fields", inner, first: true, &out)
+      out.append(UInt8(ascii: "{"))
+      if pretty && object.fields.isEmpty { out.append(UInt8(ascii: "\n")) }
+      var first = true
+      for (name, value) in object.fields {
+        member(name, inner + 1, first: first, &out)
+        self.value(value, inner + 1, &out)
+        first = false
+      }
+      newline(inner, &out)
+      out.append(UInt8(ascii: "}"))
+      member("key", inner, &out)
+      Self.string(object.key, &out)
+      member("kind", inner, &out)
+      Self.string(object.kind.rawValue, &out)
+      newline(level + 1, &out)
+      out.append(UInt8(ascii: "}"))
+      if out.count >= 1 << 16 { flush(&out) }
+    }
+  }
+
   private func value(_ value: FieldValue, _ level: Int, _ out: inout [UInt8]) {
     switch value {
     case .string(let s): Self.string(s, &out)
@@ -77,6 +104,62 @@ struct CanonicalChanges {
     case .number: Self.encoded(value, &out)
     case .list(let items): list(items, level, &out) { item, out in Self.string(item, &out) }
     }
+  }
+
+  /// Writes a list into its place in a larger value.
+  typealias ListWriter = (SortedJSON, _ level: Int, inout [UInt8], _ flush: (inout [UInt8]) -> Void) -> Void
+
+  /// `shell` as JSONEncoder writes it (keys sorted, pretty-printed or not), but for the members
+  /// named in `lists` — lists left empty in `shell`, at its top level — which are written by hand
+  /// into their places, the text handed to `consume` in pieces of about 64 KiB. JSONEncoder
+  /// writes the small rest. A member's name cannot appear anywhere else unescaped: quotes inside
+  /// strings are escaped, and only the top level is searched (a line break and one level's
+  /// indentation before the name, when pretty-printed; nothing else has these lists).
+  func write<Shell: Encodable>(
+    _ shell: Shell, filling lists: [(name: String, write: ListWriter)],
+    to consume: (UnsafeBufferPointer<UInt8>) -> Void
+  ) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting =
+      pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+    let text = [UInt8]((try? encoder.encode(shell)) ?? Data())
+    // An empty list is `[]`, or pretty-printed as a member of the top level, two line breaks and
+    // the closing bracket indented one level.
+    let empty = pretty ? "[\n\n  ]" : "[]"
+    var places: [(range: Range<Int>, write: ListWriter)] = []
+    for (name, write) in lists {
+      // Compact, the member follows `{` or `,`, where a quote inside a string follows `\`.
+      let member = Array(((pretty ? "\n  \"\(name)\" : " : "\"\(name)\":") + empty).utf8)
+      guard
+        let range = Self.ranges(of: member, in: text).first(where: { range in
+          pretty
+            || (range.lowerBound > 0 && [UInt8(ascii: "{"), UInt8(ascii: ",")].contains(text[range.lowerBound - 1]))
+        })
+      else { continue }
+      places.append((range.upperBound - empty.utf8.count..<range.upperBound, write))
+    }
+    var out: [UInt8] = []
+    out.reserveCapacity(1 << 17)
+    func flush(_ out: inout [UInt8]) {
+      out.withUnsafeBufferPointer(consume)
+      out.removeAll(keepingCapacity: true)
+    }
+    var done = 0
+    for place in places.sorted(by: { $0.range.lowerBound < $1.range.lowerBound }) {
+      out += text[done..<place.range.lowerBound]
+      place.write(self, pretty ? 1 : 0, &out, flush)
+      done = place.range.upperBound
+    }
+    out += text[done...]
+    flush(&out)
+  }
+
+  /// Where `part` occurs in `text`, first to last.
+  private static func ranges(of part: [UInt8], in text: [UInt8]) -> [Range<Int>] {
+    guard text.count >= part.count, let first = part.first else { return [] }
+    return (0...(text.count - part.count)).filter { start in
+      text[start] == first && text[start..<(start + part.count)].elementsEqual(part)
+    }.map { $0..<($0 + part.count) }
   }
 
   /// A list as a value at `level`: its items one level deeper. JSONEncoder writes an empty list
@@ -96,12 +179,11 @@ struct CanonicalChanges {
   }
 
   /// What comes before a member's value: the separator, the line and indentation, its name.
-  private func member(_ name: StaticString, _ level: Int, first: Bool = false, _ out: inout [UInt8]) {
+  private func member(_ name: String, _ level: Int, first: Bool = false, _ out: inout [UInt8]) {
     if !first { out.append(UInt8(ascii: ",")) }
     newline(level, &out)
-    out.append(UInt8(ascii: "\""))
-    name.withUTF8Buffer { out.append(contentsOf: $0) }
-    Self.raw(pretty ? #"" : "# : #"":"#, &out)
+    Self.string(name, &out)
+    Self.raw(pretty ? " : " : ":", &out)
   }
 
   private func newline(_ level: Int, _ out: inout [UInt8]) {
@@ -136,7 +218,7 @@ extension Plan {
   public static func canonicalText(_ changes: [Change]) -> String {
     var out: [UInt8] = []
     out.reserveCapacity(changes.count * 160)
-    CanonicalChanges.write(changes, into: &out)
+    SortedJSON.write(changes, into: &out)
     return String(decoding: out, as: UTF8.self)
   }
 
@@ -148,7 +230,7 @@ extension Plan {
       out.withUnsafeBufferPointer(piece)
       out.removeAll(keepingCapacity: true)
     }
-    CanonicalChanges.write(changes, into: &out, flush: flush)
+    SortedJSON.write(changes, into: &out, flush: flush)
     flush(&out)
   }
 
@@ -167,49 +249,36 @@ extension Plan {
     [UInt8(ascii: "\n")].withUnsafeBufferPointer(consume)
   }
 
-  /// JSONEncoder writes everything but the two lists of changes, which are written by hand into
-  /// their places. Neither key can appear anywhere else unescaped: no other object has them,
-  /// and quotes inside strings are escaped.
   private static func write(_ plan: Plan, pretty: Bool, to consume: (UnsafeBufferPointer<UInt8>) -> Void) {
     var shell = plan
     shell.changes = []
     shell.drift = []
-    let encoder = JSONEncoder()
-    encoder.outputFormatting =
-      pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-    let text = [UInt8]((try? encoder.encode(shell)) ?? Data())
-    // Both places are found in the small shell, then the lists written into their places: an
-    // empty list is `[]`, or pretty-printed as a member of the plan, two line breaks and the
-    // closing bracket indented one level.
-    let empty = pretty ? "[\n\n  ]" : "[]"
-    var places: [(range: Range<Int>, list: [Change])] = []
-    for (name, list) in [("changes", plan.changes), ("drift", plan.drift)] {
-      let member = (pretty ? "\n  \"\(name)\" : " : "\"\(name)\":") + empty
-      guard let range = firstRange(of: Array(member.utf8), in: text) else { continue }
-      places.append((range.upperBound - empty.utf8.count..<range.upperBound, list))
-    }
-    var out: [UInt8] = []
-    out.reserveCapacity(1 << 17)
-    func flush(_ out: inout [UInt8]) {
-      out.withUnsafeBufferPointer(consume)
-      out.removeAll(keepingCapacity: true)
-    }
-    let layout = CanonicalChanges(pretty: pretty)
-    var done = 0
-    for place in places.sorted(by: { $0.range.lowerBound < $1.range.lowerBound }) {
-      out += text[done..<place.range.lowerBound]
-      layout.write(place.list, level: pretty ? 1 : 0, into: &out, flush: flush)
-      done = place.range.upperBound
-    }
-    out += text[done...]
-    flush(&out)
+    SortedJSON(pretty: pretty).write(
+      shell,
+      filling: [
+        ("changes", { $0.write(plan.changes, level: $1, into: &$2, flush: $3) }),
+        ("drift", { $0.write(plan.drift, level: $1, into: &$2, flush: $3) }),
+      ],
+      to: consume)
   }
+}
 
-  private static func firstRange(of part: [UInt8], in text: [UInt8]) -> Range<Int>? {
-    guard text.count >= part.count, let first = part.first else { return nil }
-    for start in 0...(text.count - part.count) where text[start] == first {
-      if text[start..<(start + part.count)].elementsEqual(part) { return start..<(start + part.count) }
+/// The state as `roster show --format json` prints it: pretty-printed JSON with sorted keys,
+/// `lineage`, `objects` (each as ``StateObject`` encodes itself, by kind and key) and `serial`,
+/// with a final line break, handed to `consume` in pieces as it is written (a whole
+/// organisation's objects are 64 MB of it at 50,000 users, and JSONEncoder took six times that).
+public enum StateJSON {
+  public static func write(
+    lineage: String, serial: Int, objects: [StateObject], to consume: (UnsafeBufferPointer<UInt8>) -> Void
+  ) {
+    struct Shown: Encodable {
+      var lineage: String
+      var objects: [StateObject]
+      var serial: Int
     }
-    return nil
+    SortedJSON(pretty: true).write(
+      Shown(lineage: lineage, objects: [], serial: serial),
+      filling: [("objects", { $0.write(objects, level: $1, into: &$2, flush: $3) })], to: consume)
+    [UInt8(ascii: "\n")].withUnsafeBufferPointer(consume)
   }
 }
