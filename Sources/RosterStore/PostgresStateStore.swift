@@ -293,9 +293,27 @@ public final class PostgresStateStore: StateStore, Sendable {
   }
 
   /// Writes changes in order. Runs of inserts into one table go as multi-row INSERTs; updates and
-  /// deletes are sent one after another without waiting (pipelined), then each is checked.
+  /// deletes are sent one after another without waiting (pipelined), then each is checked. At
+  /// most about ``rowsInFlight`` rows are sent ahead of the answers: a whole state's inserts,
+  /// sent at once, were all held in memory at once.
   private func write(_ changes: [StoredChange]) throws {
-    var pending: [(StoredChange, EventLoopFuture<PostgresQueryResult>)] = []
+    var pending: [(change: StoredChange, future: EventLoopFuture<PostgresQueryResult>, rows: Int)] = []
+    var checked = 0
+    var inFlight = 0
+    func checkNext() throws {
+      let (change, future, rows) = pending[checked]
+      let result = try future.wait()
+      if change.exists, result.metadata.rows != 1 {
+        throw StoreError(.conflict, "\(change.kind.rawValue) \(change.key) is gone")
+      }
+      inFlight -= rows
+      checked += 1
+    }
+    func send(_ change: StoredChange, _ query: PostgresQuery, rows: Int) throws {
+      while inFlight > 0 && inFlight + rows > Self.rowsInFlight { try checkNext() }
+      pending.append((change, connection.query(query, logger: logger), rows))
+      inFlight += rows
+    }
     var index = changes.startIndex
     while index < changes.endIndex {
       let change = changes[index]
@@ -309,20 +327,18 @@ public final class PostgresStateStore: StateStore, Sendable {
         {
           end += 1
         }
-        pending.append((change, connection.query(try Self.insert(changes[index..<end], layout), logger: logger)))
+        try send(change, try Self.insert(changes[index..<end], layout), rows: end - index)
         index = end
         continue
       }
-      pending.append((change, connection.query(try Self.updateOrDelete(change, layout), logger: logger)))
+      try send(change, try Self.updateOrDelete(change, layout), rows: 1)
       index += 1
     }
-    for (change, future) in pending {
-      let result = try future.wait()
-      if change.exists, result.metadata.rows != 1 {
-        throw StoreError(.conflict, "\(change.kind.rawValue) \(change.key) is gone")
-      }
-    }
+    while checked < pending.count { try checkNext() }
   }
+
+  /// Rows sent ahead of their answers, at most (one INSERT may send more, alone).
+  static let rowsInFlight = 20_000
 
   private static func insert(_ changes: ArraySlice<StoredChange>, _ layout: TableLayout) throws -> PostgresQuery {
     var binds = PostgresBindings(capacity: changes.count * layout.insertColumns.count)

@@ -310,6 +310,25 @@ struct StateStoreTests {
     let refused = #expect(throws: StoreError.self) { try copy.importState(source, log: []) }
     #expect(refused?.kind == .alreadyInitialized, "a store that holds a state is not overwritten")
   }
+
+  @Test(
+    "a state of 30,000 rows is copied whole: more rows than are sent ahead of their answers",
+    arguments: StoreKind.available)
+  func largeCopy(to: StoreKind) throws {
+    let (store, state) = try makeStore(.sqlite)
+    defer { state.remove() }
+    let users = (0..<30_000).map { user("u\($0)@x.example", twoFactor: $0 % 3 == 0) }
+    let writes = users.map { StoredChange(kind: .user, key: $0.key, fields: $0.fields, exists: false) }
+    _ = try store.apply(writes, lineage: "lineage-1", serial: 1, audit: record("apply"))
+    let source = try store.load()
+    let target = try TestState(to)
+    defer { target.remove() }
+    let copy = try openStateStore(target.location)
+    try copy.importState(source, log: try store.auditLog())
+    let copied = try copy.load()
+    #expect(copied.current.count(.user) == 30_001)
+    #expect(copied.current == source.current && copied.applied == source.applied)
+  }
 }
 
 @Suite("PostgreSQL: its URL and its errors")
