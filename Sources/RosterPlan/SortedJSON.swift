@@ -13,12 +13,23 @@ struct SortedJSON {
 
   static let compact = SortedJSON(pretty: false)
 
-  static func write(_ changes: [Change], into out: inout [UInt8]) {
-    compact.write(changes, into: &out, flush: { _ in })
-  }
-
-  static func write(_ changes: [Change], into out: inout [UInt8], flush: (inout [UInt8]) -> Void) {
-    compact.write(changes, into: &out, flush: flush)
+  /// Runs `write` with a buffer and a `flush` that hands what the buffer holds to `consume` and
+  /// empties it; what is left at the end is handed over too.
+  static func inPieces(
+    to consume: (UnsafeBufferPointer<UInt8>) -> Void,
+    _ write: (_ out: inout [UInt8], _ flush: (inout [UInt8]) -> Void) -> Void
+  ) {
+    // `flush` is handed to `write`, so what it calls must be allowed to escape (it does not).
+    withoutActuallyEscaping(consume) { consume in
+      var out: [UInt8] = []
+      out.reserveCapacity(1 << 17)
+      func flush(_ out: inout [UInt8]) {
+        out.withUnsafeBufferPointer(consume)
+        out.removeAll(keepingCapacity: true)
+      }
+      write(&out, flush)
+      flush(&out)
+    }
   }
 
   /// The list written as a value at `level` (its items one level deeper), handing `flush` the
@@ -138,20 +149,15 @@ struct SortedJSON {
       else { continue }
       places.append((range.upperBound - empty.utf8.count..<range.upperBound, write))
     }
-    var out: [UInt8] = []
-    out.reserveCapacity(1 << 17)
-    func flush(_ out: inout [UInt8]) {
-      out.withUnsafeBufferPointer(consume)
-      out.removeAll(keepingCapacity: true)
+    Self.inPieces(to: consume) { out, flush in
+      var done = 0
+      for place in places.sorted(by: { $0.range.lowerBound < $1.range.lowerBound }) {
+        out += text[done..<place.range.lowerBound]
+        place.write(self, pretty ? 1 : 0, &out, flush)
+        done = place.range.upperBound
+      }
+      out += text[done...]
     }
-    var done = 0
-    for place in places.sorted(by: { $0.range.lowerBound < $1.range.lowerBound }) {
-      out += text[done..<place.range.lowerBound]
-      place.write(self, pretty ? 1 : 0, &out, flush)
-      done = place.range.upperBound
-    }
-    out += text[done...]
-    flush(&out)
   }
 
   /// Where `part` occurs in `text`, first to last.
@@ -212,26 +218,18 @@ struct SortedJSON {
 }
 
 extension Plan {
-  /// The changes as canonical JSON text: what the audit log records of an apply. Made from the
-  /// bytes in one copy (through `Data` it took two more, of tens of megabytes for a whole
-  /// organisation).
+  /// The changes as canonical JSON text, whole: what the audit log records of an apply (which
+  /// writes it from ``writeCanonicalText(_:to:)``'s pieces instead).
   public static func canonicalText(_ changes: [Change]) -> String {
-    var out: [UInt8] = []
-    out.reserveCapacity(changes.count * 160)
-    SortedJSON.write(changes, into: &out)
-    return String(decoding: out, as: UTF8.self)
+    var text: [UInt8] = []
+    writeCanonicalText(changes) { text += $0 }
+    return String(decoding: text, as: UTF8.self)
   }
 
-  /// The same text handed to `piece` in order, in pieces of about 64 KiB, never held whole.
+  /// The same text handed to `piece` in order, in pieces of about 64 KiB, never held whole (an
+  /// apply's audit record is written from them).
   public static func writeCanonicalText(_ changes: [Change], to piece: (UnsafeBufferPointer<UInt8>) -> Void) {
-    var out: [UInt8] = []
-    out.reserveCapacity(1 << 17)
-    func flush(_ out: inout [UInt8]) {
-      out.withUnsafeBufferPointer(piece)
-      out.removeAll(keepingCapacity: true)
-    }
-    SortedJSON.write(changes, into: &out, flush: flush)
-    flush(&out)
+    SortedJSON.inPieces(to: piece) { out, flush in SortedJSON.compact.write(changes, into: &out, flush: flush) }
   }
 
   /// The plan as canonical JSON (what its digest is taken of), handed to `consume` in pieces of

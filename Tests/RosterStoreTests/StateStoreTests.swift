@@ -37,6 +37,14 @@ private func makeStore(_ kind: StoreKind) throws -> (any StateStore, TestState) 
   return (store, state)
 }
 
+/// `store`'s state and audit log copied into a new store of `kind`, and where that store is.
+private func copyState(of store: any StateStore, into kind: StoreKind) throws -> (any StateStore, TestState) {
+  let target = try TestState(kind)
+  let copy = try openStateStore(target.location)
+  try copy.importState(try store.load(), log: try store.auditLog())
+  return (copy, target)
+}
+
 /// The same suite runs against every store: SQLite, and PostgreSQL when the tests run beside a
 /// server (`make test` starts one).
 @Suite("the state store, SQLite and PostgreSQL")
@@ -292,10 +300,8 @@ struct StateStoreTests {
       "INSERT INTO users (key, email, source, two_factor, disabled) "
         + "VALUES ('auto@x.example', 'auto@x.example', 'directory', false, false)")
     let source = try store.load()
-    let target = try TestState(to)
+    let (copy, target) = try copyState(of: store, into: to)
     defer { target.remove() }
-    let copy = try openStateStore(target.location)
-    try copy.importState(source, log: try store.auditLog())
     let copied = try copy.load()
     #expect(copied.lineage == "lineage-1" && copied.serial == 2)
     #expect(copied.current == source.current && copied.applied == source.applied)
@@ -321,10 +327,8 @@ struct StateStoreTests {
     let writes = users.map { StoredChange(kind: .user, key: $0.key, fields: $0.fields, exists: false) }
     _ = try store.apply(writes, lineage: "lineage-1", serial: 1, audit: record("apply"))
     let source = try store.load()
-    let target = try TestState(to)
+    let (copy, target) = try copyState(of: store, into: to)
     defer { target.remove() }
-    let copy = try openStateStore(target.location)
-    try copy.importState(source, log: try store.auditLog())
     let copied = try copy.load()
     #expect(copied.current.count(.user) == 30_001)
     #expect(copied.current == source.current && copied.applied == source.applied)
