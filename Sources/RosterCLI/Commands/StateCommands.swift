@@ -189,37 +189,60 @@ struct MigrateStateCommand: ParsableCommand {
     do {
       let lock = try source.lock(holder: holder, operation: "migrate-state", timeout: lockTimeout)
       defer { try? source.unlock(lock.id) }
-      let state = try source.load()
-      let log = try source.auditLog()
-      let broken = AuditChain.verify(log)
-      guard broken.isEmpty else {
-        throw CLIError(
-          "the audit log at \(source.location) does not verify (\(broken.joined(separator: "; "))); "
-            + "nothing was copied")
-      }
-      try target.importState(state, log: log)
-      let copy = try target.load()
-      let copiedLog = try target.auditLog()
+      // Each audit log is let go before the next large read (a first apply's record holds every
+      // change: tens of megabytes), and the states before the copy's log is read.
+      let lineage: String
+      let serial: Int
+      let objects: Int
+      let unmanaged: Int
+      let entries: [String]
       var differences: [String] = []
-      if copy.lineage != state.lineage || copy.serial != state.serial { differences.append("lineage or serial") }
-      if copy.catalogSource != state.catalogSource { differences.append("the platform catalog") }
-      if copy.current != state.current { differences.append("the objects") }
-      if copy.applied != state.applied { differences.append("what Roster last wrote") }
-      if copiedLog != log || copy.auditHead != state.auditHead { differences.append("the audit log") }
+      do {
+        let state = try source.load()
+        do {
+          let log = try source.auditLog()
+          let broken = AuditChain.verify(log)
+          guard broken.isEmpty else {
+            throw CLIError(
+              "the audit log at \(source.location) does not verify (\(broken.joined(separator: "; "))); "
+                + "nothing was copied")
+          }
+          try target.importState(state, log: log)
+          entries = log.map(Self.place)
+        }
+        let copy = try target.load()
+        if copy.lineage != state.lineage || copy.serial != state.serial { differences.append("lineage or serial") }
+        if copy.catalogSource != state.catalogSource { differences.append("the platform catalog") }
+        if copy.current != state.current { differences.append("the objects") }
+        if copy.applied != state.applied { differences.append("what Roster last wrote") }
+        if copy.auditHead != state.auditHead { differences.append("the audit log") }
+        (lineage, serial, unmanaged) = (state.lineage, state.serial, state.unmanaged.count)
+        objects = ObjectKind.allCases.reduce(0) { $0 + state.current.count($1) }
+      }
+      // The copy's entries are in the source's places with the source's hashes, and its chain holds
+      // from its own records: a record copied wrong would not give its hash.
+      let copiedLog = try target.auditLog()
+      if copiedLog.map(Self.place) != entries && !differences.contains("the audit log") {
+        differences.append("the audit log")
+      }
       if !AuditChain.verify(copiedLog).isEmpty { differences.append("the audit chain") }
       guard differences.isEmpty else {
         throw CLIError(
           "the copy at \(target.location) does not read back as the source: \(differences.joined(separator: ", ")) "
             + "differ. Drop it before trying again; \(source.location) is unchanged")
       }
-      let unmanaged = state.unmanaged.count
       Console.out(
-        "Copied lineage \(state.lineage) at serial \(state.serial) from \(source.location) to \(target.location): "
-          + "\(state.current.all.count) objects (\(unmanaged) not created by Roster), \(log.count) audit entries.\n"
+        "Copied lineage \(lineage) at serial \(serial) from \(source.location) to \(target.location): "
+          + "\(objects) objects (\(unmanaged) not created by Roster), \(entries.count) audit entries.\n"
           + "Verified: the copy reads back identical and its audit chain holds. Point ROSTER_STATE at "
           + "\(target.location); \(source.location) was left as it was.")
     } catch let error as StoreError {
       throw error.cli
     }
+  }
+
+  /// An audit entry's place in its chain and its hash.
+  private static func place(_ entry: AuditEntry) -> String {
+    "\(entry.sequence) \(entry.serial) \(entry.previousHash) \(entry.hash)"
   }
 }
