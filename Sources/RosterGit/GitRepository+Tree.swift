@@ -110,10 +110,11 @@ extension GitRepository {
       do throws(GitError) {
         repository = try GitRepository(at: path)
       } catch {
-        return read.put(.failure(error), at: Array(stride(from: worker, to: entries.count, by: workers)))
+        for index in stride(from: worker, to: entries.count, by: workers) { read.put(.failure(error), at: index) }
+        return
       }
       for index in stride(from: worker, to: entries.count, by: workers) {
-        read.put(Result { () throws(GitError) in try repository.file(entries[index]) }, at: [index])
+        read.put(Result { () throws(GitError) in try repository.file(entries[index]) }, at: index)
       }
     }
     return try read.files()
@@ -146,10 +147,8 @@ private final class ReadBlobs: @unchecked Sendable {
 
   init(_ count: Int) { slots = Array(repeating: nil, count: count) }
 
-  func put(_ result: Result<GitFile, GitError>, at indices: [Int]) {
-    lock.withLock {
-      for index in indices { slots[index] = result }
-    }
+  func put(_ result: Result<GitFile, GitError>, at index: Int) {
+    lock.withLock { slots[index] = result }
   }
 
   /// Every file, or the first entry's failure (call once every worker has finished).

@@ -196,6 +196,7 @@ struct MigrateStateCommand: ParsableCommand {
       let objects: Int
       let unmanaged: Int
       let entries: [String]
+      let sameHead: Bool
       var differences: [String] = []
       do {
         let state = try source.load()
@@ -215,16 +216,14 @@ struct MigrateStateCommand: ParsableCommand {
         if copy.catalogSource != state.catalogSource { differences.append("the platform catalog") }
         if copy.current != state.current { differences.append("the objects") }
         if copy.applied != state.applied { differences.append("what Roster last wrote") }
-        if copy.auditHead != state.auditHead { differences.append("the audit log") }
+        sameHead = copy.auditHead == state.auditHead
         (lineage, serial, unmanaged) = (state.lineage, state.serial, state.unmanaged.count)
         objects = ObjectKind.allCases.reduce(0) { $0 + state.current.count($1) }
       }
       // The copy's entries are in the source's places with the source's hashes, and its chain holds
       // from its own records: a record copied wrong would not give its hash.
       let copiedLog = try target.auditLog()
-      if copiedLog.map(Self.place) != entries && !differences.contains("the audit log") {
-        differences.append("the audit log")
-      }
+      if !sameHead || copiedLog.map(Self.place) != entries { differences.append("the audit log") }
       if !AuditChain.verify(copiedLog).isEmpty { differences.append("the audit chain") }
       guard differences.isEmpty else {
         throw CLIError(
