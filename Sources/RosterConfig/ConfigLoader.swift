@@ -148,7 +148,9 @@ private struct Loader {
       documents += file.documents
       userDocuments += file.users
     }
-    guard let model = makeModel(documents) else { return }
+    guard var model = makeModel(documents) else { return }
+    model.reserve(
+      users: userDocuments.reduce(0) { $0 + $1.users.count }, groups: documents.count { $0.kind == "Group" })
     self.model = model
     for doc in documents {
       switch doc.kind {
@@ -170,10 +172,7 @@ private struct Loader {
     // Only the access tests are read from here on: the other documents' trees go (most of a
     // configuration's memory while it loads).
     documents.removeAll { $0.kind != "AccessTest" }
-    for (group, member, file, mark) in pendingMembers { add(member, to: group, file: file, at: mark) }
-    for (binding, file, mark) in pendingBindings { attempt(file, mark) { try $0.bind(binding) } }
-    pendingMembers = []
-    pendingBindings = []
+    relate()
     // Access tests last: they name principals, permissions and scopes of the finished model.
     if let model = self.model {
       for doc in documents where doc.kind == "AccessTest" {
@@ -549,16 +548,25 @@ private struct Loader {
 
   // MARK: Relations
 
-  mutating func add(_ member: String, to group: String, file: String, at mark: YAMLMark) {
-    guard let model else { return }
-    let principal: PrincipalID
-    do {
-      principal = try PrincipalReference.resolve(member, in: model)
-    } catch {
-      sink.refused(error, file: file, at: mark)
-      return
+  /// Adds the members read and makes the bindings read, once every principal, tenant and role
+  /// exists; each refused is reported where it was written.
+  mutating func relate() {
+    guard var model else { return }
+    let (memberRefusals, bindingRefusals) = model.relate(
+      members: pendingMembers,
+      resolve: { item, model throws(ModelError) in
+        (try PrincipalReference.resolve(item.member, in: model), item.group)
+      },
+      bindings: pendingBindings, binding: { $0.binding })
+    self.model = model
+    for (place, refusal) in memberRefusals {
+      sink.refused(refusal, file: pendingMembers[place].file, at: pendingMembers[place].mark)
     }
-    attempt(file, mark) { try $0.addMember(principal, to: group) }
+    for (place, refusal) in bindingRefusals {
+      sink.refused(refusal, file: pendingBindings[place].file, at: pendingBindings[place].mark)
+    }
+    pendingMembers = []
+    pendingBindings = []
   }
 
   /// Reads a principal's `roles`, to be bound once every principal, tenant and role exists.

@@ -46,3 +46,23 @@ private struct UnsafeSendable<Value>: @unchecked Sendable {
   let value: Value
   init(_ value: Value) { self.value = value }
 }
+
+/// Runs `first` and `second` at once, on two cores when there are two, and returns both
+/// results once both have finished.
+public func concurrently<First: Sendable, Second: Sendable>(
+  _ first: @Sendable () -> First, _ second: @Sendable () -> Second
+) -> (First, Second) {
+  let results = Pair<First, Second>()
+  DispatchQueue.concurrentPerform(iterations: 2) { index in
+    if index == 0 { results.first = first() } else { results.second = second() }
+  }
+  guard let one = results.first, let two = results.second else { preconditionFailure("both have run") }
+  return (one, two)
+}
+
+/// Where ``concurrently(_:_:)`` puts its two results: each worker writes only its own, and
+/// both are read after both have finished.
+private final class Pair<First, Second>: @unchecked Sendable {
+  var first: First?
+  var second: Second?
+}

@@ -589,7 +589,7 @@ extension AccessModel {
     var withPolicy = organization
     withPolicy.fullyManaged = (org["fullyManaged"]?.list ?? []).compactMap(ObjectKind.init(rawValue:))
     try self.init(organization: withPolicy, catalog: catalog)
-    reserve(users: snapshot.count(.user), groups: snapshot.count(.group), bindings: snapshot.count(.binding))
+    reserve(users: snapshot.count(.user), groups: snapshot.count(.group))
     // Each kind in a fixed order, so the same snapshot builds the same model (and the same error).
     func ordered(_ kind: ObjectKind) -> [StateObject] {
       let objects = snapshot.objects(kind)
@@ -637,26 +637,27 @@ extension AccessModel {
         try addApp(ExternalApp(name: object.key, appId: text(f, "appId"), description: text(f, "description")))
       }
     }
-    for object in ordered(.membership) {
-      guard let values = object.relationValues, let member = PrincipalID(canonical: values[1]) else {
-        throw ModelError(.invalidValue, "membership '\(object.key)' is malformed")
-      }
-      try addMember(member, to: values[0])
-    }
     var scopes = Scope.ParseCache()
-    for object in ordered(.binding) {
+    let bindings = try ordered(.binding).map { object throws(ModelError) -> Binding in
       guard let values = object.relationValues, let principal = PrincipalID(canonical: values[0]) else {
         throw ModelError(.invalidValue, "binding '\(object.key)' is malformed")
       }
-      let role = values[1]
-      let scopeText = values[2]
-      let scope: Scope
-      do {
-        scope = try scopes.scope(scopeText)
+      do throws(ScopeSyntaxError) {
+        return Binding(principal: principal, role: values[1], scope: try scopes.scope(values[2]))
       } catch {
         throw ModelError(.invalidValue, "binding '\(object.key)': \(error.description)")
       }
-      try bind(Binding(principal: principal, role: role, scope: scope))
     }
+    let (memberRefusals, bindingRefusals) = relate(
+      members: ordered(.membership),
+      resolve: { object, _ throws(ModelError) in
+        guard let values = object.relationValues, let member = PrincipalID(canonical: values[1]) else {
+          throw ModelError(.invalidValue, "membership '\(object.key)' is malformed")
+        }
+        return (member, values[0])
+      },
+      bindings: bindings, binding: { $0 })
+    // The first refusal, members before bindings: the one adding them in turn would meet first.
+    if let first = memberRefusals.first ?? bindingRefusals.first { throw first.refusal }
   }
 }

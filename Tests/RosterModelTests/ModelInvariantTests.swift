@@ -273,6 +273,65 @@ struct ModelInvariantTests {
     try model.bind(Binding(principal: ada, role: "runner", scope: Scope(tenant: "emea")))
   }
 
+  @Test("members and bindings made together, on two cores, are what making them one by one gives, refusals included")
+  func relateTogether() throws {
+    var start = try tinyModel(tinyCatalog(nesting: .any, maxOrgRoles: 1))
+    for i in 0..<300 { try start.addUser(User(email: "u\(i)@acme.example")) }
+    for i in 0..<30 { try start.addGroup(Group(name: "g\(i)")) }
+    // Members as written: some unknown, some twice, some in a cycle of groups.
+    var members: [(text: String, group: String)] = []
+    for i in 0..<1_500 { members.append(("u\((i * 7) % 310)@acme.example", "g\(i % 30)")) }
+    for i in 0..<29 { members.append(("group:g\(i + 1)", "g\(i)")) }
+    members.append(("group:g0", "g29"))
+    // Bindings: some twice, a second organisation-level role, unknown roles and tenants.
+    var bindings: [Binding] = []
+    for i in 0..<1_500 {
+      let principal: PrincipalID = i % 5 == 0 ? .group("g\(i % 30)") : .user("u\((i * 11) % 305)@acme.example")
+      let scope =
+        i % 4 == 0 ? Scope(tenant: i % 40 == 0 ? "mars" : "emea") : Scope(tenant: "emea", service: "orchestrator")
+      bindings.append(
+        Binding(
+          principal: principal,
+          role: i % 9 == 0 ? (i % 2 == 0 ? "editor" : "exporter") : i % 97 == 0 ? "runer" : "runner",
+          scope: i % 9 == 0 ? .organization : scope))
+    }
+    @Sendable func resolve(_ text: String) throws(ModelError) -> PrincipalID {
+      text.hasPrefix("group:") ? .group(String(text.dropFirst(6))) : .user(text)
+    }
+
+    var together = start
+    let (memberRefusals, bindingRefusals) = together.relate(
+      members: members, resolve: { item, _ throws(ModelError) in (try resolve(item.text), item.group) },
+      bindings: bindings, binding: { $0 })
+    var oneByOne = start
+    var expectedMembers: [(place: Int, refusal: ModelError)] = []
+    for (place, item) in members.enumerated() {
+      do throws(ModelError) {
+        try oneByOne.addMember(resolve(item.text), to: item.group)
+      } catch { expectedMembers.append((place, error)) }
+    }
+    var expectedBindings: [(place: Int, refusal: ModelError)] = []
+    for (place, binding) in bindings.enumerated() {
+      do throws(ModelError) { try oneByOne.bind(binding) } catch { expectedBindings.append((place, error)) }
+    }
+
+    #expect(memberRefusals.map(\.place) == expectedMembers.map(\.place))
+    #expect(memberRefusals.map(\.refusal) == expectedMembers.map(\.refusal))
+    #expect(bindingRefusals.map(\.place) == expectedBindings.map(\.place))
+    #expect(bindingRefusals.map(\.refusal) == expectedBindings.map(\.refusal))
+    // Every kind of refusal was met, and most were made.
+    let kinds = Set((memberRefusals + bindingRefusals).map(\.refusal.kind))
+    #expect(kinds == [.unknownReference, .duplicate, .platformRule])
+    #expect(members.count - memberRefusals.count > 900)
+    #expect(bindings.count - bindingRefusals.count > 500)
+    #expect(together.groups == oneByOne.groups)
+    #expect(together.groupsByMember == oneByOne.groupsByMember)
+    #expect(together.bindings == oneByOne.bindings)
+    #expect(together.bindingsByPrincipal == oneByOne.bindingsByPrincipal)
+    // The model it started from is unchanged.
+    #expect(start.bindings.isEmpty && start.groups["g0"]?.members == [])
+  }
+
   @Test("built-in roles are immutable; custom roles only at the allowed levels")
   func customRoles() throws {
     var model = try tinyModel()
