@@ -100,9 +100,12 @@ private struct Loader {
   var documentCount = 0
   /// Bindings and memberships are read with their principal or group, and applied once every
   /// principal, tenant and role exists. They are kept as what was read, not as YAML nodes, so
-  /// that the files' trees can go before they are applied.
-  var pendingBindings: [PendingBinding] = []
-  var pendingMembers: [(group: String, member: String, file: String, mark: YAMLMark)] = []
+  /// that the files' trees can go before they are applied; each has its place in the files at
+  /// the same index of its list of places.
+  var pendingBindings: [Binding] = []
+  var bindingPlaces: [(file: String, mark: YAMLMark)] = []
+  var pendingMembers: [(member: String, group: String)] = []
+  var memberPlaces: [(file: String, mark: YAMLMark)] = []
 
   /// Documents that failed their schema: file and lines.
   var schemaFailed: [(file: String, lines: Range<Int>)] = []
@@ -472,7 +475,7 @@ private struct Loader {
       attempt(doc.file, read.mark) { try $0.addUser(user) }
       guard model?.users.count != before else { continue }
       for finding in doc.findings[read.bindingFindings] { sink.add(finding) }
-      pendingBindings += doc.bindings[read.bindings]
+      pend(doc.bindings[read.bindings])
     }
     for finding in doc.findings[next...] { sink.add(finding) }
   }
@@ -505,10 +508,11 @@ private struct Loader {
     for item in r.list("members") {
       guard let text = MappingReader.string(item, file: doc.file, sink: sink, what: "a member of group '\(name)'")
       else { continue }
-      pendingMembers.append((name, text, doc.file, item.mark))
+      pendingMembers.append((text, name))
+      memberPlaces.append((doc.file, item.mark))
     }
     if let roles = r.node("roles") {
-      pendingBindings += Self.readBindings(roles, of: .group(name), file: doc.file, sink: sink, scopes: parsedScopes)
+      pend(Self.readBindings(roles, of: .group(name), file: doc.file, sink: sink, scopes: parsedScopes))
     }
   }
 
@@ -525,7 +529,7 @@ private struct Loader {
       try $0.addRobot(RobotAccount(name: name, description: r.string("description")))
     }
     if let roles = r.node("roles"), model?.robots.count != before {
-      pendingBindings += Self.readBindings(roles, of: .robot(name), file: doc.file, sink: sink, scopes: parsedScopes)
+      pend(Self.readBindings(roles, of: .robot(name), file: doc.file, sink: sink, scopes: parsedScopes))
     }
   }
 
@@ -542,7 +546,7 @@ private struct Loader {
       try $0.addApp(ExternalApp(name: name, appId: r.string("appId"), description: r.string("description")))
     }
     if let roles = r.node("roles"), model?.apps.count != before {
-      pendingBindings += Self.readBindings(roles, of: .app(name), file: doc.file, sink: sink, scopes: parsedScopes)
+      pend(Self.readBindings(roles, of: .app(name), file: doc.file, sink: sink, scopes: parsedScopes))
     }
   }
 
@@ -554,19 +558,24 @@ private struct Loader {
     guard var model else { return }
     let (memberRefusals, bindingRefusals) = model.relate(
       members: pendingMembers,
-      resolve: { item, model throws(ModelError) in
-        (try PrincipalReference.resolve(item.member, in: model), item.group)
-      },
-      bindings: pendingBindings, binding: { $0.binding })
+      resolve: { text, model throws(ModelError) in try PrincipalReference.resolve(text, in: model) },
+      bindings: pendingBindings)
     self.model = model
     for (place, refusal) in memberRefusals {
-      sink.refused(refusal, file: pendingMembers[place].file, at: pendingMembers[place].mark)
+      sink.refused(refusal, file: memberPlaces[place].file, at: memberPlaces[place].mark)
     }
     for (place, refusal) in bindingRefusals {
-      sink.refused(refusal, file: pendingBindings[place].file, at: pendingBindings[place].mark)
+      sink.refused(refusal, file: bindingPlaces[place].file, at: bindingPlaces[place].mark)
     }
-    pendingMembers = []
-    pendingBindings = []
+    (pendingMembers, memberPlaces, pendingBindings, bindingPlaces) = ([], [], [], [])
+  }
+
+  /// Keeps bindings read, to be made by ``relate()``.
+  mutating func pend(_ bindings: some Collection<PendingBinding>) {
+    for (binding, file, mark) in bindings {
+      pendingBindings.append(binding)
+      bindingPlaces.append((file, mark))
+    }
   }
 
   /// Reads a principal's `roles`, to be bound once every principal, tenant and role exists.

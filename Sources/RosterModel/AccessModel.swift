@@ -52,7 +52,7 @@ public struct AccessModel: Sendable {
 
   /// Makes room for a known number of users and groups before they are added one by one (a
   /// model of 50,000 users would otherwise grow its table a dozen times);
-  /// ``relate(members:resolve:bindings:binding:)`` makes its own room for their relations.
+  /// ``relate(members:resolve:bindings:)`` makes its own room for their relations.
   public mutating func reserve(users: Int, groups: Int) {
     self.users.reserveCapacity(users)
     self.groups.reserveCapacity(self.groups.count + groups)
@@ -471,14 +471,13 @@ public struct AccessModel: Sendable {
   /// Adds members to groups and makes bindings, as `addMember` for each member in turn and then
   /// `bind` for each binding would, but the members on one core and the bindings on another at
   /// once: they change different tables, and neither reads what the other changes (a binding
-  /// needs its principal to exist, not to be in any group). Each member is first found from
-  /// what was written (`resolve`, given the model; a member it cannot find is refused with its
-  /// error); `binding` gives each item's binding. Returns the refusals, each with its item's
-  /// place in its list, in order.
-  public mutating func relate<Member: Sendable, Bound: Sendable>(
-    members: [Member],
-    resolve: @Sendable (Member, AccessModel) throws(ModelError) -> (member: PrincipalID, group: String),
-    bindings: [Bound], binding: @Sendable (Bound) -> Binding
+  /// needs its principal to exist, not to be in any group). Each member is found from what was
+  /// written by `resolve`, given the model (a member it cannot find is refused with its error).
+  /// Returns the refusals, each with its place in its list, in order.
+  public mutating func relate(
+    members: [(member: String, group: String)],
+    resolve: @Sendable (String, AccessModel) throws(ModelError) -> PrincipalID,
+    bindings: [Binding]
   ) -> (members: [(place: Int, refusal: ModelError)], bindings: [(place: Int, refusal: ModelError)]) {
     let start = self
     let principals = users.count + groups.count + robots.count + apps.count
@@ -488,8 +487,7 @@ public struct AccessModel: Sendable {
         // Each side's tables are copied once, with room for what it adds, before it adds any.
         model.groupsByMember.reserveCapacity(principals)
         let refusals = Self.refusals(members) { item throws(ModelError) in
-          let (member, group) = try resolve(item, model)
-          try model.addMember(member, to: group)
+          try model.addMember(try resolve(item.member, model), to: item.group)
         }
         return (model, refusals)
       },
@@ -497,7 +495,7 @@ public struct AccessModel: Sendable {
         var model = start
         model.bindings.reserveCapacity(model.bindings.count + bindings.count)
         model.bindingsByPrincipal.reserveCapacity(principals)
-        let refusals = Self.refusals(bindings) { item throws(ModelError) in try model.bind(binding(item)) }
+        let refusals = Self.refusals(bindings) { binding throws(ModelError) in try model.bind(binding) }
         return (model, refusals)
       })
     self = joined
@@ -511,8 +509,8 @@ public struct AccessModel: Sendable {
     _ items: [Item], _ body: (Item) throws(ModelError) -> Void
   ) -> [(place: Int, refusal: ModelError)] {
     var refusals: [(place: Int, refusal: ModelError)] = []
-    for (place, item) in items.enumerated() {
-      do throws(ModelError) { try body(item) } catch { refusals.append((place, error)) }
+    for place in items.indices {
+      do throws(ModelError) { try body(items[place]) } catch { refusals.append((place, error)) }
     }
     return refusals
   }

@@ -648,15 +648,21 @@ extension AccessModel {
         throw ModelError(.invalidValue, "binding '\(object.key)': \(error.description)")
       }
     }
+    let members = try ordered(.membership).map { object throws(ModelError) in
+      guard let values = object.relationValues, PrincipalID(canonical: values[1]) != nil else {
+        throw ModelError(.invalidValue, "membership '\(object.key)' is malformed")
+      }
+      return (member: values[1], group: values[0])
+    }
     let (memberRefusals, bindingRefusals) = relate(
-      members: ordered(.membership),
-      resolve: { object, _ throws(ModelError) in
-        guard let values = object.relationValues, let member = PrincipalID(canonical: values[1]) else {
-          throw ModelError(.invalidValue, "membership '\(object.key)' is malformed")
+      members: members,
+      resolve: { text, _ throws(ModelError) in
+        guard let member = PrincipalID(canonical: text) else {
+          throw ModelError(.invalidValue, "member '\(text)' is malformed")
         }
-        return (member, values[0])
+        return member
       },
-      bindings: bindings, binding: { $0 })
+      bindings: bindings)
     // The first refusal, members before bindings: the one adding them in turn would meet first.
     if let first = memberRefusals.first ?? bindingRefusals.first { throw first.refusal }
   }

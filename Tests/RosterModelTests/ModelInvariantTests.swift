@@ -279,7 +279,7 @@ struct ModelInvariantTests {
     for i in 0..<300 { try start.addUser(User(email: "u\(i)@acme.example")) }
     for i in 0..<30 { try start.addGroup(Group(name: "g\(i)")) }
     // Members as written: some unknown, some twice, some in a cycle of groups.
-    var members: [(text: String, group: String)] = []
+    var members: [(member: String, group: String)] = []
     for i in 0..<1_500 { members.append(("u\((i * 7) % 310)@acme.example", "g\(i % 30)")) }
     for i in 0..<29 { members.append(("group:g\(i + 1)", "g\(i)")) }
     members.append(("group:g0", "g29"))
@@ -301,13 +301,12 @@ struct ModelInvariantTests {
 
     var together = start
     let (memberRefusals, bindingRefusals) = together.relate(
-      members: members, resolve: { item, _ throws(ModelError) in (try resolve(item.text), item.group) },
-      bindings: bindings, binding: { $0 })
+      members: members, resolve: { text, _ throws(ModelError) in try resolve(text) }, bindings: bindings)
     var oneByOne = start
     var expectedMembers: [(place: Int, refusal: ModelError)] = []
     for (place, item) in members.enumerated() {
       do throws(ModelError) {
-        try oneByOne.addMember(resolve(item.text), to: item.group)
+        try oneByOne.addMember(resolve(item.member), to: item.group)
       } catch { expectedMembers.append((place, error)) }
     }
     var expectedBindings: [(place: Int, refusal: ModelError)] = []
