@@ -637,6 +637,12 @@ extension AccessModel {
         try addApp(ExternalApp(name: object.key, appId: text(f, "appId"), description: text(f, "description")))
       }
     }
+    let members = try ordered(.membership).map { object throws(ModelError) in
+      guard let values = object.relationValues, PrincipalID(canonical: values[1]) != nil else {
+        throw ModelError(.invalidValue, "membership '\(object.key)' is malformed")
+      }
+      return (member: values[1], group: values[0])
+    }
     var scopes = Scope.ParseCache()
     let bindings = try ordered(.binding).map { object throws(ModelError) -> Binding in
       guard let values = object.relationValues, let principal = PrincipalID(canonical: values[0]) else {
@@ -648,12 +654,6 @@ extension AccessModel {
         throw ModelError(.invalidValue, "binding '\(object.key)': \(error.description)")
       }
     }
-    let members = try ordered(.membership).map { object throws(ModelError) in
-      guard let values = object.relationValues, PrincipalID(canonical: values[1]) != nil else {
-        throw ModelError(.invalidValue, "membership '\(object.key)' is malformed")
-      }
-      return (member: values[1], group: values[0])
-    }
     let (memberRefusals, bindingRefusals) = relate(
       members: members,
       resolve: { text, _ throws(ModelError) in
@@ -663,7 +663,7 @@ extension AccessModel {
         return member
       },
       bindings: bindings)
-    // The first refusal, members before bindings: the one adding them in turn would meet first.
+    // The refusal that adding them one by one, members first, would have met first.
     if let first = memberRefusals.first ?? bindingRefusals.first { throw first.refusal }
   }
 }
