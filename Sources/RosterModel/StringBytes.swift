@@ -3,7 +3,10 @@ extension String {
   /// An email as users are keyed: lower-cased. Most are already, and are returned as they are
   /// rather than copied (the model looks users up by email for every member and binding).
   public var userKey: String {
-    hasByte { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 } ? lowercased() : self
+    let lowered =
+      utf8.withContiguousStorageIfAvailable { !$0.hasUpperCaseOrNonASCII }
+      ?? !utf8.contains { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 }
+    return lowered ? self : lowercased()
   }
 
   /// The parts joined by one ASCII byte, written into one allocation: keys of relations and
@@ -62,5 +65,53 @@ extension [UInt8] {
     if text.utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) == nil {
       append(contentsOf: Array(text.utf8))
     }
+  }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+  /// Whether a byte is an ASCII capital letter or is not ASCII; read eight bytes at a time (a
+  /// byte at a time cost more than the lookup it decided on, for every email looked up).
+  @inlinable public var hasUpperCaseOrNonASCII: Bool {
+    anyWord { word in
+      // Every byte below 0x80 here, so adding 0x3F or 0x25 carries into no other byte: a byte
+      // gets its high bit from the first from 0x41 ('A') on, and from the second from 0x5B on.
+      word & 0x8080_8080_8080_8080 != 0
+        || (word &+ 0x3F3F_3F3F_3F3F_3F3F) & ~(word &+ 0x2525_2525_2525_2525) & 0x8080_8080_8080_8080 != 0
+    } byte: {
+      ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80
+    }
+  }
+
+  /// Whether a byte needs an escape in a JSON string (a control character, `"` or `\`), read
+  /// eight bytes at a time.
+  @inlinable public var needsJSONEscape: Bool {
+    anyWord { word in
+      let ones: UInt64 = 0x0101_0101_0101_0101
+      let highs: UInt64 = 0x8080_8080_8080_8080
+      // A byte below 0x20 (of any byte), or a zero byte after `"` or `\` is subtracted out:
+      // these tests tell whether there is such a byte, not which.
+      func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+      return (word &- ones &* 0x20) & ~word & highs != 0 || hasZero(word ^ (ones &* 0x22))
+        || hasZero(word ^ (ones &* 0x5C))
+    } byte: {
+      $0 < 0x20 || $0 == 0x22 || $0 == 0x5C
+    }
+  }
+
+  /// Whether `word` holds for some eight bytes read at once, or `byte` for one of the last
+  /// few.
+  @inlinable func anyWord(_ word: (UInt64) -> Bool, byte: (UInt8) -> Bool) -> Bool {
+    guard let base = baseAddress else { return false }
+    let raw = UnsafeRawPointer(base)
+    var offset = 0
+    while offset + 8 <= count {
+      if word(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) { return true }
+      offset += 8
+    }
+    while offset < count {
+      if byte(base[offset]) { return true }
+      offset += 1
+    }
+    return false
   }
 }

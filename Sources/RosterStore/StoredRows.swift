@@ -46,16 +46,16 @@ enum StoredRows {
     var key = object.key
     key.withUTF8 { bytes in
       out.append(UInt8(ascii: "{"))
+      // The parts, split at U+001F; one past the names is not written.
       var start = 0
-      var index = 0
-      for end in 0...bytes.count where end == bytes.count || bytes[end] == 0x1F {
-        guard index < names.count else { break }
+      for (index, name) in names.enumerated() {
+        let end = bytes[start...].firstIndex(of: 0x1F) ?? bytes.count
         if index > 0 { out.append(UInt8(ascii: ",")) }
-        writeString(names[index], to: &out)
+        writeString(name, to: &out)
         out.append(UInt8(ascii: ":"))
         writeString(UnsafeBufferPointer(rebasing: bytes[start..<end]), to: &out)
+        guard end < bytes.count else { break }
         start = end + 1
-        index += 1
       }
       out.append(UInt8(ascii: "}"))
     }
@@ -68,7 +68,7 @@ enum StoredRows {
   }
 
   private static func writeString(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-    for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+    if bytes.needsJSONEscape {
       var escaped = ""
       JSONValue.writeString(String(decoding: bytes, as: UTF8.self), to: &escaped)
       out.append(utf8: escaped)

@@ -1,0 +1,46 @@
+import RosterModel
+import Testing
+
+@Suite("Strings read as bytes")
+struct StringBytesTests {
+  /// Every byte value at every place of texts of 0 to 19 bytes (so in a word read whole and in
+  /// the few bytes after the last), on a background of bytes that pass: the word-at-a-time
+  /// answer is the byte-at-a-time one.
+  func agree(_ read: (UnsafeBufferPointer<UInt8>) -> Bool, _ test: (UInt8) -> Bool, background: UInt8) {
+    for length in 0..<20 {
+      for place in 0..<max(length, 1) {
+        for value in UInt8.min...UInt8.max {
+          var bytes = [UInt8](repeating: background, count: length)
+          if length > 0 { bytes[place] = value }
+          let expected = bytes.contains(where: test)
+          let answer = bytes.withUnsafeBufferPointer(read)
+          if answer != expected {
+            Issue.record("byte \(value) at \(place) of \(length): \(answer), expected \(expected)")
+            return
+          }
+        }
+      }
+    }
+  }
+
+  @Test("capital letters and bytes past ASCII are found wherever they are")
+  func upperCase() {
+    agree({ $0.hasUpperCaseOrNonASCII }, { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 }, background: UInt8(ascii: "a"))
+    // Neighbours of the range on a background of the range's own edges.
+    agree({ $0.hasUpperCaseOrNonASCII }, { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 }, background: 0x40)
+    agree({ $0.hasUpperCaseOrNonASCII }, { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 }, background: 0x5B)
+    #expect("Ada.Lovelace@Example.COM".userKey == "ada.lovelace@example.com")
+    #expect("ada.lovelace@example.com".userKey == "ada.lovelace@example.com")
+    #expect("zoë@example.com".userKey == "zoë@example.com")
+    #expect("ZOË@EXAMPLE.COM".userKey == "zoë@example.com")
+  }
+
+  @Test("bytes that JSON escapes are found wherever they are")
+  func escapes() {
+    let test: (UInt8) -> Bool = { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+    agree({ $0.needsJSONEscape }, test, background: UInt8(ascii: "a"))
+    agree({ $0.needsJSONEscape }, test, background: 0x20)
+    agree({ $0.needsJSONEscape }, test, background: 0xFF)
+    agree({ $0.needsJSONEscape }, test, background: 0x80)
+  }
+}
