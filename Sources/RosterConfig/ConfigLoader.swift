@@ -559,7 +559,7 @@ private struct Loader {
     let (memberRefusals, bindingRefusals) = model.relate(
       members: pendingMembers,
       resolve: { text, model throws(ModelError) in try PrincipalReference.resolve(text, in: model) },
-      bindings: pendingBindings)
+      bindings: pendingBindings, found: true)
     self.model = model
     for (place, refusal) in memberRefusals {
       sink.refused(refusal, file: memberPlaces[place].file, at: memberPlaces[place].mark)

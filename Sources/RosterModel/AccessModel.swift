@@ -52,7 +52,7 @@ public struct AccessModel: Sendable {
 
   /// Makes room for a known number of users and groups before they are added one by one (a
   /// model of 50,000 users would otherwise grow its table a dozen times);
-  /// ``relate(members:resolve:bindings:)`` makes its own room for their relations.
+  /// ``relate(members:resolve:bindings:found:)`` makes its own room for their relations.
   public mutating func reserve(users: Int, groups: Int) {
     self.users.reserveCapacity(users)
     self.groups.reserveCapacity(self.groups.count + groups)
@@ -273,12 +273,18 @@ public struct AccessModel: Sendable {
   /// Adds a member to a group. Users and robot accounts may be members; groups only where the
   /// platform allows nesting, never in a cycle.
   public mutating func addMember(_ member: PrincipalID, to groupName: String) throws(ModelError) {
+    try addMember(member, to: groupName, found: false)
+  }
+
+  /// `found`: the member is given as ``existing(_:)`` gives it, so it is not looked up again.
+  private mutating func addMember(_ member: PrincipalID, to groupName: String, found: Bool) throws(ModelError) {
     // The group is found once and changed where it is: a copy of it (optional chaining makes
     // one) would be the group's every field, and growing a copy's list would copy it.
     guard let group = groups.index(forKey: groupName) else {
       throw .unknown("group", groupName, among: groups.keys)
     }
-    guard let member = existing(member) else {
+    assert(!found || existing(member) == member, "\(member) was given as found")
+    guard let member = found ? member : existing(member) else {
       throw unknownPrincipal(member, context: " (member of group '\(groupName)')")
     }
     switch member.kind {
@@ -404,8 +410,15 @@ public struct AccessModel: Sendable {
   /// Binds a role to a principal at a scope, after checking the role, the principal, the scope
   /// and the platform's rules.
   public mutating func bind(_ binding: Binding) throws(ModelError) {
+    try bind(binding, found: false)
+  }
+
+  /// `found`: the binding's principal is given as ``existing(_:)`` gives it, so it is not
+  /// looked up again.
+  private mutating func bind(_ binding: Binding, found: Bool) throws(ModelError) {
     var binding = binding
-    let principal = existing(binding.principal)
+    assert(!found || existing(binding.principal) == binding.principal, "\(binding.principal) was given as found")
+    let principal = found ? binding.principal : existing(binding.principal)
     guard let role = role(binding.role) else {
       throw .unknown("role", binding.role, among: allRoles.map(\.id))
     }
@@ -473,11 +486,14 @@ public struct AccessModel: Sendable {
   /// once: they change different tables, and neither reads what the other changes (a binding
   /// needs its principal to exist, not to be in any group). Each member is found from what was
   /// written by `resolve`, given the model (a member it cannot find is refused with its error).
-  /// Returns the refusals, each with its place in its list, in order.
+  /// `found`: `resolve` gives each member, and each binding names its principal, as
+  /// ``existing(_:)`` would give it (so none is looked up again; the loader reads each binding
+  /// with its principal, and keeps it only if the principal was added). Returns the refusals,
+  /// each with its place in its list, in order.
   public mutating func relate(
     members: [(member: String, group: String)],
     resolve: @Sendable (String, AccessModel) throws(ModelError) -> PrincipalID,
-    bindings: [Binding]
+    bindings: [Binding], found: Bool
   ) -> (members: [(place: Int, refusal: ModelError)], bindings: [(place: Int, refusal: ModelError)]) {
     let start = self
     let principals = users.count + groups.count + robots.count + apps.count
@@ -487,7 +503,7 @@ public struct AccessModel: Sendable {
         // Each side's tables are copied once, with room for what it adds, before it adds any.
         model.groupsByMember.reserveCapacity(principals)
         let refusals = Self.refusals(members) { item throws(ModelError) in
-          try model.addMember(try resolve(item.member, model), to: item.group)
+          try model.addMember(try resolve(item.member, model), to: item.group, found: found)
         }
         return (model, refusals)
       },
@@ -495,7 +511,7 @@ public struct AccessModel: Sendable {
         var model = start
         model.bindings.reserveCapacity(model.bindings.count + bindings.count)
         model.bindingsByPrincipal.reserveCapacity(principals)
-        let refusals = Self.refusals(bindings) { binding throws(ModelError) in try model.bind(binding) }
+        let refusals = Self.refusals(bindings) { binding throws(ModelError) in try model.bind(binding, found: found) }
         return (model, refusals)
       })
     self = joined

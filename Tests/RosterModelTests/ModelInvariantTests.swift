@@ -301,7 +301,8 @@ struct ModelInvariantTests {
 
     var together = start
     let (memberRefusals, bindingRefusals) = together.relate(
-      members: members, resolve: { text, _ throws(ModelError) in try resolve(text) }, bindings: bindings)
+      members: members, resolve: { text, _ throws(ModelError) in try resolve(text) }, bindings: bindings,
+      found: false)
     var oneByOne = start
     var expectedMembers: [(place: Int, refusal: ModelError)] = []
     for (place, item) in members.enumerated() {
@@ -329,6 +330,27 @@ struct ModelInvariantTests {
     #expect(together.bindingsByPrincipal == oneByOne.bindingsByPrincipal)
     // The model it started from is unchanged.
     #expect(start.bindings.isEmpty && start.groups["g0"]?.members == [])
+
+    // Given as found (as the loader gives them: principals that exist, as they are written in
+    // the model), the members and bindings that name one are made the same way.
+    let foundMembers = members.filter { start.existing((try? resolve($0.member))!) == (try? resolve($0.member)) }
+    let foundBindings = bindings.filter { start.existing($0.principal) == $0.principal }
+    #expect(foundMembers.count < members.count && foundBindings.count < bindings.count)
+    var given = start
+    let (givenMemberRefusals, givenBindingRefusals) = given.relate(
+      members: foundMembers, resolve: { text, _ throws(ModelError) in try resolve(text) }, bindings: foundBindings,
+      found: true)
+    var lookedUp = start
+    let (lookedUpMemberRefusals, lookedUpBindingRefusals) = lookedUp.relate(
+      members: foundMembers, resolve: { text, _ throws(ModelError) in try resolve(text) }, bindings: foundBindings,
+      found: false)
+    #expect(givenMemberRefusals.map(\.place) == lookedUpMemberRefusals.map(\.place))
+    #expect(givenMemberRefusals.map(\.refusal) == lookedUpMemberRefusals.map(\.refusal))
+    #expect(givenBindingRefusals.map(\.place) == lookedUpBindingRefusals.map(\.place))
+    #expect(givenBindingRefusals.map(\.refusal) == lookedUpBindingRefusals.map(\.refusal))
+    #expect(!givenMemberRefusals.isEmpty && !givenBindingRefusals.isEmpty)
+    #expect(given.groups == lookedUp.groups && given.groupsByMember == lookedUp.groupsByMember)
+    #expect(given.bindings == lookedUp.bindings && given.bindingsByPrincipal == lookedUp.bindingsByPrincipal)
   }
 
   @Test("built-in roles are immutable; custom roles only at the allowed levels")
