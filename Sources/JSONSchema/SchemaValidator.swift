@@ -92,6 +92,10 @@ final class CompiledNode: Sendable {
   let allowsInteger: Bool
   /// `properties` in a list while there are few: found faster by looking than by hashing.
   let propertyList: [(name: String, node: Int)]?
+  /// The target of a schema that is a `$ref` and nothing else (annotations such as `title`
+  /// aside): evaluating it is evaluating the target, so it needs no frame of its own. Most
+  /// subschemas of a document's schema are such references to shared definitions.
+  let onlyRef: Int?
 
   init(_ node: SchemaNode) {
     self.node = node
@@ -112,6 +116,18 @@ final class CompiledNode: Sendable {
     propertyList =
       node.properties.count <= 16
       ? node.propertyOrder.compactMap { name in node.properties[name].map { (name, $0) } } : nil
+    let applies: [Bool] = [
+      node.always != nil, node.dynamicRef != nil, node.types != nil, node.enumValues != nil, node.const != nil,
+      node.multipleOf != nil, node.maximum != nil, node.exclusiveMaximum != nil, node.minimum != nil,
+      node.exclusiveMinimum != nil, node.maxLength != nil, node.minLength != nil, node.pattern != nil,
+      node.maxItems != nil, node.minItems != nil, node.uniqueItems, node.maxContains != nil, node.minContains != nil,
+      node.maxProperties != nil, node.minProperties != nil, !node.required.isEmpty, !node.dependentRequired.isEmpty,
+      !node.properties.isEmpty, !node.patternProperties.isEmpty, node.additionalProperties != nil,
+      node.propertyNames != nil, !node.prefixItems.isEmpty, node.items != nil, node.contains != nil,
+      !node.allOf.isEmpty, !node.anyOf.isEmpty, !node.oneOf.isEmpty, node.not != nil, node.ifSchema != nil,
+      !node.dependentSchemas.isEmpty, node.unevaluatedItems != nil, node.unevaluatedProperties != nil,
+    ]
+    onlyRef = applies.contains(true) ? nil : node.ref?.target
   }
 
   /// The subschema of `properties` for a member named `name`.
@@ -214,6 +230,19 @@ private struct Evaluation {
 
   mutating func evaluate<Instance: JSONInstance>(_ id: Int, _ instance: Instance) -> Outcome {
     let node = nodes[id]
+    if let target = node.onlyRef {
+      // What the full evaluation below does for such a schema: the target's outcome, reached
+      // through `$ref`, in the schema's resource, counted towards the depth.
+      depth += 1
+      defer { depth -= 1 }
+      if depth > 256 {
+        return Outcome(errors: [violation(node, "$ref", "the schema refers to itself without end")])
+      }
+      let entered = scope.last != node.resource
+      if entered { scope.append(node.resource) }
+      defer { if entered { scope.removeLast() } }
+      return descend(target, instance, "/$ref")
+    }
     var out = Outcome()
     func fail(_ keyword: String, _ message: String, item: PathStep? = nil) {
       out.errors.append(violation(node, keyword, message, item: item))
