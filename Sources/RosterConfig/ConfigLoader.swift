@@ -90,8 +90,19 @@ private struct ReadUser: Sendable {
   var bindings: Range<Int> = 0..<0
 }
 
-/// A binding read, to be made once every principal, tenant and role exists.
-private typealias PendingBinding = (binding: Binding, file: String, mark: YAMLMark)
+/// A binding read, to be made once every principal, tenant and role exists, and where it was
+/// written.
+private struct PendingBinding: Sendable {
+  var binding: Binding
+  var place: Place
+}
+
+/// Where something was written. (A struct, not a tuple, as are the lists' elements here: the
+/// runtime destroys a list of tuples element by element through their type's description.)
+private struct Place: Sendable {
+  var file: String
+  var mark: YAMLMark
+}
 
 private struct Loader {
   let limits: YAMLLimits
@@ -103,9 +114,9 @@ private struct Loader {
   /// that the files' trees can go before they are applied; each has its place in the files at
   /// the same index of its list of places.
   var pendingBindings: [Binding] = []
-  var bindingPlaces: [(file: String, mark: YAMLMark)] = []
+  var bindingPlaces: [Place] = []
   var pendingMembers: [(member: String, group: String)] = []
-  var memberPlaces: [(file: String, mark: YAMLMark)] = []
+  var memberPlaces: [Place] = []
 
   /// Documents that failed their schema: file and lines.
   var schemaFailed: [(file: String, lines: Range<Int>)] = []
@@ -509,7 +520,7 @@ private struct Loader {
       guard let text = MappingReader.string(item, file: doc.file, sink: sink, what: "a member of group '\(name)'")
       else { continue }
       pendingMembers.append((text, name))
-      memberPlaces.append((doc.file, item.mark))
+      memberPlaces.append(Place(file: doc.file, mark: item.mark))
     }
     if let roles = r.node("roles") {
       pend(Self.readBindings(roles, of: .group(name), file: doc.file, sink: sink, scopes: parsedScopes))
@@ -572,9 +583,9 @@ private struct Loader {
 
   /// Keeps bindings read, to be made by ``relate()``.
   mutating func pend(_ bindings: some Collection<PendingBinding>) {
-    for (binding, file, mark) in bindings {
-      pendingBindings.append(binding)
-      bindingPlaces.append((file, mark))
+    for pending in bindings {
+      pendingBindings.append(pending.binding)
+      bindingPlaces.append(pending.place)
     }
   }
 
@@ -608,7 +619,10 @@ private struct Loader {
         }
       }
       guard let roleID else { continue }
-      bindings.append((Binding(principal: principal, role: roleID, scope: scope), file, item.mark))
+      bindings.append(
+        PendingBinding(
+          binding: Binding(principal: principal, role: roleID, scope: scope), place: Place(file: file, mark: item.mark))
+      )
     }
     return bindings
   }

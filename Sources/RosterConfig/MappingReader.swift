@@ -42,7 +42,14 @@ struct MappingReader {
   let sink: DiagnosticSink
   let what: String
   /// The known keys' values, in written order: a handful, found faster by looking than by hashing.
-  private var values: [(key: String, value: YAMLNode)] = []
+  private var values: [Value] = []
+
+  /// A key and its value (a struct, not a tuple: the runtime destroys a list of tuples element
+  /// by element through their type's description, and a reader goes with every mapping read).
+  private struct Value {
+    var key: String
+    var value: YAMLNode
+  }
 
   /// Nil (and an error) when `node` is not a mapping. Unknown keys are reported here.
   init?(_ node: YAMLNode, file: String, sink: DiagnosticSink, what: String, keys: [String]) {
@@ -68,7 +75,7 @@ struct MappingReader {
           hint: hint ?? "known fields: \(keys.joined(separator: ", "))")
         continue
       }
-      values.append((key, pair.value))
+      values.append(Value(key: key, value: pair.value))
     }
   }
 

@@ -119,7 +119,15 @@ private struct TreeBuilder {
   /// The children of the open collections, innermost last.
   var pending: [Int32] = []
   /// The keys of the open mappings, with where each appeared.
-  var keys: [(KeyIdentity, YAMLMark)] = []
+  var keys: [Key] = []
+
+  /// A key and where it appeared (a struct, not a tuple: the runtime destroys a list of tuples
+  /// element by element through their type's description, and every mapping's keys go when it
+  /// ends).
+  struct Key {
+    var identity: KeyIdentity
+    var mark: YAMLMark
+  }
   var anchors: [String: (node: Int32, weight: Int)] = [:]
   var aliasedNodes = 0
   var documentRoot: Int32 = -1
@@ -385,7 +393,7 @@ private struct TreeBuilder {
   /// Where `identity` first appeared as a key of the mapping `frame`, if it did.
   private func firstMark(of identity: KeyIdentity, in frame: Int) -> YAMLMark? {
     if let keyIndex = stack[frame].keyIndex { return keyIndex[identity] }
-    return keys[stack[frame].keyStart...].first { $0.0 == identity }?.1
+    return keys[stack[frame].keyStart...].first { $0.identity == identity }?.mark
   }
 
   /// Records a new key of the mapping `frame`; past sixteen keys they are indexed.
@@ -394,10 +402,11 @@ private struct TreeBuilder {
       stack[frame].keyIndex?[identity] = mark
       return
     }
-    keys.append((identity, mark))
+    keys.append(Key(identity: identity, mark: mark))
     let start = stack[frame].keyStart
     if keys.count - start > 16 {
-      stack[frame].keyIndex = Dictionary(keys[start...].map { $0 }, uniquingKeysWith: { first, _ in first })
+      stack[frame].keyIndex = Dictionary(
+        keys[start...].map { ($0.identity, $0.mark) }, uniquingKeysWith: { first, _ in first })
       keys.removeSubrange(start...)
     }
   }
