@@ -312,7 +312,10 @@ private struct Evaluation {
       checkNumber(instance.number, node, into: &out)
     case .string:
       let string = instance.text
-      if node.maxLength != nil || node.minLength != nil {
+      // A string has at most as many code points as UTF-8 bytes, and at least a quarter as
+      // many: most lengths are decided by the byte count, without counting.
+      let bytes = string.utf8.count
+      if (node.maxLength.map { bytes > $0 } ?? false) || (node.minLength.map { (bytes + 3) / 4 < $0 } ?? false) {
         let length = string.codePointCount
         if let max = node.maxLength, length > max { fail("maxLength", "is longer than \(max) characters") }
         if let min = node.minLength, length < min { fail("minLength", "is shorter than \(min) characters") }
