@@ -525,14 +525,21 @@ extension AccessModel {
       }
     case .bindings:
       snapshot.reserve(.binding, bindings.count)
-      // A few hundred scopes recur across 100,000 bindings: each is written once.
+      // A few hundred scopes recur across 100,000 bindings: each is written once; and each
+      // principal's text once for all its bindings.
       var scopeTexts: [Scope: String] = [:]
-      for binding in bindings {
-        let principal = binding.principal.description
-        let scope = scopeTexts[binding.scope] ?? binding.scope.description
-        scopeTexts[binding.scope] = scope
-        snapshot.insert(
-          .relation(.binding, key: StateKey.binding(principal: principal, role: binding.role, scope: scope)))
+      for (principal, held) in bindingsByPrincipal {
+        let text = principal.description
+        for binding in held {
+          let scope: String
+          if let known = scopeTexts[binding.scope] {
+            scope = known
+          } else {
+            scope = binding.scope.description
+            scopeTexts[binding.scope] = scope
+          }
+          snapshot.insert(.relation(.binding, key: StateKey.binding(principal: text, role: binding.role, scope: scope)))
+        }
       }
     case .rest:
       var org: Fields = [

@@ -9,11 +9,30 @@ extension String {
     return lowered ? self : lowercased()
   }
 
-  /// The parts joined by one ASCII byte, written into one allocation: keys of relations and
+  /// Two parts joined by one ASCII byte, written into one allocation: keys of relations and
   /// principals' texts are made so for every member and binding, and appending strings piece by
-  /// piece costs several hundred instructions a piece.
-  public static func joining(_ parts: String..., separator: Unicode.Scalar) -> String {
-    joining(parts, separator: separator)
+  /// piece costs several hundred instructions a piece (so does a list of the parts, which a
+  /// variadic form would make).
+  public static func joining(_ first: String, _ second: String, separator: Unicode.Scalar) -> String {
+    var (first, second) = (first, second)
+    return joining(2, length: first.utf8.count + second.utf8.count, separator: separator) { i, into in
+      i == 0
+        ? first.withUTF8 { into.initialize(fromContentsOf: $0) }
+        : second.withUTF8 { into.initialize(fromContentsOf: $0) }
+    }
+  }
+
+  /// Three parts joined by one ASCII byte (see the two-part form).
+  public static func joining(_ first: String, _ second: String, _ third: String, separator: Unicode.Scalar) -> String {
+    var parts = (first, second, third)
+    let length = first.utf8.count + second.utf8.count + third.utf8.count
+    return joining(3, length: length, separator: separator) { i, into in
+      switch i {
+      case 0: return parts.0.withUTF8 { into.initialize(fromContentsOf: $0) }
+      case 1: return parts.1.withUTF8 { into.initialize(fromContentsOf: $0) }
+      default: return parts.2.withUTF8 { into.initialize(fromContentsOf: $0) }
+      }
+    }
   }
 
   /// The parts joined by one ASCII byte (see the variadic form).
