@@ -517,6 +517,8 @@ public struct AccessModel: Sendable {
         let refusals = Self.refusals(bindings) { binding throws(ModelError) in try model.bind(binding, found: found) }
         return (model, refusals)
       })
+    // Every table `bind` changes, taken from the side that made the bindings: a table it comes
+    // to change must be taken here too.
     self = joined
     (self.bindings, bindingSet, bindingsByPrincipal, organizationRoles, boundScopes) =
       (bound.bindings, bound.bindingSet, bound.bindingsByPrincipal, bound.organizationRoles, bound.boundScopes)

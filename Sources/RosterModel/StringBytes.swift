@@ -35,7 +35,7 @@ extension String {
     }
   }
 
-  /// The parts joined by one ASCII byte (see the variadic form).
+  /// The parts joined by one ASCII byte (see the two-part form).
   public static func joining(_ parts: [String], separator: Unicode.Scalar) -> String {
     joining(parts.count, length: parts.reduce(0) { $0 + $1.utf8.count }, separator: separator) { i, into in
       var part = parts[i]
@@ -107,8 +107,8 @@ extension UnsafeBufferPointer<UInt8> {
     anyWord { word in
       let ones: UInt64 = 0x0101_0101_0101_0101
       let highs: UInt64 = 0x8080_8080_8080_8080
-      // A byte below 0x20 (of any byte), or a zero byte after `"` or `\` is subtracted out:
-      // these tests tell whether there is such a byte, not which.
+      // A byte below 0x20, or one equal to `"` or `\` (a zero byte once the word is XORed
+      // with it): these tests tell whether there is such a byte, not which.
       func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
       return (word &- ones &* 0x20) & ~word & highs != 0 || hasZero(word ^ (ones &* 0x22))
         || hasZero(word ^ (ones &* 0x5C))
