@@ -6,17 +6,23 @@ import Foundation
 public enum AuditChain {
   /// The hash of an entry, from the previous entry's hash and the entry's content.
   public static func hash(previous: String, sequence: Int, serial: Int, record: AuditRecord) -> String {
-    hash(previous: previous, sequence: sequence, serial: serial, recordText: StoredRows.text(record))
+    hash(previous: previous, sequence: sequence, serial: serial) { StoredRows.auditText(AuditRecordSource(record), $0) }
   }
 
-  /// The same, from the record's text as stored (its canonical JSON): an apply's record holds
-  /// every change, so it is encoded once for both the row and the hash.
+  /// The same, from the record's text as stored (its canonical JSON).
   static func hash(previous: String, sequence: Int, serial: Int, recordText: String) -> String {
+    var text = recordText
+    return hash(previous: previous, sequence: sequence, serial: serial) { piece in text.withUTF8(piece) }
+  }
+
+  /// The same, from the record's text handed over in pieces: an apply's record holds every
+  /// change, and is hashed as it is made rather than held.
+  static func hash(
+    previous: String, sequence: Int, serial: Int, record: ((UnsafeBufferPointer<UInt8>) -> Void) -> Void
+  ) -> String {
     var hasher = SHA256()
     hasher.update(data: Data("\(previous)\n\(sequence)\n\(serial)\n".utf8))
-    // Hashed from the text's own storage: an apply's record can be tens of megabytes.
-    var text = recordText
-    text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+    record { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
     return hasher.finalize().map { String(format: "%02x", $0) }.joined()
   }
 

@@ -55,6 +55,20 @@ public final class SQLiteStateStore: StateStore, Sendable {
             operation TEXT NOT NULL, created TEXT NOT NULL)
           """)
     }
+    // The audit record last: an apply's record is written into its row in pieces, and SQLite
+    // leaves a row's zero-filled tail unmade in memory only when it is the last column.
+    migrator.registerMigration("v2") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE audit_v2 (
+            sequence INTEGER PRIMARY KEY, serial INTEGER NOT NULL, previous_hash TEXT NOT NULL,
+            hash TEXT NOT NULL, record TEXT NOT NULL);
+          INSERT INTO audit_v2 (sequence, serial, previous_hash, hash, record)
+            SELECT sequence, serial, previous_hash, hash, record FROM audit;
+          DROP TABLE audit;
+          ALTER TABLE audit_v2 RENAME TO audit
+          """)
+    }
     return migrator
   }()
 
@@ -222,13 +236,12 @@ public final class SQLiteStateStore: StateStore, Sendable {
   public func apply(
     _ changes: [StoredChange], lineage: String, serial: Int, audit: AuditRecordSource
   ) throws(StoreError) -> Int {
-    let text = StoredRows.text(audit)
-    return try write("cannot apply to the state at \(location)") { db in
+    try write("cannot apply to the state at \(location)") { db in
       try StoredRows.check(try Self.meta(db), lineage: lineage, serial: serial, location: location)
       for change in changes { try Self.write(change, db) }
       let next = serial + 1
       try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'serial'", arguments: [String(next)])
-      try Self.appendAudit(text: text, serial: next, db)
+      try Self.appendAudit(audit, serial: next, db)
       return next
     }
   }
@@ -265,21 +278,38 @@ public final class SQLiteStateStore: StateStore, Sendable {
   }
 
   private static func appendAudit(_ record: AuditRecord, serial: Int, _ db: Database) throws {
-    try appendAudit(text: StoredRows.text(record), serial: serial, db)
+    try appendAudit(AuditRecordSource(record), serial: serial, db)
   }
 
-  /// Appends an entry from its record's text.
-  private static func appendAudit(text: String, serial: Int, _ db: Database) throws {
+  /// Appends an entry, its record's text written into the row as it is made: an apply's record
+  /// (every change) can be tens of megabytes, and neither Roster nor SQLite holds it whole. The
+  /// text is made twice, once for its hash and length and once into the row.
+  private static func appendAudit(_ source: AuditRecordSource, serial: Int, _ db: Database) throws {
     let last = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1")
     let sequence = ((last?["sequence"] as Int?) ?? 0) + 1
     let previous = (last?["hash"] as String?) ?? ""
-    let hash = AuditChain.hash(previous: previous, sequence: sequence, serial: serial, recordText: text)
-    // A prepared statement's few arguments are bound without copying them (`db.execute(sql:)`
-    // has SQLite copy each): the record can be tens of megabytes.
-    try db.makeStatement(
-      sql: "INSERT INTO audit (sequence, serial, record, previous_hash, hash) VALUES (?, ?, ?, ?, ?)"
-    )
-    .execute(arguments: [sequence, serial, text, previous, hash])
+    var length = 0
+    let hash = AuditChain.hash(previous: previous, sequence: sequence, serial: serial) { piece in
+      StoredRows.auditText(source) { text in
+        length += text.count
+        piece(text)
+      }
+    }
+    try db.execute(
+      sql: "INSERT INTO audit (sequence, serial, previous_hash, hash, record) VALUES (?, ?, ?, ?, zeroblob(?))",
+      arguments: [sequence, serial, previous, hash, length])
+    var blob: OpaquePointer?
+    defer { sqlite3_blob_close(blob) }
+    var code = sqlite3_blob_open(db.sqliteConnection, "main", "audit", "record", Int64(sequence), 1, &blob)
+    var offset: Int32 = 0
+    StoredRows.auditText(source) { text in
+      guard code == SQLITE_OK else { return }
+      code = sqlite3_blob_write(blob, text.baseAddress, Int32(text.count), offset)
+      offset += Int32(text.count)
+    }
+    guard code == SQLITE_OK, Int(offset) == length else {
+      throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+    }
     // The head is kept with the state too, so deleting entries from the end shows.
     try db.execute(
       sql:

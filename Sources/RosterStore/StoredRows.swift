@@ -186,57 +186,90 @@ enum StoredRows {
   /// writes.
   static func text(_ record: AuditRecord) -> String { text(AuditRecordSource(record)) }
 
-  /// The same for a record whose changes come in pieces. An apply's record holds every change as
-  /// text (tens of megabytes for a first apply at 50,000 users), so JSONEncoder writes the record
-  /// without it and the changes are escaped into their place, straight into a string of the final
-  /// size: the pieces are taken twice, once to measure and once to write, and the changes are
-  /// never held as text of their own.
+  /// The same for a record whose changes come in pieces, whole (for a store that takes the
+  /// record as one value).
   static func text(_ source: AuditRecordSource) -> String {
-    // Canonical JSON holds no raw control character; any other text takes the encoder's way.
     var length = 0
-    var escapes = 0
-    var control = false
-    source.changes { piece in
-      length += piece.count
-      for byte in piece where byte < 0x20 || byte == 0x22 || byte == 0x5C {
-        if byte < 0x20 { control = true } else { escapes += 1 }
+    auditText(source) { length += $0.count }
+    return String(unsafeUninitializedCapacity: length) { out in
+      var at = 0
+      auditText(source) { piece in
+        _ = UnsafeMutableBufferPointer(rebasing: out[at..<(at + piece.count)]).initialize(fromContentsOf: piece)
+        at += piece.count
       }
+      return at
     }
+  }
+
+  /// Hands the record's stored text to `piece`, in pieces of at most 64 KiB: the same bytes
+  /// JSONEncoder writes for it. An apply's record holds every change as text (tens of
+  /// megabytes for a first apply at 50,000 users), so JSONEncoder writes the record without
+  /// it and the changes are escaped into their place as they come: they are never held as
+  /// text of their own, and a store that writes the pieces as they come never holds the
+  /// record either.
+  static func auditText(_ source: AuditRecordSource, _ piece: (UnsafeBufferPointer<UInt8>) -> Void) {
     let head = [UInt8](encoded(source.record))
     // `actor` sorts first, so the key follows a comma; an unescaped quote is never inside a value.
     let key = Array(#","changes":"""#.utf8)
     guard
-      !control,
       let start = head.indices.dropLast(key.count - 1).first(where: { head[$0..<($0 + key.count)].elementsEqual(key) })
-    else {
-      var record = source.record
-      var bytes: [UInt8] = []
-      source.changes { bytes += $0 }
-      record.changes = String(decoding: bytes, as: UTF8.self)
-      return String(decoding: encoded(record), as: UTF8.self)
-    }
+    else { preconditionFailure("an audit record's JSON has its changes after its actor") }
     let split = start + key.count - 1
-    return String(unsafeUninitializedCapacity: head.count + length + escapes) { out in
-      var at = 0
-      for byte in head[..<split] {
-        out[at] = byte
-        at += 1
+    withoutActuallyEscaping(piece) { piece in
+      var out = ChunkWriter(piece)
+      defer { out.buffer.deallocate() }
+      out.append(head[..<split])
+      source.changes { changes in
+        for byte in changes { out.appendEscaped(byte) }
       }
-      source.changes { piece in
-        for byte in piece {
-          if byte == 0x22 || byte == 0x5C {
-            out[at] = 0x5C
-            at += 1
-          }
-          out[at] = byte
-          at += 1
-        }
+      out.append(head[split...])
+      out.flush()
+    }
+  }
+
+  /// Bytes gathered into pieces of 64 KiB for a consumer of pieces (its buffer is the owner's to
+  /// deallocate).
+  private struct ChunkWriter {
+    private static let capacity = 1 << 16
+    let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
+    private var count = 0
+    private let piece: (UnsafeBufferPointer<UInt8>) -> Void
+
+    init(_ piece: @escaping (UnsafeBufferPointer<UInt8>) -> Void) { self.piece = piece }
+
+    mutating func append(_ byte: UInt8) {
+      if count == Self.capacity { flush() }
+      buffer[count] = byte
+      count += 1
+    }
+
+    mutating func append(_ bytes: ArraySlice<UInt8>) { for byte in bytes { append(byte) } }
+
+    /// A byte of a JSON string's content, escaped as JSONEncoder escapes it: `\"`, `\\`, the
+    /// five short forms, and any other control character as `\u00xx`.
+    mutating func appendEscaped(_ byte: UInt8) {
+      guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { return append(byte) }
+      append(0x5C)
+      switch byte {
+      case 0x22, 0x5C: append(byte)
+      case 0x08: append(UInt8(ascii: "b"))
+      case 0x09: append(UInt8(ascii: "t"))
+      case 0x0A: append(UInt8(ascii: "n"))
+      case 0x0C: append(UInt8(ascii: "f"))
+      case 0x0D: append(UInt8(ascii: "r"))
+      default:
+        let hex = Array("0123456789abcdef".utf8)
+        append(Array("u00".utf8)[...])
+        append(hex[Int(byte >> 4)])
+        append(hex[Int(byte & 0xF)])
       }
-      for byte in head[split...] {
-        out[at] = byte
-        at += 1
-      }
-      return at
+    }
+
+    /// Hands over what is gathered.
+    mutating func flush() {
+      guard count > 0 else { return }
+      piece(UnsafeBufferPointer(rebasing: buffer[..<count]))
+      count = 0
     }
   }
 

@@ -195,6 +195,10 @@ struct StateStoreTests {
     "an apply's record is stored as JSONEncoder writes it, whatever its changes hold, and the chain holds over it",
     arguments: [
       #"[{"action":"create","key":"Zoë \"Z\" O\\Brien/ops","kind":"group"}]"#, "tab\there", "", "\\\"",
+      // Every control character, each escaped its own way.
+      String(decoding: (0..<0x20).map { UInt8($0) } + Array("\u{7F}\u{2028}".utf8), as: UTF8.self),
+      // Longer than the pieces the record is written in (64 KiB), an escape across their borders.
+      String(repeating: "ab\"c\\d\né", count: 20_000),
     ])
   func auditRecordText(changes: String) throws {
     let (store, state) = try makeStore(.sqlite)
@@ -228,6 +232,36 @@ struct StateStoreTests {
     let log = try store.auditLog()
     #expect(log.map(\.record).suffix(2) == [audit, audit])
     #expect(AuditChain.verify(log).isEmpty)
+  }
+
+  @Test("a state written before the audit record was its table's last column reads back, its chain whole, and grows")
+  func auditTableMigrated() throws {
+    let (store, state) = try makeStore(.sqlite)
+    defer { state.remove() }
+    var audit = record("apply")
+    audit.changes = "[\"user bob@x.example\"]"
+    _ = try store.apply([], lineage: "lineage-1", serial: 1, audit: audit)
+    let log = try store.auditLog()
+    // The file as the first schema left it: the record between the serial and the hashes.
+    try state.execute(
+      """
+      CREATE TABLE audit_v1 (
+        sequence INTEGER PRIMARY KEY, serial INTEGER NOT NULL, record TEXT NOT NULL,
+        previous_hash TEXT NOT NULL, hash TEXT NOT NULL);
+      INSERT INTO audit_v1 SELECT sequence, serial, record, previous_hash, hash FROM audit;
+      DROP TABLE audit;
+      ALTER TABLE audit_v1 RENAME TO audit;
+      DELETE FROM grdb_migrations WHERE identifier = 'v2'
+      """)
+    let reopened = try openStateStore(state.location)
+    #expect(try reopened.auditLog() == log)
+    _ = try reopened.apply([], lineage: "lineage-1", serial: 2, audit: record("apply"))
+    let grown = try reopened.auditLog()
+    #expect(grown.count == 3)
+    #expect(Array(grown.prefix(2)) == log)
+    #expect(AuditChain.verify(grown).isEmpty)
+    let columns = try DatabaseQueue(path: state.location).read { try $0.columns(in: "audit").map(\.name) }
+    #expect(columns.last == "record")
   }
 
   @Test("a file that is not a state is refused with what it is")
