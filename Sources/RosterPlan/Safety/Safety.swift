@@ -212,7 +212,9 @@ public enum Safety {
     var role: String
     var from: String?
     var scope: Scope
-    var change: Change
+    /// The change's place in the plan's list (a first plan makes 200,000 events: an index is
+    /// a word where a change is a dozen).
+    var change: Int
   }
 
   static func roleEvents(_ changes: [Change], before: AccessModel, after: AccessModel?) -> [RoleEvent] {
@@ -224,34 +226,35 @@ public enum Safety {
       return (principal, parts[1], scope)
     }
     let createdUsers = Set(changes.filter { $0.kind == .user && $0.action == .create }.map(\.key))
-    var removed: [String: [(String, Change)]] = [:]
-    for change in changes where change.kind == .binding && change.action == .delete {
+    var removed: [String: [(role: String, change: Int)]] = [:]
+    for (index, change) in changes.enumerated() where change.kind == .binding && change.action == .delete {
       if let (principal, role, scope) = binding(change) {
-        removed["\(principal) \(scope)", default: []].append((role, change))
+        removed["\(principal) \(scope)", default: []].append((role, index))
       }
     }
-    var paired = Set<String>()
+    var paired = Set<Int>()
     var events: [RoleEvent] = []
-    for change in changes where change.kind == .binding && change.action == .create {
+    for (index, change) in changes.enumerated() where change.kind == .binding && change.action == .create {
       guard let (principal, role, scope) = binding(change) else { continue }
       if case .user(let email) = principal, createdUsers.contains(email.userKey) {
-        events.append(RoleEvent(target: principal, operation: .create, role: role, scope: scope, change: change))
-      } else if let (old, oldChange) = removed["\(principal) \(scope)"]?.first(where: { !paired.contains($0.1.key) }) {
-        paired.insert(oldChange.key)
+        events.append(RoleEvent(target: principal, operation: .create, role: role, scope: scope, change: index))
+      } else if let (old, oldChange) = removed["\(principal) \(scope)"]?.first(where: { !paired.contains($0.change) }) {
+        paired.insert(oldChange)
         let up = (before.role(role)?.rank ?? 0) > (before.role(old)?.rank ?? 0)
         events.append(
           RoleEvent(
-            target: principal, operation: up ? .elevate : .reduce, role: role, from: old, scope: scope, change: change))
+            target: principal, operation: up ? .elevate : .reduce, role: role, from: old, scope: scope, change: index))
       } else {
-        events.append(RoleEvent(target: principal, operation: .grant, role: role, scope: scope, change: change))
+        events.append(RoleEvent(target: principal, operation: .grant, role: role, scope: scope, change: index))
       }
     }
-    for change in changes where change.kind == .binding && change.action == .delete && !paired.contains(change.key) {
+    for (index, change) in changes.enumerated()
+    where change.kind == .binding && change.action == .delete && !paired.contains(index) {
       guard let (principal, role, scope) = binding(change) else { continue }
-      events.append(RoleEvent(target: principal, operation: .revoke, role: role, scope: scope, change: change))
+      events.append(RoleEvent(target: principal, operation: .revoke, role: role, scope: scope, change: index))
     }
     // A membership gives (or takes) every role its group holds.
-    for change in changes where change.kind == .membership && change.action != .update {
+    for (index, change) in changes.enumerated() where change.kind == .membership && change.action != .update {
       let parts = change.keyParts
       guard parts.count == 2, let member = PrincipalID(canonical: parts[1]) else { continue }
       let model = change.action == .create ? after : before
@@ -259,7 +262,7 @@ public enum Safety {
         events.append(
           RoleEvent(
             target: member, operation: change.action == .create ? .grant : .revoke, role: holding.role,
-            scope: holding.scope, change: change))
+            scope: holding.scope, change: index))
       }
     }
     return events
@@ -308,7 +311,12 @@ public enum Safety {
           hint: "\(actor) lacks " + missing.prefix(5).map { "'\($0.title)'" }.joined(separator: ", "),
           change: change.address))
     }
-    var reported = Set<String>()
+    // One finding for a change and a role, though the role may be held at several scopes.
+    struct Reported: Hashable {
+      var change: Int
+      var role: String
+    }
+    var reported = Set<Reported>()
     // A decision depends on the operation, the roles and the scope, not on whom it is about (but
     // for the actor itself): a first plan's 180,000 role changes ask a few hundred questions.
     struct Question: Hashable {
@@ -319,8 +327,7 @@ public enum Safety {
     }
     var decisions: [Question: DelegationDecision] = [:]
     for event in events {
-      let key = event.change.key + event.role
-      guard reported.insert(key).inserted else { continue }
+      guard reported.insert(Reported(change: event.change, role: event.role)).inserted else { continue }
       if event.target == principal {
         findings.append(
           SafetyFinding(
@@ -328,7 +335,7 @@ public enum Safety {
             "\(actor) would \(event.operation.rawValue) their own role"
               + (event.from.map { " from '\($0)'" } ?? "")
               + " \(event.from == nil ? "" : "to ")'\(event.role)' at \(event.scope)",
-            hint: "someone else with the rights must make this change", change: event.change.address))
+            hint: "someone else with the rights must make this change", change: changes[event.change].address))
         continue
       }
       // A scope the plan creates is judged by the rights at the nearest scope that exists now.
@@ -346,7 +353,7 @@ public enum Safety {
               "\(principal) may not \(event.operation.rawValue) the new role '\(role.name)' at \(event.scope): it "
                 + "lacks \(missing.count) of its permissions",
               hint: "\(actor) lacks " + missing.prefix(5).map { "'\($0.title)'" }.joined(separator: ", "),
-              change: event.change.address))
+              change: changes[event.change].address))
         }
         continue
       }
@@ -370,7 +377,7 @@ public enum Safety {
           .delegation, decision.message,
           hint: decision.missing.isEmpty
             ? nil : "\(actor) lacks \(lacks)\(more) at \(event.scope); someone who holds it must make this change",
-          change: event.change.address))
+          change: changes[event.change].address))
     }
     return findings
   }
