@@ -230,7 +230,7 @@ public struct StateObject: Sendable, Hashable, Codable {
   public var kind: ObjectKind
   public var key: String
   /// Fields other than the key's parts (nil: a relation that is exactly its key).
-  private var own: Fields?
+  fileprivate var own: Fields?
 
   public init(kind: ObjectKind, key: String, fields: Fields = [:]) {
     self.kind = kind
@@ -243,7 +243,7 @@ public struct StateObject: Sendable, Hashable, Codable {
     StateObject(kind: kind, key: key, own: nil)
   }
 
-  private init(kind: ObjectKind, key: String, own: Fields?) {
+  fileprivate init(kind: ObjectKind, key: String, own: Fields?) {
     self.kind = kind
     self.key = key
     self.own = own
@@ -352,7 +352,7 @@ public struct StateObject: Sendable, Hashable, Codable {
 /// members come from the catalog and are not objects; their explicit members are.
 public struct StateSnapshot: Sendable, Hashable {
   /// Objects by key, one table per kind in the order of ``ObjectKind/allCases``.
-  private var tables = [[String: StateObject]](repeating: [:], count: ObjectKind.allCases.count)
+  private var tables = ObjectKind.allCases.map { Table(kind: $0) }
 
   public init() {}
 
@@ -360,7 +360,7 @@ public struct StateSnapshot: Sendable, Hashable {
     for object in list { insert(object) }
   }
 
-  public mutating func insert(_ object: StateObject) { tables[object.kind.order][object.key] = object }
+  public mutating func insert(_ object: StateObject) { tables[object.kind.order].own[object.key] = object.own }
 
   /// Takes the kinds `other` holds, whole (their tables here must be empty).
   mutating func take(_ other: StateSnapshot) {
@@ -373,18 +373,18 @@ public struct StateSnapshot: Sendable, Hashable {
   /// Makes room for `count` objects of a kind, before inserting them one by one.
   public mutating func reserve(_ kind: ObjectKind, _ count: Int) {
     guard count > 0 else { return }
-    tables[kind.order].reserveCapacity(count)
+    tables[kind.order].own.reserveCapacity(count)
   }
 
   @discardableResult
   public mutating func remove(_ kind: ObjectKind, _ key: String) -> StateObject? {
-    tables[kind.order].removeValue(forKey: key)
+    tables[kind.order].own.removeValue(forKey: key).map { StateObject(kind: kind, key: key, own: $0) }
   }
 
   public func object(_ kind: ObjectKind, _ key: String) -> StateObject? { tables[kind.order][key] }
 
   /// The objects of a kind, by key.
-  public func objects(_ kind: ObjectKind) -> [String: StateObject] { tables[kind.order] }
+  public func objects(_ kind: ObjectKind) -> Table { tables[kind.order] }
 
   /// Every object, by kind in creation order, then by key: the same state gives the same list.
   public var all: [StateObject] {
@@ -395,6 +395,39 @@ public struct StateSnapshot: Sendable, Hashable {
 
   /// Whether the snapshot holds no object.
   public var isEmpty: Bool { tables.allSatisfy(\.isEmpty) }
+
+  /// The objects of one kind, by key. Only each object's own fields are kept beside its key
+  /// (a relation that is its key keeps none): a state's 235,000 objects take a key and a word
+  /// each in their tables, and an object is made when it is asked for.
+  public struct Table: Sendable, Hashable, Sequence {
+    public let kind: ObjectKind
+    fileprivate var own: [String: Fields?] = [:]
+
+    fileprivate init(kind: ObjectKind) { self.kind = kind }
+
+    public var count: Int { own.count }
+
+    public var isEmpty: Bool { own.isEmpty }
+
+    public var keys: Dictionary<String, Fields?>.Keys { own.keys }
+
+    /// The object of a key; set to nil to remove it.
+    public subscript(key: String) -> StateObject? {
+      get { own[key].map { StateObject(kind: kind, key: key, own: $0) } }
+      set { own[key] = newValue.map(\.own) }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(kind: kind, base: own.makeIterator()) }
+
+    public struct Iterator: IteratorProtocol {
+      let kind: ObjectKind
+      var base: Dictionary<String, Fields?>.Iterator
+
+      public mutating func next() -> (key: String, value: StateObject)? {
+        base.next().map { ($0.key, StateObject(kind: kind, key: $0.key, own: $0.value)) }
+      }
+    }
+  }
 
   /// The platform the state's organisation is on.
   public var platform: String? { object(.organization, "organization")?.fields["platform"]?.string }
