@@ -41,14 +41,16 @@ public enum ConfigLoader {
     "AccessTest",
   ]
 
-  public static func load(_ files: [ConfigFile], limits: YAMLLimits = .default) -> LoadedConfig {
+  /// - Parameter files: taken, so that their bytes go once they are read.
+  public static func load(_ files: consuming [ConfigFile], limits: YAMLLimits = .default) -> LoadedConfig {
+    let fileCount = files.count
     var loader = Loader(limits: limits)
     loader.run(files)
     let diagnostics = loader.diagnostics
     return LoadedConfig(
       model: diagnostics.hasErrors ? nil : loader.model,
       diagnostics: diagnostics.sortedByLocation(),
-      fileCount: files.count, documentCount: loader.documentCount, renames: loader.renames,
+      fileCount: fileCount, documentCount: loader.documentCount, renames: loader.renames,
       accessTests: loader.accessTests)
   }
 }
@@ -145,13 +147,15 @@ private struct Loader {
     return schemaDiagnostics + decoded
   }
 
-  mutating func run(_ files: [ConfigFile]) {
+  mutating func run(_ files: consuming [ConfigFile]) {
     // Layers 1 and 2, file by file on every core: each file's YAML, its documents' kinds and
     // their schemas depend on that file alone. What they found is taken in file order, so the
     // result is the same as reading them one after the other.
     let limits = self.limits
     let scopes = parsedScopes
-    let read = files.parallelMap { Self.read($0, limits: limits, scopes: scopes) }
+    var read = files.parallelMap { Self.read($0, limits: limits, scopes: scopes) }
+    // What is held from here on is what was read: the files' bytes go (as much as the YAML).
+    _ = consume files
     var documents: [Document] = []
     var userDocuments: [UserDocument] = []
     for file in read {
@@ -162,6 +166,7 @@ private struct Loader {
       documents += file.documents
       userDocuments += file.users
     }
+    read = []
     guard var model = makeModel(documents) else { return }
     model.reserve(
       users: userDocuments.reduce(0) { $0 + $1.users.count }, groups: documents.count { $0.kind == "Group" })
@@ -173,7 +178,16 @@ private struct Loader {
       default: break
       }
     }
-    for doc in userDocuments { addUsers(of: doc) }
+    // Room for the users' bindings and (about) the other documents': a list grown by doubling
+    // holds twice as much for a moment, the most this list ever holds.
+    let bindings = userDocuments.reduce(0) { $0 + $1.bindings.count } + documents.count
+    pendingBindings.reserveCapacity(bindings)
+    bindingPlaces.reserveCapacity(bindings)
+    // Each document goes once its users are in the model and its bindings pending.
+    for index in userDocuments.indices {
+      addUsers(of: userDocuments[index])
+      userDocuments[index] = UserDocument(file: "")
+    }
     userDocuments = []
     for doc in documents {
       switch doc.kind {

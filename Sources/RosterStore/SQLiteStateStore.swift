@@ -308,7 +308,8 @@ public final class SQLiteStateStore: StateStore, Sendable {
       offset += Int32(text.count)
     }
     guard code == SQLITE_OK, Int(offset) == length else {
-      throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+      throw DatabaseError(
+        resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
     }
     // The head is kept with the state too, so deleting entries from the end shows.
     try db.execute(

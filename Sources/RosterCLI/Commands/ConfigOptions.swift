@@ -60,14 +60,15 @@ struct ConfigOptions: ParsableArguments {
     if let repo {
       return try GitConfigSource.load(repo: repo, ref: ref ?? "HEAD", path: path)
     }
-    let listing: (files: [ConfigFile], symlinks: [String])
+    let files: [ConfigFile]
+    let symlinks: [String]
     do {
-      listing = try ConfigDirectory.listing(config ?? ".")
+      (files, symlinks) = try ConfigDirectory.listing(config ?? ".")
     } catch {
       throw CLIError(error.description)
     }
-    var loaded = ConfigLoader.load(listing.files)
-    for link in listing.symlinks {
+    var loaded = ConfigLoader.load(consume files)
+    for link in symlinks {
       loaded.diagnostics.append(
         Diagnostic(
           .warning, .fileSkipped, "'\(link)' is a symbolic link; links are not followed, so it was not read",

@@ -35,9 +35,12 @@ enum GitConfigSource {
           .warning, .fileSkipped, message, at: SourceLocation(file: entry.path, line: 1, column: 1),
           hint: "put the configuration itself in this repository"))
     }
+    let fileCount = listing.files.count
     let text = listing.files.filter { !$0.isBinary }.map { ConfigFile(path: $0.path, bytes: $0.bytes) }
-    var loaded = ConfigLoader.load(text)
-    loaded.fileCount = listing.files.count
+    // The files' bytes go as soon as the loader has read them.
+    _ = consume listing
+    var loaded = ConfigLoader.load(consume text)
+    loaded.fileCount = fileCount
     if !extra.isEmpty {
       loaded.diagnostics = (loaded.diagnostics + extra).sortedByLocation()
       if extra.hasErrors { loaded.model = nil }
