@@ -283,7 +283,8 @@ public final class SQLiteStateStore: StateStore, Sendable {
 
   /// Appends an entry, its record's text written into the row as it is made: an apply's record
   /// (every change) can be tens of megabytes, and neither Roster nor SQLite holds it whole. The
-  /// text is made twice, once for its hash and length and once into the row.
+  /// text is made twice, once for its hash and length and once into the row. SQLite's blob
+  /// writes leave the value a BLOB of the text's UTF-8 bytes, which reads back as the same text.
   private static func appendAudit(_ source: AuditRecordSource, serial: Int, _ db: Database) throws {
     let last = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1")
     let sequence = ((last?["sequence"] as Int?) ?? 0) + 1
