@@ -228,7 +228,9 @@ enum StoredRows {
   }
 
   /// Bytes gathered into pieces of 64 KiB for a consumer of pieces (its buffer is the owner's to
-  /// deallocate).
+  /// deallocate). Not an `[UInt8]` appended to and emptied: a byte at a time, that made the
+  /// record with a third more instructions (callgrind, `auditText` of a 10,000-user first apply:
+  /// 2.89 G against 2.17 G).
   private struct ChunkWriter {
     private static let capacity = 1 << 16
     let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
