@@ -12,7 +12,7 @@ public enum ObjectKind: String, Sendable, Hashable, Codable, CaseIterable, Compa
   case binding
 
   /// The kind's place in ``allCases``: the index of its table in a snapshot.
-  var order: Int {
+  public var order: Int {
     switch self {
     case .organization: 0
     case .tenant: 1
@@ -360,7 +360,7 @@ public struct StateSnapshot: Sendable, Hashable {
     for object in list { insert(object) }
   }
 
-  public mutating func insert(_ object: StateObject) { tables[object.kind.order].own[object.key] = object.own }
+  public mutating func insert(_ object: StateObject) { tables[object.kind.order][object.key] = object }
 
   /// Takes the kinds `other` holds, whole (their tables here must be empty).
   mutating func take(_ other: StateSnapshot) {
@@ -370,15 +370,19 @@ public struct StateSnapshot: Sendable, Hashable {
     }
   }
 
-  /// Makes room for `count` objects of a kind, before inserting them one by one.
-  public mutating func reserve(_ kind: ObjectKind, _ count: Int) {
+  /// Puts a kind's table in place of the one held.
+  public mutating func replace(_ table: Table) { tables[table.kind.order] = table }
+
+  /// Makes room for `count` more objects of a kind (whose keys are `keyBytes` long in all, when
+  /// known), before inserting them one by one.
+  public mutating func reserve(_ kind: ObjectKind, _ count: Int, keyBytes: Int? = nil) {
     guard count > 0 else { return }
-    tables[kind.order].own.reserveCapacity(count)
+    tables[kind.order].reserve(count, keyBytes: keyBytes)
   }
 
   @discardableResult
   public mutating func remove(_ kind: ObjectKind, _ key: String) -> StateObject? {
-    tables[kind.order].own.removeValue(forKey: key).map { StateObject(kind: kind, key: key, own: $0) }
+    tables[kind.order].remove(key)
   }
 
   public func object(_ kind: ObjectKind, _ key: String) -> StateObject? { tables[kind.order][key] }
@@ -388,7 +392,7 @@ public struct StateSnapshot: Sendable, Hashable {
 
   /// Every object, by kind in creation order, then by key: the same state gives the same list.
   public var all: [StateObject] {
-    tables.flatMap { table in table.keys.sorted().compactMap { table[$0] } }
+    tables.flatMap { table in table.positionsInKeyOrder.map(table.object(at:)) }
   }
 
   public func count(_ kind: ObjectKind) -> Int { tables[kind.order].count }
@@ -397,35 +401,137 @@ public struct StateSnapshot: Sendable, Hashable {
   public var isEmpty: Bool { tables.allSatisfy(\.isEmpty) }
 
   /// The objects of one kind, by key. Only each object's own fields are kept beside its key
-  /// (a relation that is its key keeps none): a state's 235,000 objects take a key and a word
-  /// each in their tables, and an object is made when it is asked for.
+  /// (a relation that is its key keeps none), and the keys as bytes in one buffer
+  /// (``KeyIndex``): a state's 235,000 objects take their keys' bytes and 28–36 bytes each, and an
+  /// object is made when it is asked for. Each object has a position, from 0 to
+  /// ``endPosition``, that stays while the table is not changed; walking the positions visits
+  /// the objects in the order they were added (skip those not ``isPresent(_:)``, removed ones).
   public struct Table: Sendable, Hashable, Sequence {
     public let kind: ObjectKind
-    fileprivate var own: [String: Fields?] = [:]
+    private var index = KeyIndex()
+    /// Each position's own fields (nil: a relation that is its key, or a removed object).
+    private var own: [Fields?] = []
 
-    fileprivate init(kind: ObjectKind) { self.kind = kind }
+    public init(kind: ObjectKind) { self.kind = kind }
 
-    public var count: Int { own.count }
+    public var count: Int { index.count }
 
-    public var isEmpty: Bool { own.isEmpty }
+    public var isEmpty: Bool { index.count == 0 }
 
-    public var keys: Dictionary<String, Fields?>.Keys { own.keys }
+    /// The keys, in the order their objects were added.
+    public var keys: [String] {
+      var keys: [String] = []
+      keys.reserveCapacity(count)
+      for position in 0..<endPosition where isPresent(position) { keys.append(index.key(at: position)) }
+      return keys
+    }
+
+    /// Makes room for `count` more objects (whose keys are `keyBytes` long in all, when known).
+    public mutating func reserve(_ count: Int, keyBytes: Int? = nil) {
+      index.reserve(count, bytes: keyBytes ?? count * 32)
+      own.reserveCapacity(own.count + count)
+    }
 
     /// The object of a key; set to nil to remove it.
     public subscript(key: String) -> StateObject? {
-      get { own[key].map { StateObject(kind: kind, key: key, own: $0) } }
-      set { own[key] = newValue.map(\.own) }
+      // The object is made with the key given (the same text), not a new one from the bytes.
+      get { position(of: key).map { StateObject(kind: kind, key: key, own: own[$0]) } }
+      set {
+        guard let newValue else {
+          remove(key)
+          return
+        }
+        var key = key
+        key.withUTF8 { insert($0, own: newValue.own) }
+      }
     }
 
-    public func makeIterator() -> Iterator { Iterator(kind: kind, base: own.makeIterator()) }
+    /// Adds an object by its key's bytes and its own fields (nil: a relation that is its key),
+    /// or replaces the fields of the object the key names.
+    public mutating func insert(_ key: UnsafeBufferPointer<UInt8>, own fields: Fields?) {
+      let (position, inserted) = index.insert(key)
+      if inserted { own.append(fields) } else { own[position] = fields }
+    }
+
+    @discardableResult
+    mutating func remove(_ key: String) -> StateObject? {
+      guard let position = position(of: key) else { return nil }
+      let object = object(at: position)
+      index.remove(at: position)
+      own[position] = nil
+      return object
+    }
+
+    /// The positions of the present objects, in their keys' order (their bytes', which is
+    /// their characters' code points' order): a sorted walk that makes no key text for the sort.
+    public var positionsInKeyOrder: [Int] { index.positionsInKeyOrder() }
+
+    /// The first position after the last one (see ``Table``).
+    public var endPosition: Int { index.endPosition }
+
+    /// Whether the object at `position` is present (not removed).
+    public func isPresent(_ position: Int) -> Bool { index.isPresent(position) }
+
+    /// The position of a key's object, if present.
+    public func position(of key: String) -> Int? {
+      var key = key
+      return key.withUTF8 { index.position(of: $0) }
+    }
+
+    /// The position of the object whose key has these bytes, if present.
+    public func position(of key: UnsafeBufferPointer<UInt8>) -> Int? { index.position(of: key) }
+
+    /// The key at a position, as bytes valid only during `body`.
+    public func withKey<R>(at position: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+      try index.withKey(at: position, body)
+    }
+
+    public func key(at position: Int) -> String { index.key(at: position) }
+
+    public func object(at position: Int) -> StateObject {
+      StateObject(kind: kind, key: index.key(at: position), own: own[position])
+    }
+
+    /// Whether the object at `position` has the same fields as the one at `other` in `table`,
+    /// both of this kind and with the same key, compared without making either: a relation
+    /// that is its key has other fields than an object that holds its own (those would be its
+    /// key's parts otherwise), so the two are the same exactly when their own fields are.
+    public func hasSameFields(at position: Int, as other: Int, in table: Table) -> Bool {
+      own[position] == table.own[other]
+    }
+
+    public func makeIterator() -> Iterator { Iterator(table: self) }
 
     public struct Iterator: IteratorProtocol {
-      let kind: ObjectKind
-      var base: Dictionary<String, Fields?>.Iterator
+      let table: Table
+      var position = 0
 
       public mutating func next() -> (key: String, value: StateObject)? {
-        base.next().map { ($0.key, StateObject(kind: kind, key: $0.key, own: $0.value)) }
+        while position < table.endPosition {
+          defer { position += 1 }
+          if table.isPresent(position) {
+            let object = table.object(at: position)
+            return (object.key, object)
+          }
+        }
+        return nil
       }
+    }
+
+    /// Two tables are equal when they hold the same objects, whatever order they were added in.
+    public static func == (a: Table, b: Table) -> Bool {
+      guard a.kind == b.kind, a.count == b.count else { return false }
+      for position in 0..<a.endPosition where a.isPresent(position) {
+        guard let other = a.withKey(at: position, { b.position(of: $0) }),
+          a.hasSameFields(at: position, as: other, in: b)
+        else { return false }
+      }
+      return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+      hasher.combine(kind)
+      hasher.combine(count)
     }
   }
 
@@ -513,68 +619,24 @@ extension PrincipalID {
 }
 
 extension AccessModel {
-  /// The model's configured content as a snapshot.
-  ///
-  /// Each kind has a table of its own, so the large ones (users; groups and their memberships;
-  /// bindings) are built on every core at once.
+  /// The model's configured content as a snapshot: each kind's table, the kinds on every core
+  /// at once.
   public var snapshot: StateSnapshot {
     var snapshot = StateSnapshot()
-    for part in SnapshotPart.allCases.parallelMap({ part in snapshotPart(part) }) {
-      snapshot.take(part)
-    }
+    for table in ObjectKind.allCases.parallelMap({ snapshotTable($0) }) { snapshot.replace(table) }
     return snapshot
   }
 
-  private enum SnapshotPart: CaseIterable {
-    case users, groups, bindings, rest
-  }
-
-  private func snapshotPart(_ part: SnapshotPart) -> StateSnapshot {
-    var snapshot = StateSnapshot()
-    switch part {
-    case .users:
-      snapshot.reserve(.user, users.count)
-      for user in users.values {
-        var fields: Fields = [
-          "email": .string(user.email), "source": .string(user.source.rawValue),
-          "twoFactor": .bool(user.twoFactorEnrolled), "disabled": .bool(user.disabled),
-        ]
-        fields["name"] = user.name.map(FieldValue.string)
-        fields["directoryId"] = user.directoryId.map(FieldValue.string)
-        snapshot.insert(StateObject(kind: .user, key: user.email.userKey, fields: fields))
-      }
-    case .groups:
-      snapshot.reserve(.group, groups.count)
-      snapshot.reserve(.membership, groups.values.reduce(0) { $0 + $1.members.count })
-      for group in groups.values {
-        for member in group.members {
-          snapshot.insert(.relation(.membership, key: StateKey.membership(group: group.name, member: member)))
-        }
-        guard !group.isDefault else { continue }
-        var fields: Fields = ["source": .string(group.source.rawValue)]
-        fields["description"] = group.description.map(FieldValue.string)
-        fields["directoryId"] = group.directoryId.map(FieldValue.string)
-        snapshot.insert(StateObject(kind: .group, key: group.name, fields: fields))
-      }
-    case .bindings:
-      snapshot.reserve(.binding, bindings.count)
-      // A few hundred scopes recur across 100,000 bindings: each is written once; and each
-      // principal's text once for all its bindings.
-      var scopeTexts: [Scope: String] = [:]
-      for (principal, held) in bindingsByPrincipal {
-        let text = principal.description
-        for binding in held {
-          let scope: String
-          if let known = scopeTexts[binding.scope] {
-            scope = known
-          } else {
-            scope = binding.scope.description
-            scopeTexts[binding.scope] = scope
-          }
-          snapshot.insert(.relation(.binding, key: StateKey.binding(principal: text, role: binding.role, scope: scope)))
-        }
-      }
-    case .rest:
+  /// One kind's objects, as a snapshot holds them: a plan compares the state with the
+  /// configuration a kind at a time, so that no whole second snapshot is held. A relation's key
+  /// is written as bytes into one reused buffer, no string made for it.
+  public func snapshotTable(_ kind: ObjectKind) -> StateSnapshot.Table {
+    var table = StateSnapshot.Table(kind: kind)
+    func add(_ key: String, _ fields: Fields) { table[key] = StateObject(kind: kind, key: key, fields: fields) }
+    var key: [UInt8] = []
+    func addRelation() { key.withUnsafeBufferPointer { table.insert($0, own: nil) } }
+    switch kind {
+    case .organization:
       var org: Fields = [
         "name": .string(organization.name), "platform": .string(organization.platform),
         "signInMode": .string(organization.signIn.mode.rawValue),
@@ -586,36 +648,90 @@ extension AccessModel {
       org["tier"] = organization.tier.map(FieldValue.string)
       if !organization.fullyManaged.isEmpty { org["fullyManaged"] = .list(organization.fullyManaged.map(\.rawValue)) }
       org["signInProvider"] = organization.signIn.provider.map(FieldValue.string)
-      snapshot.insert(StateObject(kind: .organization, key: "organization", fields: org))
+      add("organization", org)
+    case .tenant:
       for tenant in tenants.values {
         var services: [String] = []
         for service in tenant.services {
           services.append(service.name)
           services += service.folders.map { service.name + "/" + $0.joined(separator: "/") }
         }
-        snapshot.insert(StateObject(kind: .tenant, key: tenant.name, fields: ["services": .list(services)]))
+        add(tenant.name, ["services": .list(services)])
       }
+    case .role:
       for role in customRoles.values {
         var fields: Fields = [
           "name": .string(role.name), "levels": .list(role.levels.map(\.rawValue)),
           "permissions": .list(role.grants.map { $0.permission + ($0.condition.map { ":" + $0.rawValue } ?? "") }),
         ]
         fields["description"] = role.description.map(FieldValue.string)
-        snapshot.insert(StateObject(kind: .role, key: role.id, fields: fields))
+        add(role.id, fields)
       }
-      for robot in robots.values {
-        snapshot.insert(
-          StateObject(
-            kind: .robot, key: robot.name, fields: robot.description.map { ["description": .string($0)] } ?? [:]))
+    case .user:
+      table.reserve(users.count)
+      for user in users.values {
+        var fields = Fields()
+        fields.reserve(6)
+        fields["directoryId"] = user.directoryId.map(FieldValue.string)
+        fields["disabled"] = .bool(user.disabled)
+        fields["email"] = .string(user.email)
+        fields["name"] = user.name.map(FieldValue.string)
+        fields["source"] = .string(user.source.rawValue)
+        fields["twoFactor"] = .bool(user.twoFactorEnrolled)
+        add(user.email.userKey, fields)
       }
+    case .group:
+      table.reserve(groups.count)
+      for group in groups.values where !group.isDefault {
+        var fields: Fields = ["source": .string(group.source.rawValue)]
+        fields["description"] = group.description.map(FieldValue.string)
+        fields["directoryId"] = group.directoryId.map(FieldValue.string)
+        add(group.name, fields)
+      }
+    case .robot:
+      for robot in robots.values { add(robot.name, robot.description.map { ["description": .string($0)] } ?? [:]) }
+    case .app:
       for app in apps.values {
         var fields: Fields = [:]
         fields["appId"] = app.appId.map(FieldValue.string)
         fields["description"] = app.description.map(FieldValue.string)
-        snapshot.insert(StateObject(kind: .app, key: app.name, fields: fields))
+        add(app.name, fields)
+      }
+    case .membership:
+      table.reserve(groups.values.reduce(0) { $0 + $1.members.count })
+      for group in groups.values {
+        for member in group.members {
+          key.removeAll(keepingCapacity: true)
+          key.append(utf8: group.name)
+          key.append(0x1F)
+          key.append(principal: member)
+          addRelation()
+        }
+      }
+    case .binding:
+      table.reserve(bindings.count)
+      // A few hundred scopes recur across 100,000 bindings: each is written once.
+      var scopeTexts: [Scope: String] = [:]
+      for (principal, held) in bindingsByPrincipal {
+        for binding in held {
+          let scope: String
+          if let known = scopeTexts[binding.scope] {
+            scope = known
+          } else {
+            scope = binding.scope.description
+            scopeTexts[binding.scope] = scope
+          }
+          key.removeAll(keepingCapacity: true)
+          key.append(principal: principal)
+          key.append(0x1F)
+          key.append(utf8: binding.role)
+          key.append(0x1F)
+          key.append(utf8: scope)
+          addRelation()
+        }
       }
     }
-    return snapshot
+    return table
   }
 
   /// Builds a model from a snapshot through the model's own mutations, so every invariant is
@@ -642,9 +758,9 @@ extension AccessModel {
     try self.init(organization: withPolicy, catalog: catalog)
     reserve(users: snapshot.count(.user), groups: snapshot.count(.group))
     // Each kind in a fixed order, so the same snapshot builds the same model (and the same error).
-    func ordered(_ kind: ObjectKind) -> [StateObject] {
+    func ordered(_ kind: ObjectKind) -> LazyMapSequence<[Int], StateObject> {
       let objects = snapshot.objects(kind)
-      return objects.keys.sorted().compactMap { objects[$0] }
+      return objects.positionsInKeyOrder.lazy.map(objects.object(at:))
     }
     for object in ObjectKind.allCases.filter({ ![.membership, .binding].contains($0) }).flatMap(ordered) {
       let f = object.fields

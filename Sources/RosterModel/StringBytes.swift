@@ -85,6 +85,15 @@ extension [UInt8] {
       append(contentsOf: Array(text.utf8))
     }
   }
+
+  /// Appends a principal's canonical text (``PrincipalID/description``: `user:EMAIL`,
+  /// `operator`) without making it.
+  public mutating func append(principal: PrincipalID) {
+    guard principal != .operator else { return append(utf8: "operator") }
+    append(utf8: principal.kind.rawValue)
+    append(0x3A)
+    append(utf8: principal.name)
+  }
 }
 
 extension UnsafeBufferPointer<UInt8> {

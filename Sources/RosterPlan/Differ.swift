@@ -22,18 +22,47 @@ public enum Differ {
     current: StateSnapshot, desired: StateSnapshot, unmanaged: Set<String> = [],
     renames: [ObjectKind: [String: String]] = [:], applied: AppliedState? = nil
   ) -> [Change] {
-    let fullyManaged = Set(
-      desired.object(.organization, "organization")?.fields["fullyManaged"]?.list ?? [])
+    diff(current: current, desired: { desired.objects($0) }, unmanaged: unmanaged, renames: renames, applied: applied)
+      .changes
+  }
+
+  /// The changes, as ``diff(current:desired:unmanaged:renames:applied:)`` gives them, from
+  /// `current` to a desired state made a kind at a time by `desired` (from the model, say):
+  /// each kind's table is compared, then let go, so that a plan never holds a second whole
+  /// snapshot. Also gives how many objects of each kind the desired state has (by
+  /// ``ObjectKind/allCases`` order), for ``leadsToDesired(_:current:desiredCounts:)``.
+  public static func diff(
+    current: StateSnapshot, desired: @Sendable (ObjectKind) -> StateSnapshot.Table, unmanaged: Set<String> = [],
+    renames: [ObjectKind: [String: String]] = [:], applied: AppliedState? = nil
+  ) -> (changes: [Change], desiredCounts: [Int]) {
+    let organization = desired(.organization)
+    let fullyManaged = Set(organization["organization"]?.fields["fullyManaged"]?.list ?? [])
     // Each kind is compared on its own, the kinds on every core at once; their changes are
     // then put in order as one list.
-    let kinds = ObjectKind.allCases.parallelMap { kind in
+    var kinds = ObjectKind.allCases.parallelMap { kind in
       diff(
-        kind, current: current, desired: desired, keepUnmanaged: !fullyManaged.contains(kind.rawValue),
-        unmanaged: unmanaged, renames: renames[kind] ?? [:], applied: applied)
+        current.objects(kind), kind == .organization ? organization : desired(kind),
+        keepUnmanaged: !fullyManaged.contains(kind.rawValue), unmanaged: unmanaged, renames: renames[kind] ?? [:],
+        applied: applied)
     }
-    var deletes = kinds.flatMap(\.deletes)
-    deletes.sort { $0.kind == $1.kind ? $0.key < $1.key : $0.kind > $1.kind }
-    return kinds.flatMap(\.creates) + kinds.flatMap(\.updates) + kinds.flatMap(\.organization) + deletes
+    let desiredCounts = kinds.map(\.desiredCount)
+    // One list of its final size, each kind's changes let go once moved into it (a first plan
+    // has 235,000).
+    var changes: [Change] = []
+    changes.reserveCapacity(kinds.reduce(0) { $0 + $1.count })
+    for part in [\KindChanges.creates, \.updates, \.organization] {
+      for i in kinds.indices {
+        changes += kinds[i][keyPath: part]
+        kinds[i][keyPath: part] = []
+      }
+    }
+    let firstDelete = changes.count
+    for i in kinds.indices {
+      changes += kinds[i].deletes
+      kinds[i].deletes = []
+    }
+    changes[firstDelete...].sort { $0.kind == $1.kind ? $0.key < $1.key : $0.kind > $1.kind }
+    return (changes, desiredCounts)
   }
 
   /// The changes of one kind: creates and updates each sorted by key, the organisation's own
@@ -43,45 +72,58 @@ public enum Differ {
     var updates: [Change] = []
     var organization: [Change] = []
     var deletes: [Change] = []
+    var desiredCount = 0
+
+    var count: Int { creates.count + updates.count + organization.count + deletes.count }
   }
 
+  /// One kind's changes. Objects are visited by their positions in the tables and looked up by
+  /// their keys' bytes: a key is made a string only for an object that changes.
   private static func diff(
-    _ kind: ObjectKind, current: StateSnapshot, desired: StateSnapshot, keepUnmanaged: Bool, unmanaged: Set<String>,
+    _ have: StateSnapshot.Table, _ want: StateSnapshot.Table, keepUnmanaged: Bool, unmanaged: Set<String>,
     renames: [String: String], applied: AppliedState?
   ) -> KindChanges {
-    var changes = KindChanges()
-    var have = current.objects(kind)
-    let want = desired.objects(kind)
+    let kind = have.kind
+    var changes = KindChanges(desiredCount: want.count)
     // Keys are visited in any order and the kind's changes sorted at the end: sorting only the
     // changes, not every key, keeps a plan of few changes cheap at any size.
     var creates: [Change] = []
+    creates.reserveCapacity(max(want.count - have.count, 0))
     var updates: [Change] = []
     // A rename: the old object exists, the new name does not, and the old name is not wanted.
     // Renames go first, in key order, so two claiming one old name resolve the same way each time.
     var renamed: Set<String> = []
+    var renamedFrom: Set<String> = []
     for (key, old) in renames.sorted(by: { $0.key < $1.key }) {
-      guard let target = want[key], have[key] == nil, let existing = have[old], want[old] == nil else { continue }
+      guard let target = want[key], have[key] == nil, !renamedFrom.contains(old), let existing = have[old],
+        want[old] == nil
+      else { continue }
       creates.append(
         Change(action: .rename, kind: kind, key: key, fields: fieldChanges(existing.fields, target.fields), from: old))
-      have[old] = nil
+      renamedFrom.insert(old)
       renamed.insert(key)
     }
-    // How many current objects are wanted: when all are, none is removed and `have` need not
-    // be walked again.
+    // How many current objects are wanted: when all are (and none was renamed), none is
+    // removed and `have` need not be walked again.
     var kept = 0
-    for (key, target) in want where !renamed.contains(key) {
-      guard let existing = have[key] else {
+    for position in 0..<want.endPosition where want.isPresent(position) {
+      if !renamed.isEmpty, renamed.contains(want.key(at: position)) { continue }
+      guard let existing = want.withKey(at: position, { have.position(of: $0) }) else {
+        let target = want.object(at: position)
         guard !target.isKeyOnly else {
-          creates.append(.relation(.create, kind: kind, key: key))
+          creates.append(.relation(.create, kind: kind, key: target.key))
           continue
         }
         let fields = target.fields.map { FieldChange(field: $0.key, before: nil, after: $0.value) }
-        creates.append(Change(action: .create, kind: kind, key: key, fields: fields))
+        creates.append(Change(action: .create, kind: kind, key: target.key, fields: fields))
         continue
       }
       kept += 1
-      guard !existing.hasSameFields(as: target) else { continue }
-      let change = Change(action: .update, kind: kind, key: key, fields: fieldChanges(existing.fields, target.fields))
+      guard !have.hasSameFields(at: existing, as: position, in: want) else { continue }
+      let target = want.object(at: position)
+      let change = Change(
+        action: .update, kind: kind, key: target.key,
+        fields: fieldChanges(have.object(at: existing).fields, target.fields))
       if kind == .organization { changes.organization.append(change) } else { updates.append(change) }
     }
     // An object stated as it is now, but that Roster did not write so, is adopted. Only the
@@ -92,17 +134,23 @@ public enum Differ {
       let fields = existing.fields.map { FieldChange(field: $0.key, before: $0.value, after: $0.value) }
       updates.append(Change(action: .adopt, kind: kind, key: key, fields: fields))
     }
-    changes.creates = creates.sorted { $0.key < $1.key }
-    changes.updates = updates.sorted { $0.key < $1.key }
-    guard kept < have.count else { return changes }
-    for (key, existing) in have
-    where want[key] == nil && !(keepUnmanaged && unmanaged.contains(StateObject.id(kind, key))) {
+    creates.sort { $0.key < $1.key }
+    updates.sort { $0.key < $1.key }
+    changes.creates = creates
+    changes.updates = updates
+    guard kept + renamedFrom.count < have.count else { return changes }
+    for position in 0..<have.endPosition where have.isPresent(position) {
+      guard have.withKey(at: position, { want.position(of: $0) }) == nil else { continue }
+      let existing = have.object(at: position)
+      guard !renamedFrom.contains(existing.key),
+        !(keepUnmanaged && unmanaged.contains(StateObject.id(kind, existing.key)))
+      else { continue }
       guard !existing.isKeyOnly else {
-        changes.deletes.append(.relation(.delete, kind: kind, key: key))
+        changes.deletes.append(.relation(.delete, kind: kind, key: existing.key))
         continue
       }
       let fields = existing.fields.map { FieldChange(field: $0.key, before: $0.value, after: nil) }
-      changes.deletes.append(Change(action: .delete, kind: kind, key: key, fields: fields))
+      changes.deletes.append(Change(action: .delete, kind: kind, key: existing.key, fields: fields))
     }
     return changes
   }
@@ -132,6 +180,13 @@ public enum Differ {
   /// exactly when each kind ends with as many objects as `desired` has. Counting instead of
   /// comparing every object of both states keeps a plan of few changes cheap at any size.
   public static func leadsToDesired(_ changes: [Change], current: StateSnapshot, desired: StateSnapshot) -> Bool {
+    leadsToDesired(changes, current: current, desiredCounts: ObjectKind.allCases.map(desired.count))
+  }
+
+  /// The same, with how many objects of each kind the desired state has (by
+  /// ``ObjectKind/allCases`` order), as ``diff(current:desired:unmanaged:renames:applied:)``
+  /// gives them.
+  public static func leadsToDesired(_ changes: [Change], current: StateSnapshot, desiredCounts: [Int]) -> Bool {
     var count: [ObjectKind: Int] = [:]
     for kind in ObjectKind.allCases { count[kind] = current.count(kind) }
     for change in changes {
@@ -141,7 +196,7 @@ public enum Differ {
       case .update, .rename, .adopt: break
       }
     }
-    return ObjectKind.allCases.allSatisfy { count[$0, default: 0] == desired.count($0) }
+    return zip(ObjectKind.allCases, desiredCounts).allSatisfy { count[$0, default: 0] == $1 }
   }
 
   /// The fields that differ between two versions of an object, by name.

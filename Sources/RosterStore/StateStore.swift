@@ -204,6 +204,15 @@ public struct StoredChange: Sendable, Hashable {
     self.applied = applied
   }
 
+  /// The same with the object after the change as the state holds it (nil: removed).
+  public init(_ kind: ObjectKind, key: String, object: StateObject?, exists: Bool) {
+    self.kind = kind
+    self.key = key
+    self.object = object
+    self.exists = exists
+    applied = .fields
+  }
+
   /// The fields after the change (nil: the object is removed).
   public var fields: Fields? { object?.fields }
 }

@@ -68,6 +68,72 @@ struct StateSnapshotTests {
     #expect(snapshot.isEmpty)
   }
 
+  @Test("a table finds, replaces and removes by key through thousands of changes, as a dictionary does")
+  func tableAgainstDictionary() {
+    // Keys of every length (empty, short, long, non-ASCII, and texts Unicode counts as equal but
+    // whose bytes differ), set, replaced and removed in a fixed pseudo-random order: the table
+    // must agree with a dictionary keyed by the same bytes at every step, through its growth
+    // and the rebuilding of its index over removed keys.
+    var keys = ["", "a", "é", "e\u{301}", String(repeating: "long-key/", count: 40)]
+    for i in 0..<3_000 { keys.append("user\(i)@example.com") }
+    var table = StateSnapshot.Table(kind: .user)
+    var expected: [[UInt8]: Fields?] = [:]
+    var seed: UInt64 = 42
+    for step in 0..<20_000 {
+      seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      let key = keys[Int(seed >> 33) % keys.count]
+      if step % 3 == 2 {
+        let removed = table[key]
+        #expect((removed != nil) == (expected[Array(key.utf8)] != nil), "\(key)")
+        table[key] = nil
+        expected[Array(key.utf8)] = nil
+      } else {
+        let fields: Fields = ["email": .string(key), "step": .number(Double(step))]
+        table[key] = StateObject(kind: .user, key: key, fields: fields)
+        expected[Array(key.utf8)] = fields
+      }
+    }
+    #expect(table.count == expected.count)
+    for key in keys {
+      #expect(table[key]?.fields == expected[Array(key.utf8)] ?? nil, "\(key)")
+      #expect(table[key]?.key == (expected[Array(key.utf8)] != nil ? key : nil))
+    }
+    // Canonically equal texts are two keys, as they are two rows in the store.
+    var accents = StateSnapshot.Table(kind: .group)
+    for key in ["é", "e\u{301}"] { accents[key] = StateObject(kind: .group, key: key, fields: [:]) }
+    #expect(accents.count == 2)
+    #expect(Set(table.map(\.key).map { Array($0.utf8) }) == Set(expected.keys))
+    var walked = 0
+    for position in 0..<table.endPosition where table.isPresent(position) {
+      walked += 1
+      let object = table.object(at: position)
+      #expect(table.withKey(at: position) { table.position(of: $0) } == position)
+      #expect(object.fields == expected[Array(object.key.utf8)] ?? nil)
+    }
+    #expect(walked == expected.count)
+  }
+
+  @Test("a table's sorted walk is in key order; equal tables hold the same objects, whatever order they came in")
+  func tableOrderAndEquality() {
+    let keys = ["b", "a", "ab", "", "é", "z", "aa"]
+    var forward = StateSnapshot.Table(kind: .group)
+    var backward = StateSnapshot.Table(kind: .group)
+    for key in keys { forward[key] = StateObject(kind: .group, key: key, fields: ["source": .string("local")]) }
+    for key in keys.reversed() {
+      backward[key] = StateObject(kind: .group, key: key, fields: ["source": .string("local")])
+    }
+    #expect(forward.positionsInKeyOrder.map(forward.key(at:)) == keys.sorted())
+    #expect(forward.keys == keys)
+    #expect(forward == backward)
+    backward["z"] = StateObject(kind: .group, key: "z", fields: ["source": .string("directory")])
+    #expect(forward != backward)
+    backward["z"] = nil
+    #expect(forward != backward)
+    forward["z"] = nil
+    #expect(forward == backward)
+    #expect(!forward.isPresent(keys.firstIndex(of: "z")!))
+  }
+
   @Test("a relation whose fields are its key's parts holds only its key, and equals one built from its fields")
   func relations() throws {
     let key = StateKey.binding(principal: "user:ada@x.example", role: "admin", scope: "tenant/t1")

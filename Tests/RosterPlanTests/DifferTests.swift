@@ -37,6 +37,39 @@ struct DifferTests {
     #expect(rebuilt.snapshot == a.snapshot)
   }
 
+  @Test("the desired state made a kind at a time from the model gives the changes of the whole snapshot")
+  func streamedDiff() throws {
+    let before = try model(
+      """
+          - email: ada@northwind.example
+            roles: [administrator]
+          - email: bob@northwind.example
+            name: Bob
+      """)
+    let after = try model(
+      """
+          - email: ada@northwind.example
+            roles: [administrator]
+          - email: bob@northwind.example
+            name: Robert
+          - email: cy@northwind.example
+            roles: [administrator]
+      """)
+    for (current, desired) in [(before, after), (after, before), (before, before)] {
+      let whole = Differ.diff(current: current.snapshot, desired: desired.snapshot)
+      let streamed = Differ.diff(current: current.snapshot, desired: { desired.snapshotTable($0) })
+      #expect(streamed.changes == whole)
+      #expect(streamed.desiredCounts == ObjectKind.allCases.map(desired.snapshot.count))
+      #expect(
+        Differ.leadsToDesired(streamed.changes, current: current.snapshot, desiredCounts: streamed.desiredCounts)
+          == (whole.isEmpty || Differ.leadsToDesired(whole, current: current.snapshot, desired: desired.snapshot)))
+    }
+    let changes = Differ.diff(current: before.snapshot, desired: { after.snapshotTable($0) }).changes
+    #expect(changes.map(\.address).contains("user cy@northwind.example"))
+    #expect(changes.contains { $0.address == "user bob@northwind.example" && $0.action == .update })
+    #expect(try before.snapshot.applying(changes) == after.snapshot)
+  }
+
   @Test("field by field: an update names each field with its value before and after")
   func fieldLevel() throws {
     let before = try model(ada)

@@ -159,13 +159,18 @@ enum Applying {
       Console.err(blocking.map(\.description).joined(separator: "\n"))
       throw refusal(blocking)
     }
-    let writes = plan.changes.flatMap { change -> [StoredChange] in
-      let after = StoredChange(
-        kind: change.kind, key: change.key, fields: next.object(change.kind, change.key)?.fields,
-        exists: [.update, .delete, .adopt].contains(change.action))
-      guard change.action == .rename, let from = change.from else { return [after] }
-      // A rename is the old row removed and the new one written, in the same transaction.
-      return [StoredChange(kind: change.kind, key: from, fields: nil, exists: true), after]
+    // One write a change, made into a list of its final size (a first apply writes 235,000).
+    var writes: [StoredChange] = []
+    writes.reserveCapacity(plan.changes.count + plan.changes.count { $0.action == .rename })
+    for change in plan.changes {
+      if change.action == .rename, let from = change.from {
+        // A rename is the old row removed and the new one written, in the same transaction.
+        writes.append(StoredChange(change.kind, key: from, object: nil, exists: true))
+      }
+      writes.append(
+        StoredChange(
+          change.kind, key: change.key, object: next.object(change.kind, change.key),
+          exists: [.update, .delete, .adopt].contains(change.action)))
     }
     // The changes are written into the record's text when the store writes it.
     let audit = AuditRecordSource(
@@ -173,8 +178,10 @@ enum Applying {
         actor: plan.actor, time: auditTime(), operation: "apply", source: plan.source, commit: plan.commit,
         planDigest: plan.digest, changes: "", overrides: plan.overrides)
     ) { piece in Plan.writeCanonicalText(plan.changes, to: piece) }
-    // The command ends with this write: what it built is left for the process's end to reclaim.
-    ProcessLifetime.keep(stored, next, result)
+    // The command ends with this write: what it built is left for the process's end to reclaim,
+    // but for the state after the plan, a few buffers (its objects are in `writes`).
+    ProcessLifetime.keep(stored, result)
+    _ = consume next
     ProcessLifetime.releaseFreed()
     do {
       return try store.apply(writes, lineage: plan.lineage, serial: plan.serial, audit: audit)

@@ -33,10 +33,10 @@ enum Planning {
         "the configuration's organisation is on platform '\(desired.catalog.name)', but the state's is on "
           + "'\(platform)'; a state keeps its platform")
     }
-    let wanted = desired.snapshot
-    let changes = Differ.diff(
-      current: stored.current, desired: wanted, unmanaged: stored.unmanaged, renames: loaded.renames,
-      applied: stored.applied)
+    // The desired state is made a kind at a time from the model and compared as it is made.
+    let (changes, desiredCounts) = Differ.diff(
+      current: stored.current, desired: { desired.snapshotTable($0) }, unmanaged: stored.unmanaged,
+      renames: loaded.renames, applied: stored.applied)
     let drift = Differ.drift(current: stored.current, applied: stored.applied)
     let catalog = try StateOptions.catalog(for: stored)
     // The current state's model, made at most once, and only if the safety rules or the access
@@ -44,7 +44,8 @@ enum Planning {
     let before = Lazy<AccessModel?> { try? AccessModel(snapshot: stored.current, catalog: catalog) }
     // The state after the plan is usually exactly the desired one, whose model is built already.
     let result =
-      !changes.isEmpty && Differ.leadsToDesired(changes, current: stored.current, desired: wanted) ? desired : nil
+      !changes.isEmpty && Differ.leadsToDesired(changes, current: stored.current, desiredCounts: desiredCounts)
+      ? desired : nil
     var findings = Safety.check(
       changes, current: stored.current, catalog: catalog, actor: actor, overrides: Set(overrides), model: before,
       result: result)
@@ -68,7 +69,7 @@ enum Planning {
     if impact != .none, !changes.isEmpty {
       entries = Impact.compute(changes: changes, before: before, after: desired)
     }
-    if lastStep { ProcessLifetime.keep(desired, loaded, wanted, stored, before, result as Any) }
+    if lastStep { ProcessLifetime.keep(desired, loaded, stored, before, result as Any) }
     return Plan(
       lineage: stored.lineage, serial: stored.serial, source: source.label, commit: commit, actor: actor,
       changes: changes, drift: drift, catalogSource: nil, findings: findings, overrides: overrides,

@@ -1,0 +1,169 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Keys as UTF-8 bytes, one after another in a single buffer, found through an open-addressed
+/// index of their positions: the keys of a snapshot's table.
+///
+/// A state of 235,000 objects held each key as a string of its own in a dictionary: an
+/// allocation of some 100 bytes a key, and a hash and a string made for every key read from
+/// the store or written from the model. Here a key costs its bytes and 20–28 bytes beside them
+/// (where its bytes are, and its hash: 12; its slot in an index a quarter to half full: 8–16),
+/// and it can be found from bytes written into a reused buffer, with no string made. Keys keep
+/// the order they were added in (a removed one leaves a hole), so walking the positions is
+/// deterministic; the hash is Swift's own, seeded per process, so crafted keys cannot make
+/// every lookup collide.
+struct KeyIndex: Sendable {
+  /// Every key's bytes, in the order the keys were added (a removed key's stay).
+  private var bytes: [UInt8] = []
+  private var entries: [Entry] = []
+  /// Open addressing with linear probing: 0 is empty, `removedSlot` a removed key, any other
+  /// value a position + 1. At most half the slots are used (removed ones included).
+  private var slots: [UInt32] = []
+  /// How many keys are present.
+  private(set) var count = 0
+  /// How many slots are not empty (present and removed keys).
+  private var used = 0
+
+  private struct Entry: Sendable {
+    var start: UInt32
+    /// `removed` when the key was removed.
+    var length: UInt32
+    var hash: UInt32
+  }
+
+  private static let removed = UInt32.max
+  private static let removedSlot = UInt32.max
+
+  /// The first position after the last one (positions of removed keys included).
+  var endPosition: Int { entries.count }
+
+  /// Whether the key at `position` is present (not removed).
+  func isPresent(_ position: Int) -> Bool { entries[position].length != Self.removed }
+
+  /// Makes room for `count` more keys of about `bytes` bytes in all.
+  mutating func reserve(_ count: Int, bytes length: Int) {
+    entries.reserveCapacity(entries.count + count)
+    bytes.reserveCapacity(bytes.count + length)
+    if (used + count) * 2 > slots.count { rehash(minimumKeys: used + count) }
+  }
+
+  /// The key at `position`, as bytes valid only during `body`.
+  func withKey<R>(at position: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    let entry = entries[position]
+    return try bytes.withUnsafeBufferPointer { all in
+      try body(UnsafeBufferPointer(rebasing: all[Int(entry.start)..<Int(entry.start) + Int(entry.length)]))
+    }
+  }
+
+  /// The key at `position`, as a string.
+  func key(at position: Int) -> String { withKey(at: position) { String(decoding: $0, as: UTF8.self) } }
+
+  /// The positions of the present keys, in the keys' byte order (which for UTF-8 is the order
+  /// of their characters' code points).
+  func positionsInKeyOrder() -> [Int] {
+    var positions = (0..<entries.count).filter(isPresent)
+    bytes.withUnsafeBufferPointer { all in
+      guard let base = all.baseAddress else { return }
+      entries.withUnsafeBufferPointer { entries in
+        positions.sort { a, b in
+          let (x, y) = (entries[a], entries[b])
+          let order = memcmp(base + Int(x.start), base + Int(y.start), Int(min(x.length, y.length)))
+          return order != 0 ? order < 0 : x.length < y.length
+        }
+      }
+    }
+    return positions
+  }
+
+  /// The position of a key, if present.
+  func position(of key: UnsafeBufferPointer<UInt8>) -> Int? {
+    guard count > 0 else { return nil }
+    let hash = Self.hash(key)
+    return bytes.withUnsafeBufferPointer { all in
+      find(key, hash: hash, in: all).position
+    }
+  }
+
+  /// The position of a key, added if it was not present.
+  mutating func insert(_ key: UnsafeBufferPointer<UInt8>) -> (position: Int, inserted: Bool) {
+    if (used + 1) * 2 > slots.count { rehash(minimumKeys: count + 1) }
+    let hash = Self.hash(key)
+    let (found, slot) = bytes.withUnsafeBufferPointer { find(key, hash: hash, in: $0) }
+    if let found { return (found, false) }
+    precondition(
+      bytes.count + key.count < Int(UInt32.max) && entries.count < Int(Self.removedSlot) - 1,
+      "a snapshot's table holds less than 4 GB of keys")
+    let position = entries.count
+    entries.append(Entry(start: UInt32(bytes.count), length: UInt32(key.count), hash: hash))
+    bytes.append(contentsOf: key)
+    if slots[slot] == 0 { used += 1 }
+    slots[slot] = UInt32(position + 1)
+    count += 1
+    return (position, true)
+  }
+
+  /// Removes the key at `position` (its position stays, as a hole).
+  mutating func remove(at position: Int) {
+    guard isPresent(position) else { return }
+    let mask = slots.count - 1
+    var slot = Int(entries[position].hash) & mask
+    while slots[slot] != UInt32(position + 1) { slot = (slot + 1) & mask }
+    slots[slot] = Self.removedSlot
+    entries[position].length = Self.removed
+    count -= 1
+  }
+
+  /// Where `key` is, or the slot it would go in (the first removed slot met on its way, else
+  /// the empty one that ended the search).
+  private func find(_ key: UnsafeBufferPointer<UInt8>, hash: UInt32, in all: UnsafeBufferPointer<UInt8>) -> (
+    position: Int?, slot: Int
+  ) {
+    let mask = slots.count - 1
+    var slot = Int(hash) & mask
+    var free: Int?
+    while true {
+      let value = slots[slot]
+      if value == 0 { return (nil, free ?? slot) }
+      if value == Self.removedSlot {
+        if free == nil { free = slot }
+      } else {
+        let entry = entries[Int(value) - 1]
+        if entry.hash == hash, Int(entry.length) == key.count, Self.equal(all, at: Int(entry.start), key) {
+          return (Int(value) - 1, slot)
+        }
+      }
+      slot = (slot + 1) & mask
+    }
+  }
+
+  /// Whether the bytes of `all` from `start` begin with `key`.
+  private static func equal(_ all: UnsafeBufferPointer<UInt8>, at start: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool
+  {
+    guard let a = all.baseAddress, let b = key.baseAddress else { return key.isEmpty }
+    return memcmp(a + start, b, key.count) == 0
+  }
+
+  /// Rebuilds the slots for at least `minimumKeys` keys, dropping removed ones' slots.
+  private mutating func rehash(minimumKeys: Int) {
+    var size = 16
+    while size < minimumKeys * 2 { size *= 2 }
+    slots = [UInt32](repeating: 0, count: size)
+    used = 0
+    let mask = size - 1
+    for (position, entry) in entries.enumerated() where entry.length != Self.removed {
+      var slot = Int(entry.hash) & mask
+      while slots[slot] != 0 { slot = (slot + 1) & mask }
+      slots[slot] = UInt32(position + 1)
+      used += 1
+    }
+  }
+
+  private static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    var hasher = Hasher()
+    hasher.combine(bytes: UnsafeRawBufferPointer(key))
+    return UInt32(truncatingIfNeeded: hasher.finalize())
+  }
+}
