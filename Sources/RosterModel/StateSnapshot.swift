@@ -362,14 +362,6 @@ public struct StateSnapshot: Sendable, Hashable {
 
   public mutating func insert(_ object: StateObject) { tables[object.kind.order][object.key] = object }
 
-  /// Takes the kinds `other` holds, whole (their tables here must be empty).
-  mutating func take(_ other: StateSnapshot) {
-    for (order, table) in other.tables.enumerated() where !table.isEmpty {
-      precondition(tables[order].isEmpty, "a kind's table is built once")
-      tables[order] = table
-    }
-  }
-
   /// Puts a kind's table in place of the one held.
   public mutating func replace(_ table: Table) { tables[table.kind.order] = table }
 
