@@ -573,7 +573,18 @@ public enum StateKey {
   }
 
   public static func membership(group: String, member: PrincipalID) -> String {
-    membership(group: group, member: member.description)
+    var key: [UInt8] = []
+    writeMembership(group: group, member: member, into: &key)
+    return String(decoding: key, as: UTF8.self)
+  }
+
+  /// Writes a membership's key into `key` (emptied first, its storage kept), no string made:
+  /// a model's snapshot writes 100,000 so.
+  public static func writeMembership(group: String, member: PrincipalID, into key: inout [UInt8]) {
+    key.removeAll(keepingCapacity: true)
+    key.append(utf8: group)
+    key.append(0x1F)
+    key.append(principal: member)
   }
 
   /// The key of a membership from its fields' texts.
@@ -582,7 +593,20 @@ public enum StateKey {
   }
 
   public static func binding(_ binding: Binding) -> String {
-    Self.binding(principal: binding.principal.description, role: binding.role, scope: binding.scope.description)
+    var key: [UInt8] = []
+    writeBinding(principal: binding.principal, role: binding.role, scope: binding.scope.description, into: &key)
+    return String(decoding: key, as: UTF8.self)
+  }
+
+  /// Writes a binding's key into `key` (emptied first, its storage kept), no string made; the
+  /// scope is given as its text (a few hundred recur across 100,000 bindings).
+  public static func writeBinding(principal: PrincipalID, role: String, scope: String, into key: inout [UInt8]) {
+    key.removeAll(keepingCapacity: true)
+    key.append(principal: principal)
+    key.append(0x1F)
+    key.append(utf8: role)
+    key.append(0x1F)
+    key.append(utf8: scope)
   }
 
   /// The key of a binding from its fields' texts.
@@ -693,10 +717,7 @@ extension AccessModel {
       table.reserve(groups.values.reduce(0) { $0 + $1.members.count })
       for group in groups.values {
         for member in group.members {
-          key.removeAll(keepingCapacity: true)
-          key.append(utf8: group.name)
-          key.append(0x1F)
-          key.append(principal: member)
+          StateKey.writeMembership(group: group.name, member: member, into: &key)
           addRelation()
         }
       }
@@ -713,12 +734,7 @@ extension AccessModel {
             scope = binding.scope.description
             scopeTexts[binding.scope] = scope
           }
-          key.removeAll(keepingCapacity: true)
-          key.append(principal: principal)
-          key.append(0x1F)
-          key.append(utf8: binding.role)
-          key.append(0x1F)
-          key.append(utf8: scope)
+          StateKey.writeBinding(principal: principal, role: binding.role, scope: scope, into: &key)
           addRelation()
         }
       }
