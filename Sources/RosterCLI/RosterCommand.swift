@@ -36,4 +36,10 @@ public struct RosterCommand: ParsableCommand {
   )
 
   public init() {}
+
+  /// Runs the command the process was given, its heap set up for it first.
+  public static func start() {
+    ProcessLifetime.mapLargeBlocks()
+    main()
+  }
 }

@@ -159,33 +159,47 @@ extension StateSnapshot {
         guard current == nil else {
           throw ApplyConflict(description: "\(change.address) already exists")
         }
-        insert(StateObject(kind: change.kind, key: change.key, fields: change.applied(to: [:])))
       case .rename:
         guard current == nil else { throw ApplyConflict(description: "\(change.address): the new name is taken") }
         guard let from = change.from, let old = object(change.kind, from) else {
           throw ApplyConflict(description: "\(change.address): there is nothing to rename")
         }
-        for field in change.fields where old.fields[field.field] != field.before {
-          throw ApplyConflict(
-            description: "\(change.address): '\(field.field)' is \(old.fields[field.field]?.description ?? "unset"), "
-              + "not \(field.before?.description ?? "unset") as planned")
-        }
-        remove(change.kind, from)
-        insert(StateObject(kind: change.kind, key: change.key, fields: change.applied(to: old.fields)))
+        try Self.check(change, against: old)
       case .update, .delete, .adopt:
         guard let current else { throw ApplyConflict(description: "\(change.address) no longer exists") }
-        for field in change.fields where current.fields[field.field] != field.before {
-          throw ApplyConflict(
-            description:
-              "\(change.address): '\(field.field)' is \(current.fields[field.field]?.description ?? "unset"), "
-              + "not \(field.before?.description ?? "unset") as planned")
-        }
-        if change.action == .delete {
-          remove(change.kind, change.key)
-        } else {
-          insert(StateObject(kind: change.kind, key: change.key, fields: change.applied(to: current.fields)))
-        }
+        try Self.check(change, against: current)
       }
+      let after = object(after: change)
+      if let from = change.from, change.action == .rename { remove(change.kind, from) }
+      if let after { insert(after) } else { remove(change.kind, change.key) }
+    }
+  }
+
+  /// The object `change` leaves, this being the state just before it (nil: it removes the
+  /// object, or finds nothing to change). A plan changes each object at most once, so the state
+  /// before the whole plan answers for each of its changes: an apply writes from it, without
+  /// making the state after.
+  public func object(after change: Change) -> StateObject? {
+    let before: Fields
+    switch change.action {
+    case .create: before = [:]
+    case .rename:
+      guard let from = change.from, let old = object(change.kind, from) else { return nil }
+      before = old.fields
+    case .update, .adopt:
+      guard let current = object(change.kind, change.key) else { return nil }
+      before = current.fields
+    case .delete: return nil
+    }
+    return StateObject(kind: change.kind, key: change.key, fields: change.applied(to: before))
+  }
+
+  /// Every field's `before` is what `object` holds.
+  private static func check(_ change: Change, against object: StateObject) throws(ApplyConflict) {
+    for field in change.fields where object.fields[field.field] != field.before {
+      throw ApplyConflict(
+        description: "\(change.address): '\(field.field)' is \(object.fields[field.field]?.description ?? "unset"), "
+          + "not \(field.before?.description ?? "unset") as planned")
     }
   }
 }

@@ -260,7 +260,7 @@ public final class PostgresStateStore: StateStore, Sendable {
   }
 
   public func apply(
-    _ changes: [StoredChange], lineage: String, serial: Int, audit: AuditRecordSource
+    _ changes: some RandomAccessCollection<StoredChange>, lineage: String, serial: Int, audit: AuditRecordSource
   ) throws(StoreError) -> Int {
     let text = StoredRows.text(audit)
     return try transaction("cannot apply to the state at \(location)") {
@@ -296,7 +296,7 @@ public final class PostgresStateStore: StateStore, Sendable {
   /// deletes are sent one after another without waiting (pipelined), then each is checked. At
   /// most about ``rowsInFlight`` rows are sent ahead of the answers: a whole state's inserts,
   /// sent at once, were all held in memory at once.
-  private func write(_ changes: [StoredChange]) throws {
+  private func write(_ changes: some RandomAccessCollection<StoredChange>) throws {
     var pending: [(change: StoredChange, future: EventLoopFuture<PostgresQueryResult>, rows: Int)] = []
     var checked = 0
     var inFlight = 0
@@ -322,17 +322,19 @@ public final class PostgresStateStore: StateStore, Sendable {
         // The run of inserts into this table, at most as many rows as fit 65,535 parameters.
         let width = layout.insertColumns.count
         var end = index
-        while end < changes.endIndex, end - index < 65_535 / width, changes[end].kind == change.kind,
-          changes[end].fields != nil, !changes[end].exists
-        {
-          end += 1
+        var rows = 0
+        while end < changes.endIndex, rows < 65_535 / width {
+          let next = changes[end]
+          guard next.kind == change.kind, next.fields != nil, !next.exists else { break }
+          end = changes.index(after: end)
+          rows += 1
         }
-        try send(change, try Self.insert(changes[index..<end], layout), rows: end - index)
+        try send(change, try Self.insert(changes[index..<end], layout), rows: rows)
         index = end
         continue
       }
       try send(change, try Self.updateOrDelete(change, layout), rows: 1)
-      index += 1
+      index = changes.index(after: index)
     }
     while checked < pending.count { try checkNext() }
   }
@@ -340,7 +342,7 @@ public final class PostgresStateStore: StateStore, Sendable {
   /// Rows sent ahead of their answers, at most (one INSERT may send more, alone).
   static let rowsInFlight = 20_000
 
-  private static func insert(_ changes: ArraySlice<StoredChange>, _ layout: TableLayout) throws -> PostgresQuery {
+  private static func insert(_ changes: some Collection<StoredChange>, _ layout: TableLayout) throws -> PostgresQuery {
     var binds = PostgresBindings(capacity: changes.count * layout.insertColumns.count)
     var rows: [String] = []
     for change in changes {

@@ -234,7 +234,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
   }
 
   public func apply(
-    _ changes: [StoredChange], lineage: String, serial: Int, audit: AuditRecordSource
+    _ changes: some RandomAccessCollection<StoredChange>, lineage: String, serial: Int, audit: AuditRecordSource
   ) throws(StoreError) -> Int {
     try write("cannot apply to the state at \(location)") { db in
       try StoredRows.check(try Self.meta(db), lineage: lineage, serial: serial, location: location)

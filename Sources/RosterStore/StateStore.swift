@@ -152,10 +152,11 @@ public protocol StateStore: Sendable {
   ) throws(StoreError)
 
   /// Writes `changes` (already checked against the model) if the state is still at `lineage`
-  /// and `serial`, appends the audit entry and bumps the serial; all or nothing.
+  /// and `serial`, appends the audit entry and bumps the serial; all or nothing. The changes are
+  /// read in order as they are written (an apply makes each as it is asked for, from the plan).
   /// - Returns: the new serial.
   func apply(
-    _ changes: [StoredChange], lineage: String, serial: Int, audit: AuditRecordSource
+    _ changes: some RandomAccessCollection<StoredChange>, lineage: String, serial: Int, audit: AuditRecordSource
   ) throws(StoreError) -> Int
 
   /// Takes the state lock, waiting up to `timeout` seconds for another holder to release it.
@@ -220,7 +221,7 @@ public struct StoredChange: Sendable, Hashable {
 extension StateStore {
   /// Applies with a record whose changes are already text.
   public func apply(
-    _ changes: [StoredChange], lineage: String, serial: Int, audit: AuditRecord
+    _ changes: some RandomAccessCollection<StoredChange>, lineage: String, serial: Int, audit: AuditRecord
   ) throws(StoreError) -> Int {
     try apply(changes, lineage: lineage, serial: serial, audit: AuditRecordSource(audit))
   }

@@ -1,3 +1,3 @@
 import RosterCLI
 
-RosterCommand.main()
+RosterCommand.start()

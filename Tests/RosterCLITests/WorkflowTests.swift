@@ -206,6 +206,78 @@ struct WorkflowTests {
   }
 
   @Test(
+    "two `apply --config` at once: each plans, one writes, the other writes nothing; one apply in the log",
+    arguments: StoreKind.available)
+  func concurrentConfigApplies(kind: StoreKind) throws {
+    let location = try TestState(kind)
+    defer { location.remove() }
+    let state = location.location
+    _ = try roster([
+      "init", "--organization", "Big", "--platform", "integration-hub", "--admin", "ada@big.example", "--state", state,
+    ])
+    // Big enough that both plan before either writes, most times; when one plans after the
+    // other wrote, it finds nothing to change.
+    let config = try writeOrganization(in: location.folder, name: "Big", domain: "big.example", readers: 3_000)
+    let apply = [
+      "apply", "--config", config, "--state", state, "--auto-approve", "--actor", "ada@big.example", "--lock-timeout",
+      "60", "--impact", "none",
+    ]
+    let results = try [0, 1].map { _ in try startRoster(apply) }.map { try $0.finish() }
+    for result in results where result.status != 0 {
+      #expect(result.stderr.contains("the plan is stale"), "\(result.stderr)")
+    }
+    #expect(results.count { $0.status == 0 && $0.stdout.contains("Apply complete!") } == 1, "\(results)")
+    let log = try roster(["audit", "log", "--state", state]).stdout
+    #expect(log.split(separator: "\n").filter { $0.hasPrefix("#") }.count == 2, "init and one apply: \(log)")
+    #expect(try roster(["audit", "verify", "--state", state]).status == 0)
+    let again = try roster(["plan", "--config", config, "--state", state, "--detailed-exitcode"])
+    #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+  }
+
+  @Test(
+    "a rename is applied as one: the old row goes, the new one keeps its fields, from a saved plan and from --config",
+    arguments: StoreKind.available, [true, false])
+  func renameApplied(kind: StoreKind, saved: Bool) throws {
+    let location = try TestState(kind)
+    defer { location.remove() }
+    let state = location.location
+    _ = try roster([
+      "init", "--organization", "Small", "--platform", "integration-hub", "--admin", "ada@small.example", "--state",
+      state,
+    ])
+    let config = try writeOrganization(in: location.folder, name: "Small", domain: "small.example", readers: 3)
+    let actor = ["--actor", "ada@small.example"]
+    #expect(try roster(["apply", "--config", config, "--state", state, "--auto-approve"] + actor).status == 0)
+    // user1 becomes rina, keeping two-factor sign-in and gaining a role; user2 goes.
+    try """
+    apiVersion: roster/v1
+    kind: UserList
+    users:
+      - email: ada@small.example
+        roles: [administrator]
+      - email: user0@small.example
+        roles: [read-only]
+      - email: rina@small.example
+        previously: user1@small.example
+        roles: [user]
+    """.write(toFile: config + "/users.yaml", atomically: true, encoding: .utf8)
+    let planFile = location.path + "/plan.json"
+    let plan = try roster(["plan", "--config", config, "--state", state, "-out", planFile] + actor)
+    #expect(plan.stdout.contains("~ user rina@small.example (renamed from user1@small.example)"), "\(plan.stdout)")
+    let applied =
+      saved
+      ? try roster(["apply", planFile, "--state", state])
+      : try roster(["apply", "--config", config, "--state", state, "--auto-approve"] + actor)
+    #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+    let shown = try roster(["show", "--state", state, "--format", "json"]).stdout
+    #expect(shown.contains("rina@small.example") && !shown.contains("user1@small.example"), "\(shown)")
+    #expect(!shown.contains("user2@small.example"), "\(shown)")
+    #expect(try roster(["audit", "verify", "--state", state]).status == 0)
+    let again = try roster(["plan", "--config", config, "--state", state, "--detailed-exitcode"] + actor)
+    #expect(again.status == 0, "the state is the configuration: \(again.stdout)\(again.stderr)")
+  }
+
+  @Test(
     "an apply killed with SIGKILL leaves the state exactly before or exactly after, and the chain holds",
     arguments: StoreKind.available)
   func killedMidway(kind: StoreKind) throws {

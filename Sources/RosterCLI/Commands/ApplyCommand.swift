@@ -53,6 +53,7 @@ struct ApplyCommand: ParsableCommand {
   func run() throws {
     let store = try stateOptions.openExisting()
     let plan: Plan
+    var planned: StoredState?
     if let planFile {
       let data: Data
       do {
@@ -71,7 +72,7 @@ struct ApplyCommand: ParsableCommand {
             + "Make a new plan with `roster plan -out FILE`.")
       }
     } else {
-      plan = try Planning.plan(
+      (plan, planned) = try Planning.plan(
         source: source, store: store, actor: resolveActor(actor), overrides: overrides.list,
         impact: impact)
       PlanText.print(plan, impact: impact)
@@ -100,7 +101,7 @@ struct ApplyCommand: ParsableCommand {
       Console.out("No changes to apply; the state is left as it is.")
       return
     }
-    let serial = try Applying.apply(plan, to: store, lockTimeout: lockTimeout)
+    let serial = try Applying.apply(plan, to: store, lockTimeout: lockTimeout, planned: planned)
     let c = plan.counts
     Console.out(
       "Apply complete! \(c.add) added, \(c.change) changed, \(c.remove) removed. State serial is now \(serial).")
@@ -115,7 +116,14 @@ enum Applying {
         + "(\(Set(blocking.map(\.rule)).sorted().joined(separator: ", ")))")
   }
 
-  static func apply(_ plan: Plan, to store: any StateStore, lockTimeout: Double) throws -> Int {
+  /// Writes `plan` to `store` under the state lock.
+  /// - Parameter planned: the state `plan` was made from in this process just before (`apply
+  ///   --config`), its safety checked on it already: it is not read and checked again, and the
+  ///   store refuses the write if the state moved on since (its serial is checked as it writes).
+  ///   Without it, the state is read under the lock and the plan checked on it again.
+  static func apply(_ plan: Plan, to store: any StateStore, lockTimeout: Double, planned: StoredState? = nil)
+    throws -> Int
+  {
     let holder =
       "\(plan.actor) (pid \(ProcessInfo.processInfo.processIdentifier) on \(ProcessInfo.processInfo.hostName))"
     let lock: LockInfo
@@ -125,6 +133,26 @@ enum Applying {
       throw error.cli
     }
     defer { try? store.unlock(lock.id) }
+    let before = try planned?.current ?? check(plan, on: store)
+    // The changes are written into the record's text when the store writes it.
+    let audit = AuditRecordSource(
+      AuditRecord(
+        actor: plan.actor, time: auditTime(), operation: "apply", source: plan.source, commit: plan.commit,
+        planDigest: plan.digest, changes: "", overrides: plan.overrides)
+    ) { piece in Plan.writeCanonicalText(plan.changes, to: piece) }
+    ProcessLifetime.releaseFreed()
+    do {
+      return try store.apply(
+        PlanWrites(plan.changes, before: before), lineage: plan.lineage, serial: plan.serial, audit: audit)
+    } catch {
+      throw error.cli
+    }
+  }
+
+  /// Reads the state under the lock and checks `plan` on it as if it were new: made for this
+  /// state at its serial, applicable change by change, leading to a valid organisation, refused
+  /// by no safety rule. Returns the state before the plan.
+  private static func check(_ plan: Plan, on store: any StateStore) throws -> StateSnapshot {
     let stored = try Planning.load(store)
     guard stored.lineage == plan.lineage else {
       throw CLIError(
@@ -159,34 +187,52 @@ enum Applying {
       Console.err(blocking.map(\.description).joined(separator: "\n"))
       throw refusal(blocking)
     }
-    // One write a change, made into a list of its final size (a first apply writes 235,000).
-    var writes: [StoredChange] = []
-    writes.reserveCapacity(plan.changes.count + plan.changes.count { $0.action == .rename })
-    for change in plan.changes {
-      if change.action == .rename, let from = change.from {
-        // A rename is the old row removed and the new one written, in the same transaction.
-        writes.append(StoredChange(change.kind, key: from, object: nil, exists: true))
-      }
-      writes.append(
-        StoredChange(
-          change.kind, key: change.key, object: next.object(change.kind, change.key),
-          exists: [.update, .delete, .adopt].contains(change.action)))
+    // The model is left for the process's end to reclaim; the state after the plan is freed
+    // (the writes are made from the state before it).
+    ProcessLifetime.keep(result)
+    return stored.current
+  }
+}
+
+/// A plan's writes, each made from its change and the state before the plan as the store asks
+/// for it: a first apply writes 235,000 objects, which are never all held at once. A rename is
+/// two writes, its old row removed, then its new one written.
+struct PlanWrites: RandomAccessCollection {
+  private let changes: [Change]
+  private let before: StateSnapshot
+  /// For each write, the position of its change, or `-1 - position` for a rename's removal of
+  /// its old row (nil when no change is a rename: write `i` is change `i`).
+  private let order: [Int]?
+
+  init(_ changes: [Change], before: StateSnapshot) {
+    self.changes = changes
+    self.before = before
+    let renames = changes.count { $0.action == .rename && $0.from != nil }
+    guard renames > 0 else {
+      order = nil
+      return
     }
-    // The changes are written into the record's text when the store writes it.
-    let audit = AuditRecordSource(
-      AuditRecord(
-        actor: plan.actor, time: auditTime(), operation: "apply", source: plan.source, commit: plan.commit,
-        planDigest: plan.digest, changes: "", overrides: plan.overrides)
-    ) { piece in Plan.writeCanonicalText(plan.changes, to: piece) }
-    // The command ends with this write: what it built is left for the process's end to reclaim,
-    // but for the state after the plan, a few buffers (its objects are in `writes`).
-    ProcessLifetime.keep(stored, result)
-    _ = consume next
-    ProcessLifetime.releaseFreed()
-    do {
-      return try store.apply(writes, lineage: plan.lineage, serial: plan.serial, audit: audit)
-    } catch {
-      throw error.cli
+    var order: [Int] = []
+    order.reserveCapacity(changes.count + renames)
+    for (position, change) in changes.enumerated() {
+      if change.action == .rename && change.from != nil { order.append(-1 - position) }
+      order.append(position)
     }
+    self.order = order
+  }
+
+  var startIndex: Int { 0 }
+  var endIndex: Int { order?.count ?? changes.count }
+
+  subscript(index: Int) -> StoredChange {
+    let position = order?[index] ?? index
+    if position < 0 {
+      let change = changes[-1 - position]
+      return StoredChange(change.kind, key: change.from ?? "", object: nil, exists: true)
+    }
+    let change = changes[position]
+    return StoredChange(
+      change.kind, key: change.key, object: before.object(after: change),
+      exists: [.update, .delete, .adopt].contains(change.action))
   }
 }

@@ -7,12 +7,13 @@ import RosterStore
 
 /// Making a plan: desired state from the configuration, current state from the store.
 enum Planning {
+  /// The plan, and the state it was made from.
   /// - Parameter lastStep: the command ends after this plan: what it built is left for the
   ///   process's end to reclaim rather than freed object by object.
   static func plan(
     source: ConfigOptions, store: any StateStore, actor: String, overrides: [String], impact: ImpactMode = .summary,
     lastStep: Bool = false
-  ) throws -> Plan {
+  ) throws -> (plan: Plan, stored: StoredState) {
     // The state is read on another thread while the configuration is loaded: building the
     // desired model takes one core, and reading the state the other.
     let reading = InBackground { try load(store) }
@@ -70,10 +71,11 @@ enum Planning {
       entries = Impact.compute(changes: changes, before: before, after: desired)
     }
     if lastStep { ProcessLifetime.keep(desired, loaded, stored, before, result as Any) }
-    return Plan(
+    let plan = Plan(
       lineage: stored.lineage, serial: stored.serial, source: source.label, commit: commit, actor: actor,
       changes: changes, drift: drift, catalogSource: nil, findings: findings, overrides: overrides,
       impact: entries)
+    return (plan, stored)
   }
 
   /// `group Ops, ada@acme.example`, or `nobody`.
@@ -160,7 +162,8 @@ struct PlanCommand: ParsableCommand {
     let store = try stateOptions.openExisting()
     let plan = try Planning.plan(
       source: source, store: store, actor: resolveActor(actor), overrides: overrides.list,
-      impact: impact, lastStep: true)
+      impact: impact, lastStep: true
+    ).plan
     if !plan.blocking.isEmpty {
       if format == .json { Console.outPieces(plan.writeFile) }
       if format == .text {

@@ -22,4 +22,19 @@ enum ProcessLifetime {
     _ = unsafeBitCast(symbol, to: Trim.self)(0)
     #endif
   }
+
+  /// Has each large block (a table's keys, a list of 235,000 changes, 128 KiB or more) mapped
+  /// on its own, and given back to the system when it is freed. glibc otherwise raises that
+  /// size as large blocks are freed, up to 32 MiB, and keeps the freed blocks in its heap, where
+  /// the smaller objects of the steps that follow fragment them: a plan at 50,000 users then
+  /// peaked 15 MiB higher, a first apply 14 MiB.
+  static func mapLargeBlocks() {
+    #if canImport(Glibc)
+    // glibc's mallopt(M_MMAP_THRESHOLD, …), which Swift's Glibc module does not declare either.
+    typealias Option = @convention(c) (Int32, Int32) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+    let mmapThreshold: Int32 = -3
+    _ = unsafeBitCast(symbol, to: Option.self)(mmapThreshold, 128 * 1024)
+    #endif
+  }
 }
