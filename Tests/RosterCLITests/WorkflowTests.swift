@@ -11,9 +11,13 @@ private let examples = [
 
 /// A new state for Northwind on integration-hub, with ada@northwind.example its administrator.
 private func initNorthwind(_ state: String) throws {
+  try initOrganization(state, name: "Northwind", domain: "northwind.example")
+}
+
+/// A new state for organisation `name` on integration-hub, with ada@DOMAIN its administrator.
+private func initOrganization(_ state: String, name: String, domain: String) throws {
   let result = try roster([
-    "init", "--organization", "Northwind", "--platform", "integration-hub", "--admin", "ada@northwind.example",
-    "--state", state,
+    "init", "--organization", name, "--platform", "integration-hub", "--admin", "ada@\(domain)", "--state", state,
   ])
   #expect(result.status == 0, "\(result.stderr)")
 }
@@ -212,9 +216,7 @@ struct WorkflowTests {
     let location = try TestState(kind)
     defer { location.remove() }
     let state = location.location
-    _ = try roster([
-      "init", "--organization", "Big", "--platform", "integration-hub", "--admin", "ada@big.example", "--state", state,
-    ])
+    try initOrganization(state, name: "Big", domain: "big.example")
     // Big enough that both plan before either writes, most times; when one plans after the
     // other wrote, it finds nothing to change.
     let config = try writeOrganization(in: location.folder, name: "Big", domain: "big.example", readers: 3_000)
@@ -241,10 +243,7 @@ struct WorkflowTests {
     let location = try TestState(kind)
     defer { location.remove() }
     let state = location.location
-    _ = try roster([
-      "init", "--organization", "Small", "--platform", "integration-hub", "--admin", "ada@small.example", "--state",
-      state,
-    ])
+    try initOrganization(state, name: "Small", domain: "small.example")
     let config = try writeOrganization(in: location.folder, name: "Small", domain: "small.example", readers: 3)
     let actor = ["--actor", "ada@small.example"]
     #expect(try roster(["apply", "--config", config, "--state", state, "--auto-approve"] + actor).status == 0)
@@ -284,9 +283,7 @@ struct WorkflowTests {
     let location = try TestState(kind)
     defer { location.remove() }
     let state = location.location
-    _ = try roster([
-      "init", "--organization", "Big", "--platform", "integration-hub", "--admin", "ada@big.example", "--state", state,
-    ])
+    try initOrganization(state, name: "Big", domain: "big.example")
     // A configuration big enough that applying it takes a while.
     let folder = location.folder
     let config = try writeOrganization(in: folder, name: "Big", domain: "big.example", readers: 10_000)
