@@ -181,8 +181,11 @@ public final class PostgresStateStore: StateStore, Sendable {
       for layout in TableLayout.all {
         let keys = layout.keyPositions
         let first = layout.extraKeyColumns.count
+        for row in try run(PostgresQuery(unsafeSQL: layout.sizeSQL(for: .postgres))).rows {
+          let (count, keyBytes) = try row.decode((Int, Int).self)
+          reading.reserve(layout, count, keyBytes: keyBytes)
+        }
         let rows = try run(PostgresQuery(unsafeSQL: layout.selectSQL)).rows
-        reading.reserve(layout, rows.count)
         // A relation's columns are its key's parts: read once, as the key.
         let relation = StateObject.relationFields(layout.kind) != nil
         for row in rows {

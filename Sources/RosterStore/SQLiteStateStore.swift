@@ -135,7 +135,8 @@ public final class SQLiteStateStore: StateStore, Sendable {
       let (lineage, serial) = try StoredRows.identity(meta, location: location)
       var reading = StoredRows.Reading()
       for layout in TableLayout.all {
-        reading.reserve(layout, try Int.fetchOne(db, sql: "SELECT count(*) FROM \(layout.table)") ?? 0)
+        let size = try Row.fetchOne(db, sql: layout.sizeSQL(for: .sqlite))
+        reading.reserve(layout, size?[0] ?? 0, keyBytes: size?[1] ?? 0)
         try Self.readRows(layout, db) { reading.add($0, applied: $1) }
       }
       return reading.state(meta, lineage: lineage, serial: serial)

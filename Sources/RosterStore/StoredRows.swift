@@ -124,7 +124,10 @@ enum StoredRows {
     /// The canonical text of the row being read (its storage kept from row to row).
     private var canonical: [UInt8] = []
 
-    mutating func reserve(_ layout: TableLayout, _ count: Int) { current.reserve(layout.kind, count) }
+    /// Makes room for `count` rows whose keys are `keyBytes` long in all.
+    mutating func reserve(_ layout: TableLayout, _ count: Int, keyBytes: Int) {
+      current.reserve(layout.kind, count, keyBytes: keyBytes)
+    }
 
     /// One row: its key columns' values, its field columns' values (nil: NULL) in the layout's
     /// order, and its `applied` text.

@@ -121,6 +121,20 @@ struct TableLayout {
 
   var keyPositions: [Int] { keyColumns.map { insertColumns.firstIndex(of: $0) ?? 0 } }
 
+  /// How many rows there are and how long their keys are in all, in UTF-8 bytes (the key
+  /// columns' values joined by one byte): a reader makes room for them at once, and a state's
+  /// keys are not copied from buffer to larger buffer as they are read.
+  func sizeSQL(for dialect: Dialect) -> String {
+    let lengths = keyColumns.map { column in
+      switch dialect {
+      case .sqlite: "length(CAST(\(column) AS BLOB))"
+      case .postgres: "octet_length(\(column))"
+      }
+    }
+    return
+      "SELECT count(*), coalesce(sum(\(lengths.joined(separator: " + ")) + \(keyColumns.count - 1)), 0) FROM \(table)"
+  }
+
   enum Dialect { case sqlite, postgres }
 
   /// The SQL that creates the table. PostgreSQL keeps lists as text[] and flags as boolean;
