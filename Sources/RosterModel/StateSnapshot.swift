@@ -96,131 +96,6 @@ public enum FieldValue: Sendable, Hashable, Codable, CustomStringConvertible {
   }
 }
 
-/// An object's fields by name (absent = unset), kept in the order of their names: the order its
-/// canonical text and plans list them in. An object has a handful of fields, so a sorted list is
-/// smaller and quicker to build, read and compare than a dictionary: two objects' fields are
-/// equal when their lists are.
-public struct Fields: Sendable, Hashable, Codable, Sequence, ExpressibleByDictionaryLiteral {
-  private var list: [Field] = []
-
-  /// One field. A struct, not a tuple: the runtime destroys a list of tuples element by element
-  /// through their type's description, several times slower, and snapshots hold 235,000 lists.
-  fileprivate struct Field: Sendable, Hashable {
-    var name: String
-    var value: FieldValue
-  }
-
-  public init() {}
-
-  public init(dictionaryLiteral elements: (String, FieldValue)...) {
-    list.reserveCapacity(elements.count)
-    for (name, value) in elements { self[name] = value }
-  }
-
-  /// Coded as a JSON object: `{"email": "ada@acme.example", "twoFactor": true}`.
-  public init(from decoder: any Decoder) throws {
-    for (name, value) in try decoder.singleValueContainer().decode([String: FieldValue].self) { self[name] = value }
-  }
-
-  public func encode(to encoder: any Encoder) throws {
-    var container = encoder.container(keyedBy: Name.self)
-    for field in list { try container.encode(field.value, forKey: Name(stringValue: field.name)) }
-  }
-
-  private struct Name: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-  }
-
-  /// Makes room for `count` fields.
-  public mutating func reserve(_ count: Int) { list.reserveCapacity(count) }
-
-  /// A field's value (nil: unset); setting nil unsets it.
-  public subscript(name: String) -> FieldValue? {
-    get {
-      for field in list where field.name == name { return field.value }
-      return nil
-    }
-    set {
-      // Fields are usually set in name order: the new one goes last.
-      var i = list.count
-      while i > 0, name < list[i - 1].name { i -= 1 }
-      if i > 0, list[i - 1].name == name {
-        if let newValue { list[i - 1].value = newValue } else { list.remove(at: i - 1) }
-      } else if let newValue {
-        if i == list.count {
-          list.append(Field(name: name, value: newValue))
-        } else {
-          list.insert(Field(name: name, value: newValue), at: i)
-        }
-      }
-    }
-  }
-
-  /// The fields' names, in order.
-  public var names: [String] { list.map(\.name) }
-
-  public var count: Int { list.count }
-
-  public var isEmpty: Bool { list.isEmpty }
-
-  /// The fields in name order, as a dictionary iterates them: `(key, value)`.
-  public func makeIterator() -> Iterator { Iterator(list: list) }
-
-  public struct Iterator: IteratorProtocol {
-    fileprivate let list: [Field]
-    fileprivate var index = 0
-
-    public mutating func next() -> (key: String, value: FieldValue)? {
-      guard index < list.count else { return nil }
-      index += 1
-      return (list[index - 1].name, list[index - 1].value)
-    }
-  }
-
-  public static func == (a: Fields, b: Fields) -> Bool {
-    // Compared in place: copying each pair out to compare it cost more than the comparison.
-    a.list.withUnsafeBufferPointer { x in
-      b.list.withUnsafeBufferPointer { y in
-        guard x.count == y.count else { return false }
-        for i in 0..<x.count where x[i].name != y[i].name || x[i].value != y[i].value { return false }
-        return true
-      }
-    }
-  }
-
-  public func hash(into hasher: inout Hasher) {
-    hasher.combine(list.count)
-    for field in list {
-      hasher.combine(field.name)
-      hasher.combine(field.value)
-    }
-  }
-
-  /// The names either has, in order, each once: the fields two versions of an object may differ in.
-  public static func names(_ a: Fields, _ b: Fields) -> [String] {
-    var names: [String] = []
-    var i = 0
-    var j = 0
-    while i < a.list.count || j < b.list.count {
-      if j == b.list.count || (i < a.list.count && a.list[i].name < b.list[j].name) {
-        names.append(a.list[i].name)
-        i += 1
-      } else if i == a.list.count || b.list[j].name < a.list[i].name {
-        names.append(b.list[j].name)
-        j += 1
-      } else {
-        names.append(a.list[i].name)
-        i += 1
-        j += 1
-      }
-    }
-    return names
-  }
-}
-
 /// One object of the state: its kind, its key within the kind, and its fields (absent = unset).
 ///
 /// A relation (a membership or a binding) is keyed by its fields' values, so it usually holds
@@ -686,14 +561,14 @@ extension AccessModel {
     case .user:
       table.reserve(users.count)
       for user in users.values {
+        // In name order, as they are kept.
         var fields = Fields()
-        fields.reserve(6)
-        fields["directoryId"] = user.directoryId.map(FieldValue.string)
-        fields["disabled"] = .bool(user.disabled)
-        fields["email"] = .string(user.email)
-        fields["name"] = user.name.map(FieldValue.string)
-        fields["source"] = .string(user.source.rawValue)
-        fields["twoFactor"] = .bool(user.twoFactorEnrolled)
+        if let directoryId = user.directoryId { fields.appendInOrder("directoryId", .string(directoryId)) }
+        fields.appendInOrder("disabled", .bool(user.disabled))
+        fields.appendInOrder("email", .string(user.email))
+        if let name = user.name { fields.appendInOrder("name", .string(name)) }
+        fields.appendInOrder("source", .string(user.source.rawValue))
+        fields.appendInOrder("twoFactor", .bool(user.twoFactorEnrolled))
         add(user.email.userKey, fields)
       }
     case .group:

@@ -163,6 +163,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
       return UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column)))
     }
     func text(_ column: Int32) -> String? { bytes(column).map { String(decoding: $0, as: UTF8.self) } }
+    var fields = Fields()
     while true {
       let code = sqlite3_step(handle)
       if code == SQLITE_DONE { return }
@@ -181,24 +182,25 @@ public final class SQLiteStateStore: StateStore, Sendable {
       let key =
         keyColumns.count == 1
         ? text(keyColumns[0]) ?? "" : .joining(keyColumns.map { text($0) ?? "" }, separator: "\u{1F}")
-      var fields = Fields()
-      fields.reserve(layout.columns.count)
+      // Written field by field into storage kept from row to row, then copied at its size.
+      fields.removeAll()
       for i in layout.columnsByField {
         let column = Int32(first + i)
         guard sqlite3_column_type(handle, column) != SQLITE_NULL else { continue }
-        let value: FieldValue?
+        let name = layout.columns[i].field
         switch layout.columns[i].type {
-        case .text: value = text(column).map(FieldValue.string)
-        case .bool: value = .bool(sqlite3_column_int64(handle, column) != 0)
-        case .integer: value = .number(Double(sqlite3_column_int64(handle, column)))
-        case .real: value = .number(sqlite3_column_double(handle, column))
+        case .text:
+          if let value = bytes(column) { fields.appendInOrder(name, string: value) }
+        case .bool: fields.appendInOrder(name, .bool(sqlite3_column_int64(handle, column) != 0))
+        case .integer: fields.appendInOrder(name, .number(Double(sqlite3_column_int64(handle, column))))
+        case .real: fields.appendInOrder(name, .number(sqlite3_column_double(handle, column)))
         case .list:
-          value = bytes(column).flatMap { try? JSONDecoder().decode([String].self, from: Data($0)) }.map(
-            FieldValue.list)
+          if let list = bytes(column).flatMap({ try? JSONDecoder().decode([String].self, from: Data($0)) }) {
+            fields.appendInOrder(name, .list(list))
+          }
         }
-        if let value { fields[layout.columns[i].field] = value }
       }
-      body(StateObject(kind: layout.kind, key: key, fields: fields), bytes(appliedColumn))
+      body(StateObject(kind: layout.kind, key: key, fields: fields.compacted()), bytes(appliedColumn))
     }
   }
 

@@ -13,30 +13,8 @@ enum StoredRows {
     return String(decoding: out, as: UTF8.self)
   }
 
-  /// Appends the same text as UTF-8 bytes (fields are kept in name order: no sorting).
-  static func writeCanonical(_ fields: Fields, to out: inout [UInt8]) {
-    out.append(UInt8(ascii: "{"))
-    var first = true
-    for (name, value) in fields {
-      if !first { out.append(UInt8(ascii: ",")) }
-      first = false
-      writeString(name, to: &out)
-      out.append(UInt8(ascii: ":"))
-      switch value {
-      case .string(let s): writeString(s, to: &out)
-      case .bool(let b): out.append(utf8: b ? "true" : "false")
-      case .number(let n): out.append(utf8: n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : "\(n)")
-      case .list(let l):
-        out.append(UInt8(ascii: "["))
-        for (j, item) in l.enumerated() {
-          if j > 0 { out.append(UInt8(ascii: ",")) }
-          writeString(item, to: &out)
-        }
-        out.append(UInt8(ascii: "]"))
-      }
-    }
-    out.append(UInt8(ascii: "}"))
-  }
+  /// Appends the same text as UTF-8 bytes: the fields' own.
+  static func writeCanonical(_ fields: Fields, to out: inout [UInt8]) { fields.write(to: &out) }
 
   /// An object's canonical text; a relation that is its key is written from the key's parts.
   static func writeCanonical(_ object: StateObject, to out: inout [UInt8]) {
@@ -51,7 +29,7 @@ enum StoredRows {
       for head in heads {
         let end = bytes[start...].firstIndex(of: 0x1F) ?? bytes.count
         out.append(contentsOf: head)
-        writeString(UnsafeBufferPointer(rebasing: bytes[start..<end]), to: &out)
+        Fields.writeString(UnsafeBufferPointer(rebasing: bytes[start..<end]), to: &out)
         guard end < bytes.count else { break }
         start = end + 1
       }
@@ -84,19 +62,7 @@ enum StoredRows {
   /// A JSON string: most need no escape and are copied whole from their own storage.
   private static func writeString(_ s: String, to out: inout [UInt8]) {
     var s = s
-    s.withUTF8 { writeString($0, to: &out) }
-  }
-
-  private static func writeString(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-    if bytes.needsJSONEscape {
-      var escaped = ""
-      JSONValue.writeString(String(decoding: bytes, as: UTF8.self), to: &escaped)
-      out.append(utf8: escaped)
-      return
-    }
-    out.append(0x22)
-    out.append(contentsOf: bytes)
-    out.append(0x22)
+    s.withUTF8 { Fields.writeString($0, to: &out) }
   }
 
   /// The `applied` text a change records (nil: the row was not written by Roster).
@@ -134,7 +100,6 @@ enum StoredRows {
     mutating func add(_ layout: TableLayout, keys: [String], values: [FieldValue?], applied text: String?) {
       let key = keys.count == 1 ? keys[0] : .joining(keys, separator: "\u{1F}")
       var fields = Fields()
-      fields.reserve(values.count)
       for i in layout.columnsByField { if let value = values[i] { fields[layout.columns[i].field] = value } }
       add(StateObject(kind: layout.kind, key: key, fields: fields), applied: text)
     }
@@ -149,9 +114,15 @@ enum StoredRows {
     /// Roster wrote them: the text is compared first, and decoded only where it differs.
     mutating func add(_ object: StateObject, applied text: UnsafeBufferPointer<UInt8>?) {
       current.insert(object)
-      canonical.removeAll(keepingCapacity: true)
-      StoredRows.writeCanonical(object, to: &canonical)
-      if let text, Self.same(text, canonical) { return }
+      if let text {
+        if object.isKeyOnly {
+          canonical.removeAll(keepingCapacity: true)
+          StoredRows.writeCanonical(object, to: &canonical)
+          if Self.same(text, canonical) { return }
+        } else if object.fields.hasText(text) {
+          return
+        }
+      }
       // A row Roster did not write, or whose `applied` text cannot be read, counts as unwritten.
       guard let text, let written = try? JSONDecoder().decode(Fields.self, from: Data(text)) else {
         applied.recordUnwritten(object.kind, object.key)
