@@ -43,6 +43,86 @@ struct StateSnapshotTests {
     #expect(read == fields)
   }
 
+  @Test("fields kept as text read back every value exactly, whatever its characters; the text is canonical JSON")
+  func fieldsText() throws {
+    let awkward: [String] = [
+      "", "plain", "quote \" and backslash \\", "line\nbreak\ttab\rreturn", "\u{1}\u{1F}control", "ünïcødé ✓ 🎉",
+      "a,b}c]d:e", "[\"not a list\"]", "ends with backslash \\",
+    ]
+    var fields = Fields()
+    var expected: [String: FieldValue] = [:]
+    for (i, text) in awkward.enumerated() {
+      fields["s\(i)"] = .string(text)
+      expected["s\(i)"] = .string(text)
+    }
+    let numbers: [Double] = [0, -0.0, 1, -42, 0.25, 1e15, 123_456_789_012, -1.5e-7]
+    for (i, number) in numbers.enumerated() {
+      fields["n\(i)"] = .number(number)
+      expected["n\(i)"] = .number(number)
+    }
+    fields["list"] = .list(awkward)
+    fields["empty"] = .list([])
+    fields["yes"] = .bool(true)
+    fields["no"] = .bool(false)
+    fields["name with \"quote\" and ü"] = .string("odd name")
+    expected.merge(
+      [
+        "list": .list(awkward), "empty": .list([]), "yes": .bool(true), "no": .bool(false),
+        "name with \"quote\" and ü": .string("odd name"),
+      ], uniquingKeysWith: { $1 })
+    for (name, value) in expected { #expect(fields[name] == value, "\(name)") }
+    #expect(fields.names == expected.keys.sorted())
+    #expect(fields.count == expected.count)
+    #expect(Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) }) == expected)
+
+    // The text is JSON that any reader reads as the same values, its names in order.
+    var text: [UInt8] = []
+    fields.write(to: &text)
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(text)) as? [String: Any])
+    #expect(object.count == expected.count)
+    #expect(object["s2"] as? String == awkward[2] && object["s4"] as? String == awkward[4])
+    #expect(object["list"] as? [String] == awkward)
+    #expect((object["n6"] as? NSNumber)?.doubleValue == 123_456_789_012)
+    #expect(String(decoding: text, as: UTF8.self).contains(#""n1":0,"#), "negative zero is written as 0")
+    text.withUnsafeBufferPointer { #expect(fields.hasText($0)) }
+    var none: [UInt8] = []
+    Fields().write(to: &none)
+    #expect(none == Array("{}".utf8))
+
+    // Built in another order, or set and unset again, the same fields are the same text.
+    var other = Fields()
+    for name in expected.keys.sorted().reversed() { other[name] = expected[name] }
+    other["extra"] = .string("gone again")
+    other["extra"] = nil
+    #expect(other == fields && other.hashValue == fields.hashValue)
+    #expect(try JSONDecoder().decode(Fields.self, from: JSONEncoder().encode(fields)) == fields)
+  }
+
+  @Test("fields changed thousands of times hold what a dictionary holds, in name order")
+  func fieldsAgainstDictionary() {
+    var fields = Fields()
+    var expected: [String: FieldValue] = [:]
+    var seed: UInt64 = 7
+    func next(_ bound: Int) -> Int {
+      seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int((seed >> 33) % UInt64(bound))
+    }
+    let names = ["a", "b", "email", "twoFactor", "z", "é", "with space", "q\"uote"]
+    let values: [FieldValue?] = [
+      nil, .string("x"), .string("tab\there"), .bool(true), .number(3), .number(-0.5), .list(["p", "q,r"]),
+    ]
+    for step in 0..<5_000 {
+      let name = names[next(names.count)]
+      let value = values[next(values.count)]
+      fields[name] = value
+      expected[name] = value
+      if step % 97 == 0 { fields = fields.compacted() }
+      #expect(fields[name] == value)
+    }
+    #expect(fields.names == expected.keys.sorted())
+    #expect(Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) }) == expected)
+  }
+
   @Test("the names two versions of an object may differ in: each once, in order")
   func fieldNames() {
     let before: Fields = ["a": .bool(true), "c": .bool(true), "d": .bool(true)]
