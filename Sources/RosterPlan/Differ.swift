@@ -114,8 +114,7 @@ public enum Differ {
           creates.append(.relation(.create, kind: kind, key: target.key))
           continue
         }
-        let fields = target.fields.map { FieldChange(field: $0.key, before: nil, after: $0.value) }
-        creates.append(Change(action: .create, kind: kind, key: target.key, fields: fields))
+        creates.append(.whole(.create, kind: kind, key: target.key, fields: target.fields))
         continue
       }
       kept += 1
@@ -149,8 +148,7 @@ public enum Differ {
         changes.deletes.append(.relation(.delete, kind: kind, key: existing.key))
         continue
       }
-      let fields = existing.fields.map { FieldChange(field: $0.key, before: $0.value, after: nil) }
-      changes.deletes.append(Change(action: .delete, kind: kind, key: existing.key, fields: fields))
+      changes.deletes.append(.whole(.delete, kind: kind, key: existing.key, fields: existing.fields))
     }
     return changes
   }

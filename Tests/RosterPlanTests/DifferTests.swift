@@ -385,6 +385,32 @@ struct CanonicalJSONTests {
     #expect(other != created && other.fields[2].after == .string("tenant/t1"))
   }
 
+  @Test("an object created or removed whole lists its fields from the object's: equal to them written out")
+  func wholeChanges() throws {
+    let fields: Fields = [
+      "email": .string("ada@x.example \"A\""), "twoFactor": .bool(true), "groups": .list(["a", "b"]),
+    ]
+    let created = Change.whole(.create, kind: .user, key: "ada@x.example", fields: fields)
+    let written = Change(
+      action: .create, kind: .user, key: "ada@x.example",
+      fields: fields.map { FieldChange(field: $0.key, before: nil, after: $0.value) })
+    #expect(created.fields.map(\.field) == ["email", "groups", "twoFactor"])
+    #expect(created == written && created.hashValue == written.hashValue)
+    let removed = Change.whole(.delete, kind: .user, key: "ada@x.example", fields: fields)
+    #expect(removed.fields.allSatisfy { $0.after == nil } && removed.fields[2].before == .bool(true))
+    #expect(removed != created)
+    let decoded = try JSONDecoder().decode([Change].self, from: JSONEncoder().encode([created, removed]))
+    #expect(decoded == [created, removed])
+    #expect(try viaEncoder([created, removed]) == Data(Plan.canonicalText([written, removed]).utf8))
+    // Applied to nothing, it is the object; to a state, it is checked and applied field by field.
+    let after = try StateSnapshot().applying([created])
+    #expect(after.object(.user, "ada@x.example")?.fields == fields)
+    #expect(try after.applying([removed]).count(.user) == 0)
+    var edited = created
+    edited.fields[0].after = .string("other@x.example")
+    #expect(edited != created && edited.fields[0].after == .string("other@x.example"))
+  }
+
   @Test("a plan's digest, taken over its text in pieces, is the digest of JSONEncoder's whole text")
   func digestOfALargePlan() throws {
     // Far more than the 64 KiB pieces the digest is taken in, with changes in both lists.
