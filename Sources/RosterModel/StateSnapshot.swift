@@ -519,13 +519,11 @@ extension AccessModel {
   }
 
   /// One kind's objects, as a snapshot holds them: a plan compares the state with the
-  /// configuration a kind at a time, so that no whole second snapshot is held. A relation's key
-  /// is written as bytes into one reused buffer, no string made for it.
+  /// configuration a kind at a time, so that no whole second snapshot is held (and relations by
+  /// their keys alone, ``forEachRelationKey(_:_:)``).
   public func snapshotTable(_ kind: ObjectKind) -> StateSnapshot.Table {
     var table = StateSnapshot.Table(kind: kind)
     func add(_ key: String, _ fields: Fields) { table[key] = StateObject(kind: kind, key: key, fields: fields) }
-    var key: [UInt8] = []
-    func addRelation() { key.withUnsafeBufferPointer { table.insert($0, own: nil) } }
     switch kind {
     case .organization:
       var org: Fields = [
@@ -590,14 +588,28 @@ extension AccessModel {
       }
     case .membership:
       table.reserve(groups.values.reduce(0) { $0 + $1.members.count })
+      forEachRelationKey(kind) { table.insert($0, own: nil) }
+    case .binding:
+      table.reserve(bindings.count)
+      forEachRelationKey(kind) { table.insert($0, own: nil) }
+    }
+    return table
+  }
+
+  /// The keys of a relation kind's objects (memberships or bindings; none for another kind),
+  /// each written into one reused buffer and handed to `body` as bytes valid during the call:
+  /// no string is made for any.
+  public func forEachRelationKey(_ kind: ObjectKind, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    var key: [UInt8] = []
+    switch kind {
+    case .membership:
       for group in groups.values {
         for member in group.members {
           StateKey.writeMembership(group: group.name, member: member, into: &key)
-          addRelation()
+          key.withUnsafeBufferPointer(body)
         }
       }
     case .binding:
-      table.reserve(bindings.count)
       // A few hundred scopes recur across 100,000 bindings: each is written once.
       var scopeTexts: [Scope: String] = [:]
       for (principal, held) in bindingsByPrincipal {
@@ -610,11 +622,11 @@ extension AccessModel {
             scopeTexts[binding.scope] = scope
           }
           StateKey.writeBinding(principal: principal, role: binding.role, scope: scope, into: &key)
-          addRelation()
+          key.withUnsafeBufferPointer(body)
         }
       }
+    default: break
     }
-    return table
   }
 
   /// Builds a model from a snapshot through the model's own mutations, so every invariant is

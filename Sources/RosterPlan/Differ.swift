@@ -31,19 +31,29 @@ public enum Differ {
   /// each kind's table is compared, then let go, so that a plan never holds a second whole
   /// snapshot. Also gives how many objects of each kind the desired state has (by
   /// ``ObjectKind/allCases`` order), for ``leadsToDesired(_:current:desiredCounts:)``.
+  ///
+  /// - Parameter relationKeys: when given, the keys of a relation kind's desired objects
+  ///   (memberships, bindings: 200,000 at 50,000 users), each handed to its second argument as
+  ///   bytes: they are looked up in the state as they come, and no table of them is made.
   public static func diff(
-    current: StateSnapshot, desired: @Sendable (ObjectKind) -> StateSnapshot.Table, unmanaged: Set<String> = [],
-    renames: [ObjectKind: [String: String]] = [:], applied: AppliedState? = nil
+    current: StateSnapshot, desired: @Sendable (ObjectKind) -> StateSnapshot.Table,
+    relationKeys: (@Sendable (ObjectKind, (UnsafeBufferPointer<UInt8>) -> Void) -> Void)? = nil,
+    unmanaged: Set<String> = [], renames: [ObjectKind: [String: String]] = [:], applied: AppliedState? = nil
   ) -> (changes: [Change], desiredCounts: [Int]) {
     let organization = desired(.organization)
     let fullyManaged = Set(organization["organization"]?.fields["fullyManaged"]?.list ?? [])
     // Each kind is compared on its own, the kinds on every core at once; their changes are
     // then put in order as one list.
     var kinds = ObjectKind.allCases.parallelMap { kind in
-      diff(
-        current.objects(kind), kind == .organization ? organization : desired(kind),
-        keepUnmanaged: !fullyManaged.contains(kind.rawValue), unmanaged: unmanaged, renames: renames[kind] ?? [:],
-        applied: applied)
+      let keepUnmanaged = !fullyManaged.contains(kind.rawValue)
+      if let relationKeys, StateObject.relationFields(kind) != nil, renames[kind]?.isEmpty ?? true {
+        return diffRelations(
+          current.objects(kind), keys: { relationKeys(kind, $0) }, keepUnmanaged: keepUnmanaged,
+          unmanaged: unmanaged, applied: applied)
+      }
+      return diff(
+        current.objects(kind), kind == .organization ? organization : desired(kind), keepUnmanaged: keepUnmanaged,
+        unmanaged: unmanaged, renames: renames[kind] ?? [:], applied: applied)
     }
     let desiredCounts = kinds.map(\.desiredCount)
     // One list of its final size, each kind's changes let go once moved into it (a first plan
@@ -149,6 +159,59 @@ public enum Differ {
         continue
       }
       changes.deletes.append(.whole(.delete, kind: kind, key: existing.key, fields: existing.fields))
+    }
+    return changes
+  }
+
+  /// One relation kind's changes, its desired objects given by their keys (each relation being
+  /// exactly its key), as ``diff(_:_:keepUnmanaged:unmanaged:renames:applied:)`` gives them for
+  /// a table of those keys: each key is looked up in the state as it comes.
+  private static func diffRelations(
+    _ have: StateSnapshot.Table, keys: ((UnsafeBufferPointer<UInt8>) -> Void) -> Void, keepUnmanaged: Bool,
+    unmanaged: Set<String>, applied: AppliedState?
+  ) -> KindChanges {
+    let kind = have.kind
+    var changes = KindChanges()
+    var creates: [Change] = []
+    var updates: [Change] = []
+    // Which of the state's objects are wanted, by position.
+    var wanted = [Bool](repeating: false, count: have.endPosition)
+    var kept = 0
+    keys { key in
+      changes.desiredCount += 1
+      guard let existing = have.position(of: key) else {
+        creates.append(.relation(.create, kind: kind, key: String(decoding: key, as: UTF8.self)))
+        return
+      }
+      wanted[existing] = true
+      kept += 1
+      // One that holds fields other than its key's parts is changed to be its key.
+      let object = have.object(at: existing)
+      guard !object.isKeyOnly else { return }
+      let target = StateObject.relation(kind, key: object.key)
+      updates.append(
+        Change(action: .update, kind: kind, key: object.key, fields: fieldChanges(object.fields, target.fields)))
+    }
+    // Adopted: stated as it is now, but not written so by Roster.
+    for key in applied?.keys(kind) ?? [] {
+      guard let existing = have.position(of: key), wanted[existing] else { continue }
+      let object = have.object(at: existing)
+      guard object.isKeyOnly else { continue }
+      let fields = object.fields.map { FieldChange(field: $0.key, before: $0.value, after: $0.value) }
+      updates.append(Change(action: .adopt, kind: kind, key: key, fields: fields))
+    }
+    creates.sort { $0.key < $1.key }
+    updates.sort { $0.key < $1.key }
+    changes.creates = creates
+    changes.updates = updates
+    guard kept < have.count else { return changes }
+    for position in 0..<have.endPosition where have.isPresent(position) && !wanted[position] {
+      let existing = have.object(at: position)
+      guard !(keepUnmanaged && unmanaged.contains(StateObject.id(kind, existing.key))) else { continue }
+      changes.deletes.append(
+        existing.isKeyOnly
+          ? .relation(.delete, kind: kind, key: existing.key)
+          : .whole(.delete, kind: kind, key: existing.key, fields: existing.fields))
     }
     return changes
   }

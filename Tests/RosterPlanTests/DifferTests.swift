@@ -59,6 +59,10 @@ struct DifferTests {
       let whole = Differ.diff(current: current.snapshot, desired: desired.snapshot)
       let streamed = Differ.diff(current: current.snapshot, desired: { desired.snapshotTable($0) })
       #expect(streamed.changes == whole)
+      let keyed = Differ.diff(
+        current: current.snapshot, desired: { desired.snapshotTable($0) },
+        relationKeys: { desired.forEachRelationKey($0, $1) })
+      #expect(keyed.changes == whole && keyed.desiredCounts == streamed.desiredCounts)
       #expect(streamed.desiredCounts == ObjectKind.allCases.map(desired.snapshot.count))
       #expect(
         Differ.leadsToDesired(streamed.changes, current: current.snapshot, desiredCounts: streamed.desiredCounts)
@@ -68,6 +72,59 @@ struct DifferTests {
     #expect(changes.map(\.address).contains("user cy@northwind.example"))
     #expect(changes.contains { $0.address == "user bob@northwind.example" && $0.action == .update })
     #expect(try before.snapshot.applying(changes) == after.snapshot)
+  }
+
+  @Test("relations compared key by key as they come give the changes a table of them gives")
+  func relationKeysDiff() throws {
+    func binding(_ principal: String, _ role: String) -> String {
+      StateKey.binding(principal: principal, role: role, scope: "organization")
+    }
+    let (kept, gone, auto, added, noted) = (
+      binding("user:ada@x.example", "admin"), binding("user:bob@x.example", "reader"),
+      binding("user:auto@x.example", "reader"), binding("user:cy@x.example", "reader"),
+      binding("user:dee@x.example", "reader")
+    )
+    let (adopted, left) = ("Ops\u{1F}user:ada@x.example", "Ops\u{1F}user:bob@x.example")
+    var current = StateSnapshot()
+    for key in [kept, gone, auto] { current.insert(.relation(.binding, key: key)) }
+    // A binding whose row holds a field of its own beside its key's parts.
+    current.insert(
+      StateObject(
+        kind: .binding, key: noted,
+        fields: [
+          "principal": .string("user:dee@x.example"), "role": .string("reader"), "scope": .string("organization"),
+          "note": .string("by hand"),
+        ]))
+    for key in [adopted, left] { current.insert(.relation(.membership, key: key)) }
+    var wanted = StateSnapshot()
+    for key in [kept, added, noted] { wanted.insert(.relation(.binding, key: key)) }
+    wanted.insert(.relation(.membership, key: adopted))
+    let desired = wanted
+    var applied = AppliedState()
+    applied.recordUnwritten(.membership, adopted)
+    let unmanaged: Set<String> = [StateObject.id(.binding, auto)]
+
+    let byTable = Differ.diff(
+      current: current, desired: { desired.objects($0) }, unmanaged: unmanaged, applied: applied)
+    let byKeys = Differ.diff(
+      current: current, desired: { desired.objects($0) },
+      relationKeys: { kind, body in
+        for object in desired.objects(kind) {
+          var key = object.key
+          key.withUTF8(body)
+        }
+      }, unmanaged: unmanaged, applied: applied)
+    #expect(byKeys.changes == byTable.changes)
+    #expect(byKeys.desiredCounts == byTable.desiredCounts)
+    #expect(
+      byKeys.changes.map { "\($0.action.rawValue) \($0.address)" } == [
+        "create binding user:cy@x.example → reader at organization",
+        "adopt membership user:ada@x.example in group 'Ops'",
+        "update binding user:dee@x.example → reader at organization",
+        "delete binding user:bob@x.example → reader at organization",
+        "delete membership user:bob@x.example in group 'Ops'",
+      ])
+    #expect(byKeys.changes[2].fields == [FieldChange(field: "note", before: .string("by hand"), after: nil)])
   }
 
   @Test("field by field: an update names each field with its value before and after")

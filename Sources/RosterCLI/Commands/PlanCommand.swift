@@ -34,10 +34,12 @@ enum Planning {
         "the configuration's organisation is on platform '\(desired.catalog.name)', but the state's is on "
           + "'\(platform)'; a state keeps its platform")
     }
-    // The desired state is made a kind at a time from the model and compared as it is made.
+    // The desired state is made a kind at a time from the model and compared as it is made;
+    // relations are compared key by key as they are written.
     let (changes, desiredCounts) = Differ.diff(
-      current: stored.current, desired: { desired.snapshotTable($0) }, unmanaged: stored.unmanaged,
-      renames: loaded.renames, applied: stored.applied)
+      current: stored.current, desired: { desired.snapshotTable($0) },
+      relationKeys: { desired.forEachRelationKey($0, $1) }, unmanaged: stored.unmanaged, renames: loaded.renames,
+      applied: stored.applied)
     let drift = Differ.drift(current: stored.current, applied: stored.applied)
     let catalog = try StateOptions.catalog(for: stored)
     // The current state's model, made at most once, and only if the safety rules or the access
