@@ -717,7 +717,7 @@ extension AccessModel {
       }
     }
     let (memberRefusals, bindingRefusals) = relate(
-      members: members,
+      members: GroupMembers(members),
       resolve: { text, _ throws(ModelError) in
         guard let member = PrincipalID(canonical: text) else {
           throw ModelError(.invalidValue, "member '\(text)' is malformed")

@@ -308,7 +308,8 @@ struct ModelInvariantTests {
       _ model: inout AccessModel, _ members: [(member: String, group: String)], _ bindings: [Binding], found: Bool
     ) -> (members: [(place: Int, refusal: ModelError)], bindings: [(place: Int, refusal: ModelError)]) {
       model.relate(
-        members: members, resolve: { text, _ throws(ModelError) in principal(text) }, bindings: bindings, found: found)
+        members: GroupMembers(members), resolve: { text, _ throws(ModelError) in principal(text) }, bindings: bindings,
+        found: found)
     }
     func expectSame(_ a: [(place: Int, refusal: ModelError)], _ b: [(place: Int, refusal: ModelError)]) {
       #expect(a.map(\.place) == b.map(\.place))
