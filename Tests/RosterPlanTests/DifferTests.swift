@@ -466,6 +466,17 @@ struct CanonicalJSONTests {
     var edited = created
     edited.fields[0].after = .string("other@x.example")
     #expect(edited != created && edited.fields[0].after == .string("other@x.example"))
+
+    // A rename keeps its key before through any change of its fields, and through its file.
+    var renamed = Change(
+      action: .rename, kind: .user, key: "ada@x.example",
+      fields: [FieldChange(field: "email", before: .string("ad@x.example"), after: .string("ada@x.example"))],
+      from: "ad@x.example")
+    renamed.fields.append(FieldChange(field: "name", before: nil, after: .string("Ada")))
+    #expect(renamed.from == "ad@x.example" && renamed.fields.count == 2)
+    #expect(try JSONDecoder().decode(Change.self, from: JSONEncoder().encode(renamed)) == renamed)
+    #expect(Change(action: .rename, kind: .user, key: "b", fields: [], from: "a").from == "a")
+    #expect(renamed != Change(action: .update, kind: .user, key: "ada@x.example", fields: renamed.fields))
   }
 
   @Test("a plan's digest, taken over its text in pieces, is the digest of JSONEncoder's whole text")
