@@ -24,13 +24,16 @@ measure() {
 }
 
 # keep NAME: after a measure of NAME, keeps its least CPU and its least wall time so far, each (a
-# single run on this machine moves by 10-15%; the ratios compare the best of each side). The peak
-# memory is the least CPU run's.
+# single run on this machine moves by 10-15%; the ratios compare the best of each side), and its
+# greatest peak memory (which moves by a few MiB with how the threads meet).
 declare -A best_cpu best_wall best_rss
 keep() {
   local name=$1
   if [ -z "${best_cpu[$name]:-}" ] || [ "$(echo "${cpu[$name]} < ${best_cpu[$name]}" | bc)" -eq 1 ]; then
-    best_cpu[$name]=${cpu[$name]}; best_rss[$name]=${rss[$name]}
+    best_cpu[$name]=${cpu[$name]}
+  fi
+  if [ -z "${best_rss[$name]:-}" ] || [ "${rss[$name]}" -gt "${best_rss[$name]}" ]; then
+    best_rss[$name]=${rss[$name]}
   fi
   if [ -z "${best_wall[$name]:-}" ] || [ "$(echo "${wall[$name]} < ${best_wall[$name]}" | bc)" -eq 1 ]; then
     best_wall[$name]=${wall[$name]}

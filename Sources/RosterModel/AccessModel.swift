@@ -553,10 +553,7 @@ public struct GroupMembers: RandomAccessCollection, Sendable {
 
   /// The (member, group) pairs, in order.
   public init(_ pairs: some Sequence<(member: String, group: String)>) {
-    for (member, group) in pairs {
-      if groupNames.last != group { startGroup(group) }
-      append(member)
-    }
+    for (member, group) in pairs { append(member, group: group) }
   }
 
   public var startIndex: Int { 0 }
@@ -571,6 +568,13 @@ public struct GroupMembers: RandomAccessCollection, Sendable {
 
   /// Starts a group: the members appended next are its.
   public mutating func startGroup(_ name: String) { groupNames.append(name) }
+
+  /// A member of `group`: of the group last started if it is that one, else of the group started
+  /// for it.
+  public mutating func append(_ member: String, group: String) {
+    if groupNames.last != group { startGroup(group) }
+    append(member)
+  }
 
   /// A member of the group last started.
   public mutating func append(_ member: String) {

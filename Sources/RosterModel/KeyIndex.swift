@@ -37,6 +37,9 @@ struct KeyIndex: Sendable {
   private static let removed = UInt32.max
   private static let removedSlot = UInt32.max
 
+  /// How long the keys are in all (removed ones included), in bytes.
+  var byteCount: Int { bytes.count }
+
   /// The first position after the last one (positions of removed keys included).
   var endPosition: Int { entries.count }
 

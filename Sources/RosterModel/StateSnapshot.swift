@@ -283,6 +283,9 @@ public struct StateSnapshot: Sendable, Hashable {
 
     public var count: Int { index.count }
 
+    /// How long the keys are in all, in bytes (those removed included).
+    var keyBytes: Int { index.byteCount }
+
     public var isEmpty: Bool { index.count == 0 }
 
     /// The keys, in the order their objects were added.
@@ -699,17 +702,24 @@ extension AccessModel {
         try addApp(ExternalApp(name: object.key, appId: text(f, "appId"), description: text(f, "description")))
       }
     }
-    let members = try ordered(.membership).map { object throws(ModelError) in
+    // Members in key order are grouped by their group: each group's are packed one after another.
+    var members = GroupMembers()
+    // Each member's text is a part of its key: the keys' length is room enough.
+    members.reserveCapacity(snapshot.count(.membership), bytes: snapshot.objects(.membership).keyBytes)
+    for object in ordered(.membership) {
       guard let values = object.relationValues, PrincipalID(canonical: values[1]) != nil else {
         throw ModelError(.invalidValue, "membership '\(object.key)' is malformed")
       }
-      return (member: values[1], group: values[0])
+      members.append(values[1], group: values[0])
     }
     var scopes = Scope.ParseCache()
     let bindings = try ordered(.binding).map { object throws(ModelError) -> Binding in
-      guard let values = object.relationValues, let principal = PrincipalID(canonical: values[0]) else {
+      guard let values = object.relationValues, let parsed = PrincipalID(canonical: values[0]) else {
         throw ModelError(.invalidValue, "binding '\(object.key)' is malformed")
       }
+      // The principal as the model holds it, its text shared: 100,000 bindings each held an
+      // email of their own while they waited to be made.
+      let principal = existing(parsed) ?? parsed
       do throws(ScopeSyntaxError) {
         return Binding(principal: principal, role: values[1], scope: try scopes.scope(values[2]))
       } catch {
@@ -717,7 +727,7 @@ extension AccessModel {
       }
     }
     let (memberRefusals, bindingRefusals) = relate(
-      members: GroupMembers(members),
+      members: members,
       resolve: { text, _ throws(ModelError) in
         guard let member = PrincipalID(canonical: text) else {
           throw ModelError(.invalidValue, "member '\(text)' is malformed")

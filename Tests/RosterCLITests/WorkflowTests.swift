@@ -236,6 +236,46 @@ struct WorkflowTests {
     #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
   }
 
+  @Test("apply --config checks its plan again if the state changed outside Roster while it waited for the lock")
+  func configApplyChecksAgain() throws {
+    let location = try TestState(.sqlite)
+    defer { location.remove() }
+    let state = location.location
+    try initNorthwind(state)
+    let config = location.path + "/config"
+    try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: true)
+    try "apiVersion: roster/v1\nkind: Organization\nname: Northwind\nplatform: integration-hub\n".write(
+      toFile: config + "/org.yaml", atomically: true, encoding: .utf8)
+    // ada, the administrator, adds cy as a manager: an administrator's right.
+    try """
+    apiVersion: roster/v1
+    kind: UserList
+    users:
+      - email: ada@northwind.example
+        roles: [administrator]
+      - email: cy@northwind.example
+        roles: [manager]
+    """.write(toFile: config + "/users.yaml", atomically: true, encoding: .utf8)
+    let apply = [
+      "apply", "--config", config, "--state", state, "--auto-approve", "--actor", "ada@northwind.example",
+      "--lock-timeout", "60",
+    ]
+    // While the apply waits for a lock another holds, ada's role is taken away outside Roster
+    // (no serial moves): ada may no longer add a manager.
+    try location.execute(
+      "INSERT INTO lock (one, id, holder, operation, created) VALUES (1, 'test', 'a test', 'apply', '2026-01-01')")
+    let running = try startRoster(apply)
+    Thread.sleep(forTimeInterval: 3)
+    try location.execute("DELETE FROM bindings WHERE principal = 'user:ada@northwind.example'")
+    try location.execute("DELETE FROM lock")
+    let refused = try running.finish()
+    #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
+    #expect(refused.stdout.contains("+ user cy@northwind.example"), "it planned before: \(refused.stdout)")
+    #expect(refused.stderr.contains("not applied") && refused.stderr.contains("RST104"), "\(refused.stderr)")
+    let shown = try roster(["show", "--state", state, "--format", "json"]).stdout
+    #expect(!shown.contains("cy@northwind.example") && shown.contains("\"serial\" : 1"), "nothing written: \(shown)")
+  }
+
   @Test(
     "a rename is applied as one: the old row goes, the new one keeps its fields, from a saved plan and from --config",
     arguments: StoreKind.available, [true, false])

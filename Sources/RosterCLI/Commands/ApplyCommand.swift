@@ -15,8 +15,10 @@ struct ApplyCommand: ParsableCommand {
       every change in one transaction through the core model (its invariants hold or nothing is \
       written), appends to the audit log and bumps the serial.
 
-      The safety rules are checked again before anything is written (all but RST109, whose \
-      AccessTest documents are in the configuration, not the plan).
+      Under the state lock, the safety rules are checked again on the state as it is then, before \
+      anything is written (all but RST109, whose AccessTest documents are in the configuration, \
+      not the plan); `apply --config` checks them again only if the state is not exactly the one \
+      it planned from.
 
       `roster apply --config DIR` (or --repo) plans, shows the plan and asks for `yes` on a \
       terminal; --auto-approve skips the question, for automation.
@@ -116,11 +118,11 @@ enum Applying {
         + "(\(Set(blocking.map(\.rule)).sorted().joined(separator: ", ")))")
   }
 
-  /// Writes `plan` to `store` under the state lock.
-  /// - Parameter planned: the state `plan` was made from in this process just before (`apply
-  ///   --config`), its safety checked on it already: it is not read and checked again, and the
-  ///   store refuses the write if the state moved on since (its serial is checked as it writes).
-  ///   Without it, the state is read under the lock and the plan checked on it again.
+  /// Writes `plan` to `store` under the state lock, after checking it again on the state read
+  /// under the lock.
+  /// - Parameter planned: the state `plan` was made from in this process (`apply --config`): if
+  ///   the state read under the lock is exactly it, the plan was checked on it already, and is
+  ///   not checked again.
   static func apply(_ plan: Plan, to store: any StateStore, lockTimeout: Double, planned: StoredState? = nil)
     throws -> Int
   {
@@ -133,7 +135,7 @@ enum Applying {
       throw error.cli
     }
     defer { try? store.unlock(lock.id) }
-    let before = try planned?.current ?? check(plan, on: store)
+    let before = try check(plan, on: store, planned: planned)
     // The changes are written into the record's text when the store writes it.
     let audit = AuditRecordSource(
       AuditRecord(
@@ -151,8 +153,9 @@ enum Applying {
 
   /// Reads the state under the lock and checks `plan` on it as if it were new: made for this
   /// state at its serial, applicable change by change, leading to a valid organisation, refused
-  /// by no safety rule. Returns the state before the plan.
-  private static func check(_ plan: Plan, on store: any StateStore) throws -> StateSnapshot {
+  /// by no safety rule (unless it is exactly `planned`, the state the plan was made and checked
+  /// on). Returns the state before the plan.
+  private static func check(_ plan: Plan, on store: any StateStore, planned: StoredState?) throws -> StateSnapshot {
     let stored = try Planning.load(store)
     guard stored.lineage == plan.lineage else {
       throw CLIError(
@@ -163,6 +166,13 @@ enum Applying {
       throw CLIError(
         "the plan is stale: it was made at serial \(plan.serial), but the state is now at serial \(stored.serial). "
           + "Nothing was applied; run `roster plan` again.")
+    }
+    // Nothing changed since the plan was made in this process: it was checked on this state. (A
+    // change made outside Roster does not move the serial, and is checked for here.)
+    if let planned, planned.catalogSource == stored.catalogSource, planned.applied == stored.applied,
+      planned.current == stored.current
+    {
+      return planned.current
     }
     let catalog = try StateOptions.catalog(for: stored)
     let next: StateSnapshot
