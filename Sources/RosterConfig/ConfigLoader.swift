@@ -619,10 +619,13 @@ private struct Loader {
   mutating func relate() {
     // Taken out, so that the model relating is the only holder of its tables.
     guard var model = model.take() else { return }
+    // The bindings are handed over, to become the model's list.
+    let bindings = pendingBindings
+    pendingBindings = []
     let (memberRefusals, bindingRefusals) = model.relate(
       members: pendingMembers,
       resolve: { text, model throws(ModelError) in try PrincipalReference.resolve(text, in: model) },
-      bindings: pendingBindings, found: true)
+      bindings: consume bindings, found: true)
     self.model = model
     for (place, refusal) in memberRefusals {
       sink.refused(refusal, file: memberPlaces[place].file, at: memberPlaces[place].mark)

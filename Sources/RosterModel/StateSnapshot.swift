@@ -734,7 +734,7 @@ extension AccessModel {
         }
         return member
       },
-      bindings: bindings, found: false)
+      bindings: consume bindings, found: false)
     // The refusal that adding them one by one, members first, would have met first.
     if let first = memberRefusals.first ?? bindingRefusals.first { throw first.refusal }
   }
