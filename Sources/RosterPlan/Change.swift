@@ -100,6 +100,9 @@ public struct Change: Sendable, Hashable, Codable {
   public static func whole(_ action: Action, kind: ObjectKind, key: String, fields: Fields) -> Change {
     precondition(action == .create || action == .delete, "only a create or a delete changes every field")
     var change = Change.relation(action, kind: kind, key: key)
+    // No fields at all are what `own == nil` says for any kind but a relation (for which it says
+    // "its key's parts"): equal changes hash alike.
+    guard !fields.isEmpty || StateObject.relationFields(kind) != nil else { return change }
     change.own = action == .create ? .created(fields) : .removed(fields)
     return change
   }

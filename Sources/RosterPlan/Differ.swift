@@ -133,6 +133,9 @@ public enum Differ {
       let change = Change(
         action: .update, kind: kind, key: target.key,
         fields: fieldChanges(have.object(at: existing).fields, target.fields))
+      // Texts that differ in their bytes but not as text (é written whole, or as e and an
+      // accent) are not a change.
+      guard !change.fields.isEmpty else { continue }
       if kind == .organization { changes.organization.append(change) } else { updates.append(change) }
     }
     // An object stated as it is now, but that Roster did not write so, is adopted. Only the
@@ -189,8 +192,8 @@ public enum Differ {
       let object = have.object(at: existing)
       guard !object.isKeyOnly else { return }
       let target = StateObject.relation(kind, key: object.key)
-      updates.append(
-        Change(action: .update, kind: kind, key: object.key, fields: fieldChanges(object.fields, target.fields)))
+      let fields = fieldChanges(object.fields, target.fields)
+      if !fields.isEmpty { updates.append(Change(action: .update, kind: kind, key: object.key, fields: fields)) }
     }
     // Adopted: stated as it is now, but not written so by Roster.
     for key in applied?.keys(kind) ?? [] {

@@ -236,6 +236,78 @@ struct WorkflowTests {
     #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
   }
 
+  @Test("apply --config whose plan keeps a relation to a removed user is refused as leaving an invalid organisation")
+  func configApplyChecksInvariants() throws {
+    let location = try TestState(.sqlite)
+    defer { location.remove() }
+    let state = location.location
+    try initNorthwind(state)
+    let config = location.path + "/config"
+    try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: true)
+    try "apiVersion: roster/v1\nkind: Organization\nname: Northwind\nplatform: integration-hub\n".write(
+      toFile: config + "/org.yaml", atomically: true, encoding: .utf8)
+    func users(_ text: String) throws {
+      try
+        ("apiVersion: roster/v1\nkind: UserList\nusers:\n  - email: ada@northwind.example\n"
+        + "    roles: [administrator]\n" + text).write(
+          toFile: config + "/users.yaml", atomically: true, encoding: .utf8)
+    }
+    let apply = ["apply", "--config", config, "--state", state, "--auto-approve", "--actor", "ada@northwind.example"]
+    try users("  - email: bob@northwind.example\n    roles: [manager]\n")
+    #expect(try roster(apply).status == 0)
+    // bob's binding counts as one Roster did not write (as if made outside it), so it is left
+    // alone when bob goes: the state the plan leads to would bind a user that is not there.
+    try location.execute("UPDATE bindings SET applied = NULL WHERE principal = 'user:bob@northwind.example'")
+    try users("")
+    let refused = try roster(apply)
+    #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
+    #expect(refused.stderr.contains("would leave an invalid organisation"), "\(refused.stderr)")
+    let shown = try roster(["show", "--state", state, "--format", "json"])
+    #expect(shown.stdout.contains("bob@northwind.example"), "\(shown.stdout)\(shown.stderr)")
+  }
+
+  @Test("a saved plan that changes one object twice is refused, though its digest was made again")
+  func planChangingTwice() throws {
+    let location = try TestState(.sqlite)
+    defer { location.remove() }
+    let state = location.location
+    try initNorthwind(state)
+    let config = try writeOrganization(in: location.folder, name: "Northwind", domain: "northwind.example", readers: 0)
+    try """
+    apiVersion: roster/v1
+    kind: UserList
+    users:
+      - email: ada@northwind.example
+        roles: [administrator]
+      - email: cy@northwind.example
+        roles: [manager]
+    """.write(toFile: config + "/users.yaml", atomically: true, encoding: .utf8)
+    let planFile = location.path + "/plan.json"
+    #expect(
+      try roster(["plan", "--config", config, "--state", state, "--actor", "ada@northwind.example", "-out", planFile])
+        .status == 0)
+    // cy created, then changed: each change fits the state the one before leaves.
+    let edit = """
+      import hashlib, json, sys
+      plan = json.load(open(sys.argv[1]))
+      create = next(c for c in plan["changes"] if c["kind"] == "user" and c["action"] == "create")
+      update = {"action": "update", "kind": "user", "key": create["key"], "fields": [{"field": "name", "after": "Cy"}]}
+      plan["changes"].insert(plan["changes"].index(create) + 1, update)
+      plan["digest"] = ""
+      text = json.dumps(plan, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+      plan["digest"] = hashlib.sha256(text.encode()).hexdigest()
+      json.dump(plan, open(sys.argv[1], "w"), ensure_ascii=False)
+      """
+    let python = ProcessInfo.processInfo.environment["ROSTER_PYTHON"] ?? "python3"
+    let edited = try run("/usr/bin/env", [python, "-c", edit, planFile])
+    #expect(edited.status == 0, "\(edited.stderr)")
+    let before = try roster(["show", "--state", state, "--format", "json"]).stdout
+    let refused = try roster(["apply", planFile, "--state", state])
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("the plan changes user cy@northwind.example twice"), "\(refused.stderr)")
+    #expect(try roster(["show", "--state", state, "--format", "json"]).stdout == before)
+  }
+
   @Test("apply --config checks its plan again if the state changed outside Roster while it waited for the lock")
   func configApplyChecksAgain() throws {
     let location = try TestState(.sqlite)

@@ -467,6 +467,17 @@ struct CanonicalJSONTests {
     edited.fields[0].after = .string("other@x.example")
     #expect(edited != created && edited.fields[0].after == .string("other@x.example"))
 
+    // An object with no fields, created whole, is the change written out with none, hash included.
+    let bare = Change.whole(.create, kind: .robot, key: "nightly", fields: [:])
+    let listed = Change(action: .create, kind: .robot, key: "nightly", fields: [])
+    #expect(bare == listed && bare.hashValue == listed.hashValue)
+    // Text that differs in its bytes but not as text is no change (é whole, or e and an accent).
+    var whole = StateSnapshot()
+    whole.insert(StateObject(kind: .user, key: "ada@x.example", fields: ["name": .string("Andr\u{E9}")]))
+    var composed = StateSnapshot()
+    composed.insert(StateObject(kind: .user, key: "ada@x.example", fields: ["name": .string("Andre\u{301}")]))
+    #expect(Differ.diff(current: whole, desired: composed).isEmpty)
+
     // A rename keeps its key before through any change of its fields, and through its file.
     var renamed = Change(
       action: .rename, kind: .user, key: "ada@x.example",

@@ -17,8 +17,8 @@ struct ApplyCommand: ParsableCommand {
 
       Under the state lock, the safety rules are checked again on the state as it is then, before \
       anything is written (all but RST109, whose AccessTest documents are in the configuration, \
-      not the plan); `apply --config` checks them again only if the state is not exactly the one \
-      it planned from.
+      not the plan); `apply --config` checks them again unless the state is exactly the one it \
+      planned from and its plan leads to exactly the configuration's state.
 
       `roster apply --config DIR` (or --repo) plans, shows the plan and asks for `yes` on a \
       terminal; --auto-approve skips the question, for automation.
@@ -120,9 +120,9 @@ enum Applying {
 
   /// Writes `plan` to `store` under the state lock, after checking it again on the state read
   /// under the lock.
-  /// - Parameter planned: the state `plan` was made from in this process (`apply --config`): if
-  ///   the state read under the lock is exactly it, the plan was checked on it already, and is
-  ///   not checked again.
+  /// - Parameter planned: the state `plan` was made and fully checked on in this process (`apply
+  ///   --config`, when the plan leads to the configuration's model): if the state read under
+  ///   the lock is exactly it, the plan is not checked again.
   static func apply(_ plan: Plan, to store: any StateStore, lockTimeout: Double, planned: StoredState? = nil)
     throws -> Int
   {
@@ -167,12 +167,21 @@ enum Applying {
         "the plan is stale: it was made at serial \(plan.serial), but the state is now at serial \(stored.serial). "
           + "Nothing was applied; run `roster plan` again.")
     }
-    // Nothing changed since the plan was made in this process: it was checked on this state. (A
-    // change made outside Roster does not move the serial, and is checked for here.)
+    // Nothing changed since the plan was made in this process, leading to the configuration's
+    // model (invariants checked by the loader, safety rules run on it). A change made outside
+    // Roster does not move the serial, and is checked for here.
     if let planned, planned.catalogSource == stored.catalogSource, planned.applied == stored.applied,
       planned.current == stored.current
     {
       return planned.current
+    }
+    // A plan changes each object once (the writes are made from the state before it).
+    var touched = [Set<String>](repeating: [], count: ObjectKind.allCases.count)
+    for change in plan.changes {
+      for key in [change.key] + (change.action == .rename ? change.from.map { [$0] } ?? [] : [])
+      where !touched[change.kind.order].insert(key).inserted {
+        throw CLIError("the plan changes \(change.kind.rawValue) \(key) twice. Nothing was applied.")
+      }
     }
     let catalog = try StateOptions.catalog(for: stored)
     let next: StateSnapshot

@@ -7,13 +7,15 @@ import RosterStore
 
 /// Making a plan: desired state from the configuration, current state from the store.
 enum Planning {
-  /// The plan, and the state it was made from.
+  /// The plan, and the state it was made from when the plan leads to the configuration's model
+  /// (which the loader checked and the safety rules ran on): then an apply that finds the state
+  /// unchanged under the lock need not check the plan again.
   /// - Parameter lastStep: the command ends after this plan: what it built is left for the
   ///   process's end to reclaim rather than freed object by object.
   static func plan(
     source: ConfigOptions, store: any StateStore, actor: String, overrides: [String], impact: ImpactMode = .summary,
     lastStep: Bool = false
-  ) throws -> (plan: Plan, stored: StoredState) {
+  ) throws -> (plan: Plan, checkedOn: StoredState?) {
     // The state is read on another thread while the configuration is loaded: building the
     // desired model takes one core, and reading the state the other.
     let reading = InBackground { try load(store) }
@@ -77,7 +79,7 @@ enum Planning {
       lineage: stored.lineage, serial: stored.serial, source: source.label, commit: commit, actor: actor,
       changes: changes, drift: drift, catalogSource: nil, findings: findings, overrides: overrides,
       impact: entries)
-    return (plan, stored)
+    return (plan, result == nil ? nil : stored)
   }
 
   /// `group Ops, ada@acme.example`, or `nobody`.
