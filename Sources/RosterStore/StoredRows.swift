@@ -1,5 +1,4 @@
 import Foundation
-import JSONSchema
 import RosterModel
 
 /// What both stores write and read the same way: the `applied` text, the audit record's text,
