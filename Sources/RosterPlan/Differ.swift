@@ -142,9 +142,7 @@ public enum Differ {
     // objects that differ from what Roster wrote are visited: usually none.
     for key in applied?.keys(kind) ?? [] where !renamed.contains(key) {
       guard let existing = have[key], let target = want[key], existing.hasSameFields(as: target) else { continue }
-      // The values adopted ride along (before = after), so apply refuses if they change meanwhile.
-      let fields = existing.fields.map { FieldChange(field: $0.key, before: $0.value, after: $0.value) }
-      updates.append(Change(action: .adopt, kind: kind, key: key, fields: fields))
+      updates.append(adoption(of: existing))
     }
     creates.sort { $0.key < $1.key }
     updates.sort { $0.key < $1.key }
@@ -157,13 +155,23 @@ public enum Differ {
       guard !renamedFrom.contains(existing.key),
         !(keepUnmanaged && unmanaged.contains(StateObject.id(kind, existing.key)))
       else { continue }
-      guard !existing.isKeyOnly else {
-        changes.deletes.append(.relation(.delete, kind: kind, key: existing.key))
-        continue
-      }
-      changes.deletes.append(.whole(.delete, kind: kind, key: existing.key, fields: existing.fields))
+      changes.deletes.append(removal(of: existing))
     }
     return changes
+  }
+
+  /// Roster takes over `existing` as it is. The values adopted ride along (before = after), so
+  /// apply refuses if they change meanwhile.
+  private static func adoption(of existing: StateObject) -> Change {
+    let fields = existing.fields.map { FieldChange(field: $0.key, before: $0.value, after: $0.value) }
+    return Change(action: .adopt, kind: existing.kind, key: existing.key, fields: fields)
+  }
+
+  /// `existing` removed: a relation that is its key by its key alone.
+  private static func removal(of existing: StateObject) -> Change {
+    existing.isKeyOnly
+      ? .relation(.delete, kind: existing.kind, key: existing.key)
+      : .whole(.delete, kind: existing.kind, key: existing.key, fields: existing.fields)
   }
 
   /// One relation kind's changes, its desired objects given by their keys (each relation being
@@ -200,8 +208,7 @@ public enum Differ {
       guard let existing = have.position(of: key), wanted[existing] else { continue }
       let object = have.object(at: existing)
       guard object.isKeyOnly else { continue }
-      let fields = object.fields.map { FieldChange(field: $0.key, before: $0.value, after: $0.value) }
-      updates.append(Change(action: .adopt, kind: kind, key: key, fields: fields))
+      updates.append(adoption(of: object))
     }
     creates.sort { $0.key < $1.key }
     updates.sort { $0.key < $1.key }
@@ -211,10 +218,7 @@ public enum Differ {
     for position in 0..<have.endPosition where have.isPresent(position) && !wanted[position] {
       let existing = have.object(at: position)
       guard !(keepUnmanaged && unmanaged.contains(StateObject.id(kind, existing.key))) else { continue }
-      changes.deletes.append(
-        existing.isKeyOnly
-          ? .relation(.delete, kind: kind, key: existing.key)
-          : .whole(.delete, kind: kind, key: existing.key, fields: existing.fields))
+      changes.deletes.append(removal(of: existing))
     }
     return changes
   }

@@ -323,17 +323,17 @@ public final class PostgresStateStore: StateStore, Sendable {
       let layout = TableLayout.of(change.kind)
       if change.fields != nil && !change.exists {
         // The run of inserts into this table, at most as many rows as fit 65,535 parameters.
+        // Each write is taken as it is found (an apply makes each when asked for it).
         let width = layout.insertColumns.count
-        var end = index
-        var rows = 0
-        while end < changes.endIndex, rows < 65_535 / width {
-          let next = changes[end]
+        var run = [change]
+        index = changes.index(after: index)
+        while index < changes.endIndex, run.count < 65_535 / width {
+          let next = changes[index]
           guard next.kind == change.kind, next.fields != nil, !next.exists else { break }
-          end = changes.index(after: end)
-          rows += 1
+          run.append(next)
+          index = changes.index(after: index)
         }
-        try send(change, try Self.insert(changes[index..<end], layout), rows: rows)
-        index = end
+        try send(change, try Self.insert(run, layout), rows: run.count)
         continue
       }
       try send(change, try Self.updateOrDelete(change, layout), rows: 1)
@@ -345,7 +345,7 @@ public final class PostgresStateStore: StateStore, Sendable {
   /// Rows sent ahead of their answers, at most (one INSERT may send more, alone).
   static let rowsInFlight = 20_000
 
-  private static func insert(_ changes: some Collection<StoredChange>, _ layout: TableLayout) throws -> PostgresQuery {
+  private static func insert(_ changes: [StoredChange], _ layout: TableLayout) throws -> PostgresQuery {
     var binds = PostgresBindings(capacity: changes.count * layout.insertColumns.count)
     var rows: [String] = []
     for change in changes {

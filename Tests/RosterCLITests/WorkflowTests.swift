@@ -22,14 +22,17 @@ private func initOrganization(_ state: String, name: String, domain: String) thr
   #expect(result.status == 0, "\(result.stderr)")
 }
 
-/// Writes `folder/config`: an integration-hub organisation with ada@DOMAIN its administrator and
-/// `readers` read-only users user0@DOMAIN, user1@DOMAIN, …; returns the folder's path.
-private func writeOrganization(in folder: TemporaryFolder, name: String, domain: String, readers: Int) throws -> String
-{
+/// Writes `folder/config`: an integration-hub organisation with ada@DOMAIN its administrator,
+/// `readers` read-only users user0@DOMAIN, user1@DOMAIN, …, and `others` (UserList items);
+/// returns the folder's path. Written again, it replaces the configuration.
+private func writeOrganization(
+  in folder: TemporaryFolder, name: String, domain: String, readers: Int, others: String = ""
+) throws -> String {
   let config = folder.path + "/config"
   try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: true)
   var users = "apiVersion: roster/v1\nkind: UserList\nusers:\n  - email: ada@\(domain)\n    roles: [administrator]\n"
   for i in 0..<readers { users += "  - email: user\(i)@\(domain)\n    roles: [read-only]\n" }
+  users += others
   try users.write(toFile: config + "/users.yaml", atomically: true, encoding: .utf8)
   try "apiVersion: roster/v1\nkind: Organization\nname: \(name)\nplatform: integration-hub\n".write(
     toFile: config + "/org.yaml", atomically: true, encoding: .utf8)
@@ -242,23 +245,17 @@ struct WorkflowTests {
     defer { location.remove() }
     let state = location.location
     try initNorthwind(state)
-    let config = location.path + "/config"
-    try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: true)
-    try "apiVersion: roster/v1\nkind: Organization\nname: Northwind\nplatform: integration-hub\n".write(
-      toFile: config + "/org.yaml", atomically: true, encoding: .utf8)
-    func users(_ text: String) throws {
-      try
-        ("apiVersion: roster/v1\nkind: UserList\nusers:\n  - email: ada@northwind.example\n"
-        + "    roles: [administrator]\n" + text).write(
-          toFile: config + "/users.yaml", atomically: true, encoding: .utf8)
+    func configuration(_ others: String) throws -> String {
+      try writeOrganization(
+        in: location.folder, name: "Northwind", domain: "northwind.example", readers: 0, others: others)
     }
+    let config = try configuration("  - email: bob@northwind.example\n    roles: [manager]\n")
     let apply = ["apply", "--config", config, "--state", state, "--auto-approve", "--actor", "ada@northwind.example"]
-    try users("  - email: bob@northwind.example\n    roles: [manager]\n")
     #expect(try roster(apply).status == 0)
     // bob's binding counts as one Roster did not write (as if made outside it), so it is left
     // alone when bob goes: the state the plan leads to would bind a user that is not there.
     try location.execute("UPDATE bindings SET applied = NULL WHERE principal = 'user:bob@northwind.example'")
-    try users("")
+    _ = try configuration("")
     let refused = try roster(apply)
     #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
     #expect(refused.stderr.contains("would leave an invalid organisation"), "\(refused.stderr)")
@@ -272,16 +269,9 @@ struct WorkflowTests {
     defer { location.remove() }
     let state = location.location
     try initNorthwind(state)
-    let config = try writeOrganization(in: location.folder, name: "Northwind", domain: "northwind.example", readers: 0)
-    try """
-    apiVersion: roster/v1
-    kind: UserList
-    users:
-      - email: ada@northwind.example
-        roles: [administrator]
-      - email: cy@northwind.example
-        roles: [manager]
-    """.write(toFile: config + "/users.yaml", atomically: true, encoding: .utf8)
+    let config = try writeOrganization(
+      in: location.folder, name: "Northwind", domain: "northwind.example", readers: 0,
+      others: "  - email: cy@northwind.example\n    roles: [manager]\n")
     let planFile = location.path + "/plan.json"
     #expect(
       try roster(["plan", "--config", config, "--state", state, "--actor", "ada@northwind.example", "-out", planFile])
@@ -314,20 +304,10 @@ struct WorkflowTests {
     defer { location.remove() }
     let state = location.location
     try initNorthwind(state)
-    let config = location.path + "/config"
-    try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: true)
-    try "apiVersion: roster/v1\nkind: Organization\nname: Northwind\nplatform: integration-hub\n".write(
-      toFile: config + "/org.yaml", atomically: true, encoding: .utf8)
     // ada, the administrator, adds cy as a manager: an administrator's right.
-    try """
-    apiVersion: roster/v1
-    kind: UserList
-    users:
-      - email: ada@northwind.example
-        roles: [administrator]
-      - email: cy@northwind.example
-        roles: [manager]
-    """.write(toFile: config + "/users.yaml", atomically: true, encoding: .utf8)
+    let config = try writeOrganization(
+      in: location.folder, name: "Northwind", domain: "northwind.example", readers: 0,
+      others: "  - email: cy@northwind.example\n    roles: [manager]\n")
     let apply = [
       "apply", "--config", config, "--state", state, "--auto-approve", "--actor", "ada@northwind.example",
       "--lock-timeout", "60",

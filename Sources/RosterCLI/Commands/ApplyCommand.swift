@@ -178,9 +178,11 @@ enum Applying {
     // A plan changes each object once (the writes are made from the state before it).
     var touched = [Set<String>](repeating: [], count: ObjectKind.allCases.count)
     for change in plan.changes {
-      for key in [change.key] + (change.action == .rename ? change.from.map { [$0] } ?? [] : [])
+      for key in [change.key, change.action == .rename ? change.from : nil].compactMap(\.self)
       where !touched[change.kind.order].insert(key).inserted {
-        throw CLIError("the plan changes \(change.kind.rawValue) \(key) twice. Nothing was applied.")
+        throw CLIError(
+          "the plan changes \(change.kind.rawValue) \(key) twice, which no plan Roster makes does: it was edited. "
+            + "Nothing was applied. Make a new plan with `roster plan -out FILE`.")
       }
     }
     let catalog = try StateOptions.catalog(for: stored)
