@@ -69,8 +69,14 @@ public struct SchemaValidator: Sendable {
         )
       ]
     }
+    // Most instances are valid: a first run only decides whether, without keeping where it is in
+    // the instance and the schema (which it would need only for a violation's path); an
+    // instance that fails is evaluated again, keeping them, for its violations.
+    var quick = Evaluation(
+      nodes: nodes, dynamicAnchors: registry.dynamicAnchors, annotates: usesUnevaluated, tracks: false)
+    guard !quick.evaluate(root, instance).valid else { return [] }
     var evaluation = Evaluation(
-      nodes: nodes, dynamicAnchors: registry.dynamicAnchors, annotates: usesUnevaluated)
+      nodes: nodes, dynamicAnchors: registry.dynamicAnchors, annotates: usesUnevaluated, tracks: true)
     return evaluation.evaluate(root, instance).errors
   }
 
@@ -191,10 +197,15 @@ private struct Evaluation {
   /// keywords read them, so schemas without any skip the work.
   let annotates: Bool
 
-  init(nodes: [CompiledNode], dynamicAnchors: [String: [String: Int]], annotates: Bool) {
+  /// Whether to keep `path` and `keywords`: without them a violation says only that there is
+  /// one (see ``SchemaValidator/run(_:against:)``).
+  let tracks: Bool
+
+  init(nodes: [CompiledNode], dynamicAnchors: [String: [String: Int]], annotates: Bool, tracks: Bool) {
     self.nodes = nodes
     self.dynamicAnchors = dynamicAnchors
     self.annotates = annotates
+    self.tracks = tracks
   }
 
   /// The keywords taken so far, as a JSON Pointer through the schema.
@@ -219,6 +230,7 @@ private struct Evaluation {
   mutating func descend<Instance: JSONInstance>(
     _ sub: Int, _ instance: Instance, _ keyword: String, _ name: String? = nil, item: PathStep? = nil
   ) -> Outcome {
+    guard tracks else { return evaluate(sub, instance) }
     keywords.append((keyword, name))
     if let item { path.append(item) }
     defer {

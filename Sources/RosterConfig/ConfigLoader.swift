@@ -516,7 +516,7 @@ private struct Loader {
     read.findings = first..<sink.items.count
     if let roles = r.node("roles") {
       let bindingsStart = doc.bindings.count
-      doc.bindings += readBindings(roles, of: .user(email), file: doc.file, sink: sink, scopes: scopes)
+      readBindings(roles, of: .user(email), into: &doc.bindings, file: doc.file, sink: sink, scopes: scopes)
       read.bindings = bindingsStart..<doc.bindings.count
       read.bindingFindings = read.findings.upperBound..<sink.items.count
     }
@@ -651,9 +651,19 @@ private struct Loader {
     _ node: YAMLNode, of principal: PrincipalID, file: String, sink: DiagnosticSink, scopes: ScopeCache
   ) -> [PendingBinding] {
     var bindings: [PendingBinding] = []
+    readBindings(node, of: principal, into: &bindings, file: file, sink: sink, scopes: scopes)
+    return bindings
+  }
+
+  /// Reads a principal's `roles` onto the end of `bindings` (a document's list for its users: a
+  /// list of each user's own, then appended, cost an allocation for every user).
+  static func readBindings(
+    _ node: YAMLNode, of principal: PrincipalID, into bindings: inout [PendingBinding], file: String,
+    sink: DiagnosticSink, scopes: ScopeCache
+  ) {
     guard let items = node.isNull ? YAMLSequence.empty : node.sequence else {
       sink.error(.wrongType, "'roles' must be a list, not a \(node.kindName)", file: file, at: node.mark)
-      return []
+      return
     }
     for item in items {
       var roleID: String?
@@ -681,7 +691,6 @@ private struct Loader {
           binding: Binding(principal: principal, role: roleID, scope: scope), place: Place(file: file, mark: item.mark))
       )
     }
-    return bindings
   }
 }
 

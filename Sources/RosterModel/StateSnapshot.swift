@@ -237,6 +237,12 @@ public struct StateSnapshot: Sendable, Hashable {
 
   public mutating func insert(_ object: StateObject) { tables[object.kind.order][object.key] = object }
 
+  /// Adds an object of a kind by its key's bytes and its own fields (nil: a relation that is
+  /// its key), or replaces the fields of the object the key names.
+  public mutating func insert(_ kind: ObjectKind, key: UnsafeBufferPointer<UInt8>, own fields: Fields?) {
+    tables[kind.order].insert(key, own: fields)
+  }
+
   /// Puts a kind's table in place of the one held.
   public mutating func replace(_ table: Table) { tables[table.kind.order] = table }
 
@@ -472,19 +478,20 @@ public enum StateKey {
 
   public static func binding(_ binding: Binding) -> String {
     var key: [UInt8] = []
-    writeBinding(principal: binding.principal, role: binding.role, scope: binding.scope.description, into: &key)
+    writeBinding(principal: binding.principal, role: binding.role, scope: binding.scope, into: &key)
     return String(decoding: key, as: UTF8.self)
   }
 
-  /// Writes a binding's key into `key` (emptied first, its storage kept), no string made; the
-  /// scope is given as its text (a few hundred recur across 100,000 bindings).
-  public static func writeBinding(principal: PrincipalID, role: String, scope: String, into key: inout [UInt8]) {
+  /// Writes a binding's key into `key` (emptied first, its storage kept), no string made: the
+  /// scope's text is written where it goes (looking it up among the texts of scopes already
+  /// written, a hash of the scope's parts, cost four times as much).
+  public static func writeBinding(principal: PrincipalID, role: String, scope: Scope, into key: inout [UInt8]) {
     key.removeAll(keepingCapacity: true)
     key.append(principal: principal)
     key.append(0x1F)
     key.append(utf8: role)
     key.append(0x1F)
-    key.append(utf8: scope)
+    key.append(scope: scope)
   }
 
   /// The key of a binding from its fields' texts.
@@ -604,27 +611,23 @@ extension AccessModel {
   /// no string is made for any.
   public func forEachRelationKey(_ kind: ObjectKind, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
     var key: [UInt8] = []
+    // Lists are read where they are, by index: an element taken out is a copy, a retain and a
+    // release of each of its strings, for each of 200,000 relations.
     switch kind {
     case .membership:
-      for group in groups.values {
-        for member in group.members {
-          StateKey.writeMembership(group: group.name, member: member, into: &key)
+      for group in groups.values.indices {
+        let members = groups.values[group].members
+        for i in members.indices {
+          StateKey.writeMembership(group: groups.values[group].name, member: members[i], into: &key)
           key.withUnsafeBufferPointer(body)
         }
       }
     case .binding:
-      // A few hundred scopes recur across 100,000 bindings: each is written once.
-      var scopeTexts: [Scope: String] = [:]
-      for (principal, held) in bindingsByPrincipal {
-        for binding in held {
-          let scope: String
-          if let known = scopeTexts[binding.scope] {
-            scope = known
-          } else {
-            scope = binding.scope.description
-            scopeTexts[binding.scope] = scope
-          }
-          StateKey.writeBinding(principal: principal, role: binding.role, scope: scope, into: &key)
+      for entry in bindingsByPrincipal.indices {
+        let held = bindingsByPrincipal.values[entry]
+        for i in held.indices {
+          StateKey.writeBinding(
+            principal: bindingsByPrincipal.keys[entry], role: held[i].role, scope: held[i].scope, into: &key)
           key.withUnsafeBufferPointer(body)
         }
       }

@@ -43,13 +43,6 @@ extension String {
     }
   }
 
-  /// The same from parts given as UTF-8 bytes (columns read in place, say).
-  public static func joining(utf8 parts: [UnsafeBufferPointer<UInt8>], separator: Unicode.Scalar) -> String {
-    joining(parts.count, length: parts.reduce(0) { $0 + $1.count }, separator: separator) { i, into in
-      into.initialize(fromContentsOf: parts[i])
-    }
-  }
-
   /// `count` parts of `length` bytes in all, each written by `write` (which returns how many
   /// bytes it wrote), with the separator between them.
   private static func joining(
@@ -83,6 +76,22 @@ extension [UInt8] {
   public mutating func append(utf8 text: String) {
     if text.utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) == nil {
       append(contentsOf: Array(text.utf8))
+    }
+  }
+
+  /// Appends a scope's text (``Scope/description``: `organization`, `tenant/T/service/S`)
+  /// without making it.
+  public mutating func append(scope: Scope) {
+    guard let tenant = scope.tenant else { return append(utf8: "organization") }
+    append(utf8: "tenant/")
+    append(utf8: tenant)
+    if let service = scope.service {
+      append(utf8: "/service/")
+      append(utf8: service)
+    }
+    for folder in scope.folders {
+      append(utf8: "/folder/")
+      append(utf8: folder)
     }
   }
 

@@ -137,7 +137,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
       for layout in TableLayout.all {
         let size = try Row.fetchOne(db, sql: layout.sizeSQL(for: .sqlite))
         reading.reserve(layout, size?[0] ?? 0, keyBytes: size?[1] ?? 0)
-        try Self.readRows(layout, db) { reading.add($0, applied: $1) }
+        try Self.readRows(layout, db, into: &reading)
       }
       return reading.state(meta, lineage: lineage, serial: serial)
     }
@@ -147,9 +147,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
   /// key alone, its fields being the key's parts; any other with its fields set in name order),
   /// with its `applied` text as bytes, valid only during `body` (read in place: a state's
   /// 235,000 rows were 235,000 strings made to be compared and dropped).
-  private static func readRows(
-    _ layout: TableLayout, _ db: Database, _ body: (StateObject, UnsafeBufferPointer<UInt8>?) -> Void
-  ) throws {
+  private static func readRows(_ layout: TableLayout, _ db: Database, into reading: inout StoredRows.Reading) throws {
     let statement = try db.makeStatement(sql: layout.selectSQL)
     // The statement is finalized when released: kept until every row is read.
     defer { withExtendedLifetime(statement) {} }
@@ -172,11 +170,11 @@ public final class SQLiteStateStore: StateStore, Sendable {
           resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
           sql: layout.selectSQL)
       }
-      // A relation's columns are its key's parts: the key is written from them into one string.
+      // A relation's columns are its key's parts, read where SQLite holds them.
       if relation {
-        let parts = keyColumns.map { bytes($0) ?? UnsafeBufferPointer(start: nil, count: 0) }
-        let key = String.joining(utf8: parts, separator: "\u{1F}")
-        body(.relation(layout.kind, key: key), bytes(appliedColumn))
+        reading.addRelation(
+          layout.kind, parts: keyColumns.count, { bytes(keyColumns[$0]) ?? UnsafeBufferPointer(start: nil, count: 0) },
+          applied: bytes(appliedColumn))
         continue
       }
       let key =
@@ -200,7 +198,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
           }
         }
       }
-      body(StateObject(kind: layout.kind, key: key, fields: fields.compacted()), bytes(appliedColumn))
+      reading.add(StateObject(kind: layout.kind, key: key, fields: fields.compacted()), applied: bytes(appliedColumn))
     }
   }
 

@@ -22,18 +22,29 @@ enum StoredRows {
     }
     var key = object.key
     key.withUTF8 { bytes in
-      // The parts, split at U+001F, each after its field's name; one past the names is not
-      // written.
+      // The parts, split at U+001F; one past the names is not written.
+      var parts: [UnsafeBufferPointer<UInt8>] = []
       var start = 0
-      for head in heads {
+      while parts.count < heads.count {
         let end = bytes[start...].firstIndex(of: 0x1F) ?? bytes.count
-        out.append(contentsOf: head)
-        Fields.writeString(UnsafeBufferPointer(rebasing: bytes[start..<end]), to: &out)
+        parts.append(UnsafeBufferPointer(rebasing: bytes[start..<end]))
         guard end < bytes.count else { break }
         start = end + 1
       }
-      out.append(UInt8(ascii: "}"))
+      writeRelation(heads, parts.count, { parts[$0] }, to: &out)
     }
+  }
+
+  /// A relation's canonical text from its key's parts (`count` of them, at most one for each
+  /// head), each after its field's name.
+  private static func writeRelation(
+    _ heads: [[UInt8]], _ count: Int, _ part: (Int) -> UnsafeBufferPointer<UInt8>, to out: inout [UInt8]
+  ) {
+    for i in 0..<count {
+      out.append(contentsOf: heads[i])
+      Fields.writeString(part(i), to: &out)
+    }
+    out.append(UInt8(ascii: "}"))
   }
 
   /// What comes before each part of a relation's key in its canonical text: `{"group":`, then
@@ -86,8 +97,9 @@ enum StoredRows {
   struct Reading {
     var current = StateSnapshot()
     var applied = AppliedState()
-    /// The canonical text of the row being read (its storage kept from row to row).
+    /// The canonical text and the key of the row being read (their storage kept from row to row).
     private var canonical: [UInt8] = []
+    private var key: [UInt8] = []
 
     /// Makes room for `count` rows whose keys are `keyBytes` long in all.
     mutating func reserve(_ layout: TableLayout, _ count: Int, keyBytes: Int) {
@@ -101,6 +113,34 @@ enum StoredRows {
       var fields = Fields()
       for i in layout.columnsByField { if let value = values[i] { fields[layout.columns[i].field] = value } }
       add(StateObject(kind: layout.kind, key: key, fields: fields), applied: text)
+    }
+
+    /// One row of a relation kind (memberships, bindings) from its key's parts as bytes, one
+    /// for each of the kind's fields, and its `applied` text as UTF-8 (nil: NULL), as
+    /// ``add(_:applied:)`` would take the relation made from them: the key is written into the
+    /// table and the canonical text compared from the bytes read, and a string made only for a
+    /// row whose text differs (a state's 200,000 relations were each a key, its parts and its
+    /// text made anew to be compared).
+    mutating func addRelation(
+      _ kind: ObjectKind, parts count: Int, _ part: (Int) -> UnsafeBufferPointer<UInt8>,
+      applied text: UnsafeBufferPointer<UInt8>?
+    ) {
+      guard let heads = relationHeads(kind), count == heads.count else {
+        preconditionFailure("a relation is read with one part for each of its fields")
+      }
+      key.removeAll(keepingCapacity: true)
+      for i in 0..<count {
+        if i > 0 { key.append(0x1F) }
+        key.append(contentsOf: part(i))
+      }
+      key.withUnsafeBufferPointer { current.insert(kind, key: $0, own: nil) }
+      if let text {
+        canonical.removeAll(keepingCapacity: true)
+        StoredRows.writeRelation(heads, count, part, to: &canonical)
+        if Self.same(text, canonical) { return }
+      }
+      let object = StateObject.relation(kind, key: String(decoding: key, as: UTF8.self))
+      record(object, applied: text)
     }
 
     /// One row as an object, and its `applied` text (nil: NULL).
@@ -122,6 +162,11 @@ enum StoredRows {
           return
         }
       }
+      record(object, applied: text)
+    }
+
+    /// What a row's `applied` text says of an object whose text is not the canonical one.
+    private mutating func record(_ object: StateObject, applied text: UnsafeBufferPointer<UInt8>?) {
       // A row Roster did not write, or whose `applied` text cannot be read, counts as unwritten.
       guard let text, let written = try? JSONDecoder().decode(Fields.self, from: Data(text)) else {
         applied.recordUnwritten(object.kind, object.key)

@@ -43,4 +43,22 @@ struct StringBytesTests {
     agree({ $0.needsJSONEscape }, test, background: 0xFF)
     agree({ $0.needsJSONEscape }, test, background: 0x80)
   }
+
+  @Test("a scope written as bytes is its text")
+  func scopeBytes() throws {
+    let texts = [
+      "organization", "tenant/emea", "tenant/emea/service/orchestrator",
+      "tenant/emea/service/orchestrator/folder/Finance/folder/Invoices", "tenant/Zürich Büro/service/data-service",
+    ]
+    for text in texts {
+      let scope = try Scope(parsing: text)
+      var bytes: [UInt8] = [0x41]
+      bytes.append(scope: scope)
+      #expect(bytes == [0x41] + Array(scope.description.utf8))
+      #expect(String(decoding: bytes.dropFirst(), as: UTF8.self) == text)
+    }
+    let binding = Binding(
+      principal: .user("ada@acme.example"), role: "reader", scope: try Scope(parsing: "tenant/emea"))
+    #expect(StateKey.binding(binding) == "user:ada@acme.example\u{1F}reader\u{1F}tenant/emea")
+  }
 }
