@@ -43,7 +43,7 @@ public final class JSONTree: Sendable {
       case .array: return .array(items.map(\.value))
       case .object:
         // A name given twice (possible in a tree built from another format) keeps its first value,
-        // as ``member(_:)`` finds it.
+        // as the validator's ``TreeValue/member(_:)`` finds it.
         var object = JSONObject()
         for (key, value) in members where object[key] == nil { object[key] = value.value }
         return .object(object)
@@ -95,24 +95,12 @@ public final class JSONTree: Sendable {
       if case .string(let key) = tree.entries[Int(tree.children[at])] { return key }
       return ""
     }
-
-    /// The first member named `key`.
-    func value(_ key: String) -> Node? {
-      var at = first
-      let end = first + 2 * count
-      while at < end {
-        if case .string(let name) = tree.entries[Int(tree.children[at])], name == key {
-          return Node(tree: tree, index: tree.children[at + 1])
-        }
-        at += 2
-      }
-      return nil
-    }
   }
 }
 
-/// What the validator reads of a value: implemented by ``JSONValue`` and ``JSONTree/Node``, so
-/// that each is validated as it is, without converting one into the other.
+/// What the validator reads of a value: implemented by ``JSONValue`` and by ``TreeValue`` (a
+/// value of a ``JSONTree``), so that each is validated as it is, without converting one into
+/// the other.
 protocol JSONInstance {
   associatedtype Items: RandomAccessCollection where Items.Element == Self, Items.Index == Int
   associatedtype Members: RandomAccessCollection where Members.Element == (key: String, value: Self)
@@ -174,9 +162,22 @@ extension JSONValue: JSONInstance {
   var value: JSONValue { self }
 }
 
-extension JSONTree.Node: JSONInstance {
+/// A value of a tree as the validator reads it: like ``JSONTree/Node``, but reading the tree's
+/// lists through pointers that whoever makes one keeps valid for as long as it is read (see
+/// ``SchemaValidator/validate(_:against:)-(JSONTree.Node,_)``). The validator makes one for each
+/// member and item it visits, and a node holding its tree was a retain and a release of it
+/// each time (an atomic pair, as workers validate files at once).
+struct TreeValue: JSONInstance {
+  let tree: TreeLists
+  let index: Int32
+
+  init(_ tree: TreeLists, _ index: Int32) {
+    self.tree = tree
+    self.index = index
+  }
+
   var kind: JSONKind {
-    switch entry {
+    switch tree.entries[Int(index)] {
     case .null: return .null
     case .bool: return .bool
     case .number: return .number
@@ -187,14 +188,102 @@ extension JSONTree.Node: JSONInstance {
   }
 
   var number: Double {
-    if case .number(let n) = entry { return n }
+    if case .number(let n) = tree.entries[Int(index)] { return n }
     return 0
   }
 
   var text: String {
-    if case .string(let s) = entry { return s }
+    if case .string(let s) = tree.entries[Int(index)] { return s }
     return ""
   }
 
-  func member(_ key: String) -> JSONTree.Node? { members.value(key) }
+  var items: Items {
+    guard case .array(let first, let count) = tree.entries[Int(index)] else { return Items(tree, 0, 0) }
+    return Items(tree, Int(first), Int(count))
+  }
+
+  var members: Members {
+    guard case .object(let first, let count) = tree.entries[Int(index)] else { return Members(tree, 0, 0) }
+    return Members(tree, Int(first), Int(count) / 2)
+  }
+
+  func member(_ key: String) -> TreeValue? {
+    members.value(key)
+  }
+
+  var value: JSONValue { tree.owner.takeUnretainedValue()[Int(index)].value }
+
+  struct Items: RandomAccessCollection {
+    let tree: TreeLists
+    let first: Int
+    let count: Int
+
+    init(_ tree: TreeLists, _ first: Int, _ count: Int) {
+      self.tree = tree
+      self.first = first
+      self.count = count
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { count }
+
+    subscript(position: Int) -> TreeValue {
+      precondition(position >= 0 && position < count, "index out of range")
+      return TreeValue(tree, tree.children[first + position])
+    }
+  }
+
+  struct Members: RandomAccessCollection {
+    let tree: TreeLists
+    let first: Int
+    let count: Int
+
+    init(_ tree: TreeLists, _ first: Int, _ count: Int) {
+      self.tree = tree
+      self.first = first
+      self.count = count
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { count }
+
+    subscript(position: Int) -> (key: String, value: TreeValue) {
+      precondition(position >= 0 && position < count, "index out of range")
+      let at = first + 2 * position
+      let key: String
+      if case .string(let text) = tree.entries[Int(tree.children[at])] { key = text } else { key = "" }
+      return (key, TreeValue(tree, tree.children[at + 1]))
+    }
+
+    /// The first member named `key`.
+    func value(_ key: String) -> TreeValue? {
+      var at = first
+      let end = first + 2 * count
+      while at < end {
+        if case .string(let name) = tree.entries[Int(tree.children[at])], name == key {
+          return TreeValue(tree, tree.children[at + 1])
+        }
+        at += 2
+      }
+      return nil
+    }
+  }
+}
+
+/// A tree's lists as buffers, valid while the tree is held (and `owner`, not retained).
+struct TreeLists {
+  let entries: UnsafeBufferPointer<JSONTree.Entry>
+  let children: UnsafeBufferPointer<Int32>
+  let owner: Unmanaged<JSONTree>
+}
+
+extension JSONTree {
+  /// Runs `body` with the tree's lists as buffers, valid during the call.
+  func withLists<R>(_ body: (TreeLists) -> R) -> R {
+    entries.withUnsafeBufferPointer { entries in
+      children.withUnsafeBufferPointer { children in
+        body(TreeLists(entries: entries, children: children, owner: .passUnretained(self)))
+      }
+    }
+  }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// A regular expression of a schema (`pattern`, `patternProperties`), compiled once.
-struct Pattern: @unchecked Sendable {
+/// A regular expression of a schema (`pattern`, `patternProperties`), compiled once; held by
+/// reference, as every string value that has one reads it.
+final class Pattern: @unchecked Sendable {
   // NSRegularExpression is immutable and documented thread-safe; the cache is behind its lock.
   let source: String
   let expression: NSRegularExpression

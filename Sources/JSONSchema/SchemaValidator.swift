@@ -53,7 +53,8 @@ public struct SchemaValidator: Sendable {
 
   /// Validates a value of a flat tree against the schema known by `uri`, as it is.
   public func validate(_ instance: JSONTree.Node, against uri: String) -> [SchemaViolation] {
-    run(instance, against: uri)
+    // Read through values that do not hold the tree: it is held here until they are done.
+    instance.tree.withLists { run(TreeValue($0, instance.index), against: uri) }
   }
 
   func run<Instance: JSONInstance>(_ instance: Instance, against uri: String) -> [SchemaViolation] {
