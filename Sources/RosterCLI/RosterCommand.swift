@@ -1,4 +1,5 @@
 import ArgumentParser
+import RosterConfig
 
 /// The `roster` command: GitOps access control.
 public struct RosterCommand: ParsableCommand {
@@ -37,9 +38,11 @@ public struct RosterCommand: ParsableCommand {
 
   public init() {}
 
-  /// Runs the command the process was given, its heap set up for it first.
+  /// Runs the command the process was given, its heap set up for it first, and what most
+  /// commands need made meanwhile on another core (see ``ConfigLoader/prepareInBackground()``).
   public static func start() {
     ProcessLifetime.mapLargeBlocks()
+    ConfigLoader.prepareInBackground()
     main()
   }
 }

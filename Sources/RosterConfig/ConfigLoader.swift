@@ -41,6 +41,18 @@ public enum ConfigLoader {
     "AccessTest",
   ]
 
+  /// Compiles the document schemas and decodes the shipped platforms on a thread of their own:
+  /// both are made once, when first used, and reading a configuration needs both soon after
+  /// it starts; made meanwhile, they are ready when its files are (about a third of a small
+  /// configuration's time, spent on another core while the command line is parsed and the files
+  /// listed). Whoever needs either before it is made waits for it.
+  public static func prepareInBackground() {
+    Thread.detachNewThread {
+      _ = DocumentSchemas.compiled
+      _ = BuiltinCatalogs.names.map(BuiltinCatalogs.catalog)
+    }
+  }
+
   /// - Parameter files: taken, so that their bytes go once they are read.
   public static func load(_ files: consuming [ConfigFile], limits: YAMLLimits = .default) -> LoadedConfig {
     let fileCount = files.count
