@@ -62,13 +62,25 @@ floor=""
 floor_run() {
   local f
   f=$("$floor_tool" "${files[@]}" | awk '{print $8}')
+  last_floor=$f
   if [ -z "$floor" ] || [ "$(echo "$f < $floor" | bc)" -eq 1 ]; then floor=$f; fi
 }
+# pair NAME: after a measure of NAME that followed a floor_run, keeps that run's CPU and wall
+# time as ratios to that floor's (the machine's speed drifts by a third within a run on this
+# machine: the least of each side can come from different moments, a pair from one). The
+# median of a step's pairs is reported beside the ratio of the least times.
+declare -A pairs_cpu pairs_wall
+pair() {
+  pairs_cpu[$1]+="$(awk "BEGIN { print ${cpu[$1]} / $last_floor }") "
+  pairs_wall[$1]+="$(awk "BEGIN { print ${wall[$1]} / $last_floor }") "
+}
+median() { tr ' ' '\n' <<< "$1" | grep . | sort -g | awk '{ a[NR] = $1 } END { printf "%.2f", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 src=(--repo "$repo" --ref HEAD --path config)
 
 for ((i = 0; i < runs; i++)); do
   floor_run
   measure validate "$roster" validate "${src[@]}"
+  pair validate
   keep validate
 done
 "$roster" init --organization Synthetic --platform automation-cloud --admin user000000@synthetic.example \
@@ -107,6 +119,7 @@ for store in "${stores[@]}"; do
     floor_run
     measure "plan_none_$store" "$roster" plan --repo "$repo" --ref HEAD~1 --path config --state "${at[$store]}" \
       --detailed-exitcode
+    pair "plan_none_$store"
     keep "plan_none_$store"
     measure "plan_one_percent_$store" "$roster" plan "${src[@]}" --state "${at[$store]}" --detailed-exitcode
     keep "plan_one_percent_$store"
@@ -160,9 +173,14 @@ printf '%-34s %10s %10s %12s  %s\n' "libyaml floor (yaml-floor)" "$floor" "" "" 
 # Ratios of CPU time (every core's, added up) and of wall time (what a person waits: Roster reads
 # files on both cores) to the floor, libyaml's CPU time on one core.
 against() { printf 'cpu %s×, wall %s×' "$(ratio "${cpu[$1]}" "$2")" "$(ratio "${wall[$1]}" "$3")"; }
+paired() {
+  printf '%-34s %s\n' "" "each run against the floor run just before it, median of $runs: cpu $(median "${pairs_cpu[$1]}")×, wall $(median "${pairs_wall[$1]}")×"
+}
 row "load + validate" validate "≤ 2× floor: $(against validate "$floor" "$floor")"
+paired validate
 row "first apply (everything)" first_apply ""
 row "plan, no changes" plan_none "≤ 3× floor: $(against plan_none "$floor" "$floor")"
+paired plan_none_sqlite
 row "plan, 1% changed ($changed updates)" plan_one_percent \
   "≤ 1.1× no-change plan: $(against plan_one_percent "${cpu[plan_none]}" "${wall[plan_none]}")"
 row "apply $applied changes" apply "≤ 2 s"
