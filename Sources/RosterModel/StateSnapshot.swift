@@ -483,8 +483,8 @@ public enum StateKey {
   }
 
   /// Writes a binding's key into `key` (emptied first, its storage kept), no string made: the
-  /// scope's text is written where it goes (looking it up among the texts of scopes already
-  /// written, a hash of the scope's parts, cost four times as much).
+  /// scope's text is written where it goes from its parts (looking it up among the texts of the
+  /// scopes already written, a hash of those parts, cost more).
   public static func writeBinding(principal: PrincipalID, role: String, scope: Scope, into key: inout [UInt8]) {
     key.removeAll(keepingCapacity: true)
     key.append(principal: principal)
@@ -611,8 +611,8 @@ extension AccessModel {
   /// no string is made for any.
   public func forEachRelationKey(_ kind: ObjectKind, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
     var key: [UInt8] = []
-    // Lists are read where they are, by index: an element taken out is a copy, a retain and a
-    // release of each of its strings, for each of 200,000 relations.
+    // Lists are read by index, each element's fields where they are (an element taken out of
+    // its list is a copy of all of them).
     switch kind {
     case .membership:
       for group in groups.values.indices {
