@@ -178,6 +178,9 @@ public final class PostgresStateStore: StateStore, Sendable {
       let meta = try meta()
       let (lineage, serial) = try StoredRows.identity(meta, location: location)
       var reading = StoredRows.Reading()
+      // A relation row's columns, one after another, and where each is (kept from row to row).
+      var relationBytes: [UInt8] = []
+      var relationParts: [Range<Int>] = []
       for layout in TableLayout.all {
         let keys = layout.keyPositions
         let first = layout.extraKeyColumns.count
@@ -186,16 +189,39 @@ public final class PostgresStateStore: StateStore, Sendable {
           reading.reserve(layout, count, keyBytes: keyBytes)
         }
         let rows = try run(PostgresQuery(unsafeSQL: layout.selectSQL)).rows
-        // A relation's columns are its key's parts: read once, as the key.
         let relation = StateObject.relationFields(layout.kind) != nil
+        let appliedColumn = first + layout.columns.count
+        let relationColumns = keys + [appliedColumn]
         for row in rows {
           let cells = row.makeRandomAccess()
-          let keyValues = try keys.map { try cells[$0].decode(String.self) }
-          let applied = try cells[first + layout.columns.count].decode(String?.self)
-          guard !relation else {
-            reading.add(.relation(layout.kind, key: .joining(keyValues, separator: "\u{1F}")), applied: applied)
-            continue
+          // A relation's columns are its key's parts: their bytes (TEXT is its UTF-8 in either
+          // format) are read as the SQLite store reads its columns, no string made for any. A
+          // NULL part is left to the decoding below, which refuses it.
+          if relation {
+            relationBytes.removeAll(keepingCapacity: true)
+            relationParts.removeAll(keepingCapacity: true)
+            var applied: Range<Int>?
+            for position in relationColumns {
+              guard let bytes = cells[position].bytes else { continue }
+              let start = relationBytes.count
+              bytes.withUnsafeReadableBytes { relationBytes.append(contentsOf: $0) }
+              if position == appliedColumn {
+                applied = start..<relationBytes.count
+              } else {
+                relationParts.append(start..<relationBytes.count)
+              }
+            }
+            if relationParts.count == keys.count {
+              relationBytes.withUnsafeBufferPointer { all in
+                reading.addRelation(
+                  layout.kind, parts: keys.count, { UnsafeBufferPointer(rebasing: all[relationParts[$0]]) },
+                  applied: applied.map { UnsafeBufferPointer(rebasing: all[$0]) })
+              }
+              continue
+            }
           }
+          let keyValues = try keys.map { try cells[$0].decode(String.self) }
+          let applied = try cells[appliedColumn].decode(String?.self)
           reading.add(
             layout, keys: keyValues,
             values: try layout.columns.enumerated().map { try Self.value(cells[first + $0], $1) }, applied: applied)

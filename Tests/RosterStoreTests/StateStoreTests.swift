@@ -145,6 +145,14 @@ struct StateStoreTests {
     let loaded = try store.load()
     #expect(loaded.current.object(.membership, moved)?.fields["member"] == .string("user:bob@x.example"))
     #expect(loaded.applied.changed.object(.membership, moved)?.fields["member"] == .string("user:ada@x.example"))
+
+    // A relation Roster did not write (no `applied` text) is read as its key, and unmanaged.
+    try state.execute("INSERT INTO memberships (group_name, member) VALUES ('Ops', 'user:cy@x.example')")
+    let added = StateKey.membership(group: "Ops", member: .user("cy@x.example"))
+    let withAdded = try store.load()
+    #expect(withAdded.current.object(.membership, added)?.isKeyOnly == true)
+    #expect(withAdded.unmanaged.contains(StateObject.id(.membership, added)))
+    #expect(withAdded.applied.changed.object(.membership, added) == nil)
   }
 
   @Test(
