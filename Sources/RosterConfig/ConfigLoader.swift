@@ -190,12 +190,14 @@ private struct Loader {
   }
 
   mutating func run(_ files: consuming [ConfigFile]) {
-    // Layers 1 and 2, file by file on every core: each file's YAML, its documents' kinds and
-    // their schemas depend on that file alone. What they found is taken in file order, so the
-    // result is the same as reading them one after the other.
+    // Layers 1 and 2, file by file on every core, the largest files first: each file's YAML,
+    // its documents' kinds and their schemas depend on that file alone. What they found is
+    // taken in file order, so the result is the same as reading them one after the other.
     let limits = self.limits
     let scopes = parsedScopes
-    var read = files.parallelMap { Self.read($0, limits: limits, scopes: scopes) }
+    var read = files.parallelMap(heaviestFirst: files.map(\.bytes.count)) {
+      Self.read($0, limits: limits, scopes: scopes)
+    }
     // What is held from here on is what was read: the files' bytes go (as much as the YAML).
     _ = consume files
     var documents: [Document] = []

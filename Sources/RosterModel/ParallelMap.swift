@@ -16,6 +16,29 @@ extension Array where Element: Sendable {
   }
 }
 
+extension Array where Element: Sendable {
+  /// ``parallelMap(_:)`` with the elements taken heaviest first, by `weights` (one for each
+  /// element, in their order): a core that took a light one then takes the next, and the last
+  /// to finish is a light one, not a heavy one started late (the same results, in the
+  /// elements' order).
+  public func parallelMap<Result: Sendable>(
+    heaviestFirst weights: [Int], _ transform: @Sendable (Element) -> Result
+  ) -> [Result] {
+    precondition(weights.count == count, "a weight for each element")
+    guard count > 1 else { return map(transform) }
+    let order = UnsafeSendable(indices.sorted { weights[$0] > weights[$1] })
+    let slots = Slots<Result>(count)
+    withUnsafeBufferPointer { elements in
+      let elements = UnsafeSendable(elements)
+      DispatchQueue.concurrentPerform(iterations: count) { turn in
+        let index = order.value[turn]
+        slots.put(transform(elements.value[index]), at: index)
+      }
+    }
+    return slots.results()
+  }
+}
+
 /// Where the workers of ``Swift/Array/parallelMap(_:)`` put their results: each writes only
 /// its own index, and the results are read after every worker has finished.
 private final class Slots<Result>: @unchecked Sendable {

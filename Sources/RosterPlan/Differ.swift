@@ -43,11 +43,9 @@ public enum Differ {
     let organization = desired(.organization)
     let fullyManaged = Set(organization["organization"]?.fields["fullyManaged"]?.list ?? [])
     // Each kind is compared on its own, the kinds on every core at once, the largest first (by
-    // the current state's tables): a core that took a small kind then takes the next, and the
-    // last to finish is not a large one started late. Their changes are then put in order as
-    // one list.
-    let largestFirst = ObjectKind.allCases.sorted { current.objects($0).count > current.objects($1).count }
-    var compared = largestFirst.parallelMap { kind in
+    // the current state's tables); their changes are then put in order as one list.
+    let sizes = ObjectKind.allCases.map { current.objects($0).count }
+    var kinds = ObjectKind.allCases.parallelMap(heaviestFirst: sizes) { kind in
       let keepUnmanaged = !fullyManaged.contains(kind.rawValue)
       if let relationKeys, StateObject.relationFields(kind) != nil, renames[kind]?.isEmpty ?? true {
         return diffRelations(
@@ -58,9 +56,6 @@ public enum Differ {
         current.objects(kind), kind == .organization ? organization : desired(kind), keepUnmanaged: keepUnmanaged,
         unmanaged: unmanaged, renames: renames[kind] ?? [:], applied: applied)
     }
-    // Back in the kinds' order, each moved (a copy left behind would keep its changes).
-    var kinds = [KindChanges](repeating: KindChanges(), count: ObjectKind.allCases.count)
-    for (i, kind) in largestFirst.enumerated() { swap(&kinds[kind.order], &compared[i]) }
     let desiredCounts = kinds.map(\.desiredCount)
     // One list of its final size, each kind's changes let go once moved into it (a first plan
     // has 235,000).

@@ -1,3 +1,4 @@
+import Foundation
 import RosterModel
 import Testing
 
@@ -26,5 +27,46 @@ struct ParallelMapTests {
       #expect(text.count == n % 40)
       #expect(list == Array(0..<(n % 9)))
     }
+  }
+
+  @Test("heaviest first: the same results in the elements' order, the heaviest taken first")
+  func heaviestFirst() {
+    // Weights in no order: each element's weight is itself.
+    let numbers = (0..<2_000).map { ($0 * 7_919) % 2_003 }
+    let started = StartOrder()
+    let results = numbers.parallelMap(heaviestFirst: numbers) { n in
+      started.record(n)
+      return n * 2
+    }
+    #expect(results == numbers.map { $0 * 2 })
+    // Two workers take the first two turns: whichever records first took one of the two heaviest.
+    let heaviest = Set(numbers.sorted(by: >).prefix(2))
+    #expect(started.first.map(heaviest.contains) == true)
+    #expect(started.count == numbers.count)
+    #expect([Int]().parallelMap(heaviestFirst: []) { $0 } == [])
+  }
+}
+
+/// The elements in the order their transforms started, from any thread.
+private final class StartOrder: @unchecked Sendable {
+  private let lock = NSLock()
+  private var order: [Int] = []
+
+  func record(_ n: Int) {
+    lock.lock()
+    defer { lock.unlock() }
+    order.append(n)
+  }
+
+  var first: Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    return order.first
+  }
+
+  var count: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return order.count
   }
 }
