@@ -146,6 +146,17 @@ private struct PendingPlaces {
     let place = places[index]
     return Place(file: files[Int(place.file)], mark: YAMLMark(line: Int(place.line), column: Int(place.column)))
   }
+
+  mutating func append(contentsOf other: PendingPlaces) {
+    for index in other.places.indices { append(other[index]) }
+  }
+}
+
+/// A value handed to work on another thread and back, changed where it is: held by nothing
+/// else, its tables are changed in place, not copied.
+private final class Handoff<Value>: @unchecked Sendable {
+  var value: Value
+  init(_ value: consuming Value) { self.value = value }
 }
 
 private struct Loader {
@@ -165,11 +176,14 @@ private struct Loader {
   /// Documents that failed their schema: file and lines.
   var schemaFailed: [(file: String, lines: Range<Int>)] = []
 
-  init(limits: YAMLLimits) { self.limits = limits }
+  init(limits: YAMLLimits, scopes: ScopeCache = ScopeCache()) {
+    self.limits = limits
+    parsedScopes = scopes
+  }
 
   var renames: [ObjectKind: [String: String]] = [:]
   /// Scopes already parsed: a few hundred texts recur across a hundred thousand bindings.
-  let parsedScopes = ScopeCache()
+  let parsedScopes: ScopeCache
   var accessTests: [AccessTestDocument] = []
 
   /// The schema's findings, kept apart from the decoder's until the end.
@@ -229,27 +243,49 @@ private struct Loader {
     let bindings = userDocuments.reduce(0) { $0 + $1.bindings.count } + documents.count
     pendingBindings.reserveCapacity(bindings)
     bindingPlaces.reserveCapacity(bindings)
-    // And for the groups' members (about 32 bytes of text each).
+    // The users on this core, and the groups, robots and applications on the other at once:
+    // each side adds to its own part of the model (`AccessModel.parting()`), with its own
+    // findings and pending bindings, put together after in the order that adding them one
+    // after the other gives (the users' first).
+    var others = Loader(limits: limits, scopes: parsedScopes)
+    others.model = self.model?.parting()
+    // Room for the groups' members (about 32 bytes of text each).
     let members = documents.reduce(0) { $0 + ($1.kind == "Group" ? $1.root["members"]?.sequence?.count ?? 0 : 0) }
-    pendingMembers.reserveCapacity(members, bytes: members * 32)
-    memberPlaces.reserveCapacity(members)
-    // Each document goes once its users are in the model and its bindings pending.
-    for index in userDocuments.indices {
-      addUsers(of: userDocuments[index])
-      userDocuments[index] = UserDocument(file: "")
-    }
-    userDocuments = []
-    for doc in documents {
-      switch doc.kind {
-      case "Group": group(doc)
-      case "RobotAccount": robot(doc)
-      case "ExternalApp": app(doc)
-      default: break
-      }
-    }
-    // Only the access tests are read from here on: the other documents' trees go (most of a
-    // configuration's memory while it loads).
+    others.pendingMembers.reserveCapacity(members, bytes: members * 32)
+    others.memberPlaces.reserveCapacity(members)
+    let principalKinds: Set<String> = ["Group", "RobotAccount", "ExternalApp"]
+    let principals = Handoff((loader: others, documents: documents.filter { principalKinds.contains($0.kind) }))
+    // Only the access tests are read from here on: the other documents' trees go once read
+    // (most of a configuration's memory while it loads).
     documents.removeAll { $0.kind != "AccessTest" }
+    // This loader is moved into its side, not copied: a copy left here would hold the users'
+    // table while the users were added.
+    var moved = Loader(limits: limits)
+    swap(&moved, &self)
+    let users = Handoff((loader: moved, documents: userDocuments))
+    userDocuments = []
+    _ = concurrently(
+      {
+        // Each document goes once its users are in the model and its bindings pending.
+        for index in users.value.documents.indices {
+          users.value.loader.addUsers(of: users.value.documents[index])
+          users.value.documents[index] = UserDocument(file: "")
+        }
+        users.value.documents = []
+      },
+      {
+        for doc in principals.value.documents {
+          switch doc.kind {
+          case "Group": principals.value.loader.group(doc)
+          case "RobotAccount": principals.value.loader.robot(doc)
+          case "ExternalApp": principals.value.loader.app(doc)
+          default: break
+          }
+        }
+        principals.value.documents = []
+      })
+    swap(&self, &users.value.loader)
+    take(&principals.value.loader)
     relate()
     // Access tests last: they name principals, permissions and scopes of the finished model.
     if let model = self.model {
@@ -650,6 +686,19 @@ private struct Loader {
     (pendingMembers, memberPlaces, pendingBindings, bindingPlaces) = (
       GroupMembers(), PendingPlaces(), [], PendingPlaces()
     )
+  }
+
+  /// Takes what the other side of ``run(_:)`` added and read (the groups, robots and
+  /// applications), after what this one did.
+  mutating func take(_ others: inout Loader) {
+    if let part = others.model.take() { model?.takePrincipals(of: part) }
+    for item in others.sink.items { sink.add(item) }
+    pendingBindings += others.pendingBindings
+    bindingPlaces.append(contentsOf: others.bindingPlaces)
+    swap(&pendingMembers, &others.pendingMembers)
+    swap(&memberPlaces, &others.memberPlaces)
+    renames.merge(others.renames) { mine, _ in mine }
+    others = Loader(limits: limits)
   }
 
   /// Keeps bindings read, to be made by ``relate()``.
