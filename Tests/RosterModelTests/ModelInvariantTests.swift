@@ -273,6 +273,30 @@ struct ModelInvariantTests {
     try model.bind(Binding(principal: ada, role: "runner", scope: Scope(tenant: "emea")))
   }
 
+  @Test("users added to one part of a model and groups to the other, put together, are the model adding both gives")
+  func partedPrincipals() throws {
+    var start = try tinyModel(tinyCatalog(nesting: .any, maxOrgRoles: 1))
+    try start.addUser(User(email: "first@acme.example"))
+    try start.addGroup(Group(name: "before"))
+    let usersBefore = start.users.count
+    var users = start
+    var others = users.parting()
+    // The other part holds no users, this one no groups: each changes only its own tables.
+    #expect(others.users.isEmpty && users.groups.isEmpty)
+    for i in 0..<200 { try users.addUser(User(email: "u\(i)@acme.example")) }
+    for i in 0..<20 { try others.addGroup(Group(name: "g\(i)")) }
+    _ = expectRefused(.duplicate) { try others.addGroup(Group(name: "before")) }
+    users.takePrincipals(of: others)
+
+    var oneByOne = start
+    for i in 0..<200 { try oneByOne.addUser(User(email: "u\(i)@acme.example")) }
+    for i in 0..<20 { try oneByOne.addGroup(Group(name: "g\(i)")) }
+    #expect(users.snapshot == oneByOne.snapshot)
+    #expect(users.users == oneByOne.users && users.groups == oneByOne.groups)
+    // The model it started from is unchanged.
+    #expect(start.users.count == usersBefore && start.groups["g0"] == nil)
+  }
+
   @Test("members and bindings made together, on two cores, are what making them one by one gives, refusals included")
   func relateTogether() throws {
     var start = try tinyModel(tinyCatalog(nesting: .any, maxOrgRoles: 1))
