@@ -254,16 +254,17 @@ private struct Loader {
     others.pendingMembers.reserveCapacity(members, bytes: members * 32)
     others.memberPlaces.reserveCapacity(members)
     let principalKinds: Set<String> = ["Group", "RobotAccount", "ExternalApp"]
-    let principals = Handoff((loader: others, documents: documents.filter { principalKinds.contains($0.kind) }))
+    // Each side's loader is swapped into its box, not copied: a copy left here would hold its
+    // tables while they were changed there.
+    let principals = Handoff((loader: Loader(limits: limits), documents: [Document]()))
+    swap(&principals.value.loader, &others)
+    principals.value.documents = documents.filter { principalKinds.contains($0.kind) }
     // Only the access tests are read from here on: the other documents' trees go once read
     // (most of a configuration's memory while it loads).
     documents.removeAll { $0.kind != "AccessTest" }
-    // This loader is moved into its side, not copied: a copy left here would hold the users'
-    // table while the users were added.
-    var moved = Loader(limits: limits)
-    swap(&moved, &self)
-    let users = Handoff((loader: moved, documents: userDocuments))
-    userDocuments = []
+    let users = Handoff((loader: Loader(limits: limits), documents: [UserDocument]()))
+    swap(&users.value.loader, &self)
+    swap(&users.value.documents, &userDocuments)
     _ = concurrently(
       {
         // Each document goes once its users are in the model and its bindings pending.
