@@ -198,13 +198,17 @@ struct TreeValue: JSONInstance {
   }
 
   var items: Items {
-    guard case .array(let first, let count) = tree.entries[Int(index)] else { return Items(tree, 0, 0) }
-    return Items(tree, Int(first), Int(count))
+    guard case .array(let first, let count) = tree.entries[Int(index)] else {
+      return Items(tree: tree, first: 0, count: 0)
+    }
+    return Items(tree: tree, first: Int(first), count: Int(count))
   }
 
   var members: Members {
-    guard case .object(let first, let count) = tree.entries[Int(index)] else { return Members(tree, 0, 0) }
-    return Members(tree, Int(first), Int(count) / 2)
+    guard case .object(let first, let count) = tree.entries[Int(index)] else {
+      return Members(tree: tree, first: 0, count: 0)
+    }
+    return Members(tree: tree, first: Int(first), count: Int(count) / 2)
   }
 
   func member(_ key: String) -> TreeValue? {
@@ -217,12 +221,6 @@ struct TreeValue: JSONInstance {
     let tree: TreeLists
     let first: Int
     let count: Int
-
-    init(_ tree: TreeLists, _ first: Int, _ count: Int) {
-      self.tree = tree
-      self.first = first
-      self.count = count
-    }
 
     var startIndex: Int { 0 }
     var endIndex: Int { count }
@@ -237,12 +235,6 @@ struct TreeValue: JSONInstance {
     let tree: TreeLists
     let first: Int
     let count: Int
-
-    init(_ tree: TreeLists, _ first: Int, _ count: Int) {
-      self.tree = tree
-      self.first = first
-      self.count = count
-    }
 
     var startIndex: Int { 0 }
     var endIndex: Int { count }

@@ -4,19 +4,27 @@ extension Array where Element: Sendable {
   /// `map` with its elements transformed on every core at once (through Dispatch), the results
   /// in the elements' order. For work that depends on each element alone.
   public func parallelMap<Result: Sendable>(_ transform: @Sendable (Element) -> Result) -> [Result] {
+    parallelMap(taking: nil, transform)
+  }
+
+  /// The elements transformed on every core, taken in `order` (their indices; nil: as they
+  /// are), the results in the elements' order.
+  private func parallelMap<Result: Sendable>(
+    taking order: [Int]?, _ transform: @Sendable (Element) -> Result
+  ) -> [Result] {
     guard count > 1 else { return map(transform) }
+    let order = UnsafeSendable(order)
     let slots = Slots<Result>(count)
     withUnsafeBufferPointer { elements in
       let elements = UnsafeSendable(elements)
-      DispatchQueue.concurrentPerform(iterations: count) { index in
+      DispatchQueue.concurrentPerform(iterations: count) { turn in
+        let index = order.value?[turn] ?? turn
         slots.put(transform(elements.value[index]), at: index)
       }
     }
     return slots.results()
   }
-}
 
-extension Array where Element: Sendable {
   /// ``parallelMap(_:)`` with the elements taken heaviest first, by `weights` (one for each
   /// element, in their order): a core that took a light one then takes the next, and the last
   /// to finish is a light one, not a heavy one started late (the same results, in the
@@ -25,17 +33,7 @@ extension Array where Element: Sendable {
     heaviestFirst weights: [Int], _ transform: @Sendable (Element) -> Result
   ) -> [Result] {
     precondition(weights.count == count, "a weight for each element")
-    guard count > 1 else { return map(transform) }
-    let order = UnsafeSendable(indices.sorted { weights[$0] > weights[$1] })
-    let slots = Slots<Result>(count)
-    withUnsafeBufferPointer { elements in
-      let elements = UnsafeSendable(elements)
-      DispatchQueue.concurrentPerform(iterations: count) { turn in
-        let index = order.value[turn]
-        slots.put(transform(elements.value[index]), at: index)
-      }
-    }
-    return slots.results()
+    return parallelMap(taking: indices.sorted { weights[$0] > weights[$1] }, transform)
   }
 }
 

@@ -15,26 +15,6 @@ enum StoredRows {
   /// Appends the same text as UTF-8 bytes: the fields' own.
   static func writeCanonical(_ fields: Fields, to out: inout [UInt8]) { fields.write(to: &out) }
 
-  /// An object's canonical text; a relation that is its key is written from the key's parts.
-  static func writeCanonical(_ object: StateObject, to out: inout [UInt8]) {
-    guard object.isKeyOnly, let heads = relationHeads(object.kind) else {
-      return writeCanonical(object.fields, to: &out)
-    }
-    var key = object.key
-    key.withUTF8 { bytes in
-      // The parts, split at U+001F; one past the names is not written.
-      var parts: [UnsafeBufferPointer<UInt8>] = []
-      var start = 0
-      while parts.count < heads.count {
-        let end = bytes[start...].firstIndex(of: 0x1F) ?? bytes.count
-        parts.append(UnsafeBufferPointer(rebasing: bytes[start..<end]))
-        guard end < bytes.count else { break }
-        start = end + 1
-      }
-      writeRelation(heads, parts.count, { parts[$0] }, to: &out)
-    }
-  }
-
   /// A relation's canonical text from its key's parts (`count` of them, at most one for each
   /// head), each after its field's name.
   private static func writeRelation(
@@ -153,15 +133,9 @@ enum StoredRows {
     /// Roster wrote them: the text is compared first, and decoded only where it differs.
     mutating func add(_ object: StateObject, applied text: UnsafeBufferPointer<UInt8>?) {
       current.insert(object)
-      if let text {
-        if object.isKeyOnly {
-          canonical.removeAll(keepingCapacity: true)
-          StoredRows.writeCanonical(object, to: &canonical)
-          if Self.same(text, canonical) { return }
-        } else if object.fields.hasText(text) {
-          return
-        }
-      }
+      // (A relation read this way, not by ``addRelation(_:parts:_:applied:)``, has its fields
+      // made from its key: their text is the one `addRelation` writes.)
+      if let text, object.fields.hasText(text) { return }
       record(object, applied: text)
     }
 
