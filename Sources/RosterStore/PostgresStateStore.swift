@@ -184,11 +184,8 @@ public final class PostgresStateStore: StateStore, Sendable {
       for layout in TableLayout.all {
         let keys = layout.keyPositions
         let first = layout.extraKeyColumns.count
-        for row in try run(PostgresQuery(unsafeSQL: layout.sizeSQL(for: .postgres))).rows {
-          let (count, keyBytes) = try row.decode((Int, Int).self)
-          reading.reserve(layout, count, keyBytes: keyBytes)
-        }
         let rows = try run(PostgresQuery(unsafeSQL: layout.selectSQL)).rows
+        reading.reserve(layout, rows.count, keyBytes: layout.keyRoom(rows: rows.count))
         let relation = StateObject.relationFields(layout.kind) != nil
         let appliedColumn = first + layout.columns.count
         let relationColumns = keys + [appliedColumn]

@@ -135,8 +135,8 @@ public final class SQLiteStateStore: StateStore, Sendable {
       let (lineage, serial) = try StoredRows.identity(meta, location: location)
       var reading = StoredRows.Reading()
       for layout in TableLayout.all {
-        let size = try Row.fetchOne(db, sql: layout.sizeSQL(for: .sqlite))
-        reading.reserve(layout, size?[0] ?? 0, keyBytes: size?[1] ?? 0)
+        let rows = try Int.fetchOne(db, sql: layout.countSQL) ?? 0
+        reading.reserve(layout, rows, keyBytes: layout.keyRoom(rows: rows))
         try Self.readRows(layout, db, into: &reading)
       }
       return reading.state(meta, lineage: lineage, serial: serial)

@@ -121,19 +121,16 @@ struct TableLayout {
 
   var keyPositions: [Int] { keyColumns.map { insertColumns.firstIndex(of: $0) ?? 0 } }
 
-  /// How many rows there are and how long their keys are in all, in UTF-8 bytes (the key
-  /// columns' values joined by one byte): a reader makes room for them at once, and a state's
-  /// keys are not copied from buffer to larger buffer as they are read.
-  func sizeSQL(for dialect: Dialect) -> String {
-    let lengths = keyColumns.map { column in
-      switch dialect {
-      case .sqlite: "length(CAST(\(column) AS BLOB))"
-      case .postgres: "octet_length(\(column))"
-      }
-    }
-    return
-      "SELECT count(*), coalesce(sum(\(lengths.joined(separator: " + ")) + \(keyColumns.count - 1)), 0) FROM \(table)"
-  }
+  /// How many rows there are: a reader makes room for them at once.
+  var countSQL: String { "SELECT count(*) FROM \(table)" }
+
+  /// The room a reader makes for the keys of `rows` rows, in bytes: 64 for each key column,
+  /// more than keys usually take (a binding's three columns about 100 bytes together). It
+  /// costs address space, not memory: a block this large is mapped on its own, and a page of
+  /// it is taken from the system only once written; keys longer than that grow it. (The exact
+  /// length, summed by the database, was a second pass over each table: a sixth of reading a
+  /// state.)
+  func keyRoom(rows: Int) -> Int { rows * 64 * keyColumns.count }
 
   enum Dialect { case sqlite, postgres }
 

@@ -19,12 +19,21 @@ struct CheckCommand: ParsableCommand {
   @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
   func run() throws {
-    let model = try questionModel(source, stateOptions)
-    let decision = try model.decide(try question.question(in: model))
-    switch format {
-    case .json: Console.out(try renderJSON(DecisionJSON(decision)))
-    case .text: Console.out(DecisionText.short(decision, model: model))
-    }
+    try answer(question, source, stateOptions, format, text: DecisionText.short)
+  }
+}
+
+/// Decides `question` on the configuration or the state and prints the decision: as JSON, or
+/// as `text` writes it (`check` and `explain` differ only there).
+private func answer(
+  _ question: QuestionOptions, _ source: ConfigOptions, _ stateOptions: StateOptions, _ format: OutputFormat,
+  text: (Decision, AccessModel) -> String
+) throws {
+  let model = try questionModel(source, stateOptions)
+  let decision = try model.decide(try question.question(in: model))
+  switch format {
+  case .json: Console.out(try renderJSON(DecisionJSON(decision)))
+  case .text: Console.out(text(decision, model))
   }
 }
 
@@ -39,12 +48,7 @@ struct ExplainCommand: ParsableCommand {
   @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
   func run() throws {
-    let model = try questionModel(source, stateOptions)
-    let decision = try model.decide(try question.question(in: model))
-    switch format {
-    case .json: Console.out(try renderJSON(DecisionJSON(decision)))
-    case .text: Console.out(DecisionText.full(decision, model: model))
-    }
+    try answer(question, source, stateOptions, format, text: DecisionText.full)
   }
 }
 
