@@ -609,46 +609,23 @@ extension AccessModel {
   /// The keys of a relation kind's objects (memberships or bindings; none for another kind),
   /// each written into one reused buffer and handed to `body` as bytes valid during the call:
   /// no string is made for any.
-  ///
-  /// - Parameters:
-  ///   - part: which of `parts` about equal runs of the keys to give (the whole by default):
-  ///     the runs are the keys in the model's order, cut by count, so a plan compares each on
-  ///     a core of its own however the keys fall into groups or principals. The runs together
-  ///     give every key once.
-  public func forEachRelationKey(
-    _ kind: ObjectKind, part: Int = 0, of parts: Int = 1, _ body: (UnsafeBufferPointer<UInt8>) -> Void
-  ) {
-    precondition(parts > 0 && (0..<parts).contains(part), "part \(part) of \(parts)")
+  public func forEachRelationKey(_ kind: ObjectKind, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
     var key: [UInt8] = []
-    let total =
-      kind == .membership
-      ? groups.values.reduce(0) { $0 + $1.members.count } : bindingsByPrincipal.values.reduce(0) { $0 + $1.count }
-    let (lower, upper) = (total * part / parts, total * (part + 1) / parts)
-    // Where the next list's first key is in the model's order, and which of its `count` keys
-    // are in the part.
-    var at = 0
-    func inPart(_ count: Int) -> Range<Int> {
-      defer { at += count }
-      let from = min(max(lower - at, 0), count)
-      return from..<max(min(upper - at, count), from)
-    }
     // Lists are read by index, each element's fields where they are (an element taken out of
     // its list is a copy of all of them).
     switch kind {
     case .membership:
       for group in groups.values.indices {
-        guard at < upper else { break }
         let members = groups.values[group].members
-        for i in inPart(members.count) {
+        for i in members.indices {
           StateKey.writeMembership(group: groups.values[group].name, member: members[i], into: &key)
           key.withUnsafeBufferPointer(body)
         }
       }
     case .binding:
       for entry in bindingsByPrincipal.indices {
-        guard at < upper else { break }
         let held = bindingsByPrincipal.values[entry]
-        for i in inPart(held.count) {
+        for i in held.indices {
           StateKey.writeBinding(
             principal: bindingsByPrincipal.keys[entry], role: held[i].role, scope: held[i].scope, into: &key)
           key.withUnsafeBufferPointer(body)

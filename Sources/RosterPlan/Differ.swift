@@ -33,58 +33,28 @@ public enum Differ {
   /// ``ObjectKind/allCases`` order), for ``leadsToDesired(_:current:desiredCounts:)``.
   ///
   /// - Parameter relationKeys: when given, the keys of a relation kind's desired objects
-  ///   (memberships, bindings: 200,000 at 50,000 users) in runs: called with the kind, a run's
-  ///   number and how many runs there are (as ``AccessModel/forEachRelationKey(_:part:of:_:)``
-  ///   cuts them), it hands each key of that run to its last argument as bytes. The keys are
-  ///   looked up in the state as they come, and no table of them is made.
+  ///   (memberships, bindings: 200,000 at 50,000 users), each handed to its second argument as
+  ///   bytes: they are looked up in the state as they come, and no table of them is made.
   public static func diff(
     current: StateSnapshot, desired: @Sendable (ObjectKind) -> StateSnapshot.Table,
-    relationKeys: (@Sendable (ObjectKind, Int, Int, (UnsafeBufferPointer<UInt8>) -> Void) -> Void)? = nil,
+    relationKeys: (@Sendable (ObjectKind, (UnsafeBufferPointer<UInt8>) -> Void) -> Void)? = nil,
     unmanaged: Set<String> = [], renames: [ObjectKind: [String: String]] = [:], applied: AppliedState? = nil
   ) -> (changes: [Change], desiredCounts: [Int]) {
     let organization = desired(.organization)
     let fullyManaged = Set(organization["organization"]?.fields["fullyManaged"]?.list ?? [])
     // Each kind is compared on its own, the kinds on every core at once, the largest first (by
-    // the current state's tables; a whole object counts twice, its fields being made from the
-    // model and compared, where a relation is its key). A relation kind given by its keys is
-    // compared in runs, each on a core: compared whole, the two largest kinds took a core each
-    // and the next largest was left to one core while the other waited (through about a third
-    // of the comparison at 50,000 users).
-    let byKeys = ObjectKind.allCases.map { kind in
-      relationKeys != nil && StateObject.relationFields(kind) != nil && (renames[kind]?.isEmpty ?? true)
-    }
-    var work: [Portion] = []
-    var weights: [Int] = []
-    for (kind, byKeys) in zip(ObjectKind.allCases, byKeys) {
-      let size = current.objects(kind).count
-      for part in 0..<(byKeys ? relationRuns : 1) {
-        work.append(Portion(kind: kind, byKeys: byKeys, part: part))
-        weights.append(byKeys ? size / relationRuns : 2 * size)
-      }
-    }
-    var compared = work.parallelMap(heaviestFirst: weights) { portion in
-      let kind = portion.kind
-      if let relationKeys, portion.byKeys {
-        return relationRun(current.objects(kind)) { relationKeys(kind, portion.part, relationRuns, $0) }
+    // the current state's tables); their changes are then put in order as one list.
+    let sizes = ObjectKind.allCases.map { current.objects($0).count }
+    var kinds = ObjectKind.allCases.parallelMap(heaviestFirst: sizes) { kind in
+      let keepUnmanaged = !fullyManaged.contains(kind.rawValue)
+      if let relationKeys, StateObject.relationFields(kind) != nil, renames[kind]?.isEmpty ?? true {
+        return diffRelations(
+          current.objects(kind), keys: { relationKeys(kind, $0) }, keepUnmanaged: keepUnmanaged,
+          unmanaged: unmanaged, applied: applied)
       }
       return diff(
-        current.objects(kind), kind == .organization ? organization : desired(kind),
-        keepUnmanaged: !fullyManaged.contains(kind.rawValue), unmanaged: unmanaged, renames: renames[kind] ?? [:],
-        applied: applied)
-    }
-    var kinds: [KindChanges] = []
-    var next = 0
-    for (kind, byKeys) in zip(ObjectKind.allCases, byKeys) {
-      let runs = next..<(next + (byKeys ? relationRuns : 1))
-      kinds.append(
-        byKeys
-          ? relations(
-            current.objects(kind), runs: compared[runs], keepUnmanaged: !fullyManaged.contains(kind.rawValue),
-            unmanaged: unmanaged, applied: applied)
-          : compared[next])
-      // Let go, so that each kind's lists are held once below (and moved, not copied).
-      for i in runs { compared[i] = KindChanges() }
-      next = runs.upperBound
+        current.objects(kind), kind == .organization ? organization : desired(kind), keepUnmanaged: keepUnmanaged,
+        unmanaged: unmanaged, renames: renames[kind] ?? [:], applied: applied)
     }
     let desiredCounts = kinds.map(\.desiredCount)
     // One list of its final size, each kind's changes let go once moved into it (a first plan
@@ -106,17 +76,6 @@ public enum Differ {
     return (changes, desiredCounts)
   }
 
-  /// A kind, or one run of a relation kind's keys, to compare.
-  private struct Portion: Sendable {
-    var kind: ObjectKind
-    /// A relation kind given by its keys; `part` is the run's number.
-    var byKeys: Bool
-    var part: Int
-  }
-
-  /// How many runs a relation kind given by its keys is compared in.
-  private static let relationRuns = 2
-
   /// The changes of one kind: creates and updates each sorted by key, the organisation's own
   /// update apart, and the deletes in any order.
   private struct KindChanges: Sendable {
@@ -125,10 +84,6 @@ public enum Differ {
     var organization: [Change] = []
     var deletes: [Change] = []
     var desiredCount = 0
-    /// For a run of a relation kind's keys (``relationRun(_:keys:)``): which of the state's
-    /// objects it wants, by position, and how many.
-    var wanted: [Bool] = []
-    var kept = 0
 
     var count: Int { creates.count + updates.count + organization.count + deletes.count }
   }
@@ -220,51 +175,34 @@ public enum Differ {
       : .whole(.delete, kind: existing.kind, key: existing.key, fields: existing.fields)
   }
 
-  /// One run of a relation kind's desired keys (each relation being exactly its key), each
-  /// looked up in the state as it comes: the creates and updates it finds, and which of the
-  /// state's objects it wants. ``relations(_:runs:keepUnmanaged:unmanaged:applied:)`` puts the
-  /// runs together.
-  private static func relationRun(
-    _ have: StateSnapshot.Table, keys: ((UnsafeBufferPointer<UInt8>) -> Void) -> Void
-  ) -> KindChanges {
-    let kind = have.kind
-    var run = KindChanges(wanted: [Bool](repeating: false, count: have.endPosition))
-    keys { key in
-      run.desiredCount += 1
-      guard let existing = have.position(of: key) else {
-        run.creates.append(.relation(.create, kind: kind, key: String(decoding: key, as: UTF8.self)))
-        return
-      }
-      run.wanted[existing] = true
-      run.kept += 1
-      // One that holds fields other than its key's parts is changed to be its key.
-      let object = have.object(at: existing)
-      guard !object.isKeyOnly else { return }
-      let target = StateObject.relation(kind, key: object.key)
-      let fields = fieldChanges(object.fields, target.fields)
-      if !fields.isEmpty { run.updates.append(Change(action: .update, kind: kind, key: object.key, fields: fields)) }
-    }
-    return run
-  }
-
-  /// One relation kind's changes from the runs of its desired keys, as
-  /// ``diff(_:_:keepUnmanaged:unmanaged:renames:applied:)`` gives them for a table of those keys.
-  private static func relations(
-    _ have: StateSnapshot.Table, runs: ArraySlice<KindChanges>, keepUnmanaged: Bool, unmanaged: Set<String>,
-    applied: AppliedState?
+  /// One relation kind's changes, its desired objects given by their keys (each relation being
+  /// exactly its key), as ``diff(_:_:keepUnmanaged:unmanaged:renames:applied:)`` gives them for
+  /// a table of those keys: each key is looked up in the state as it comes.
+  private static func diffRelations(
+    _ have: StateSnapshot.Table, keys: ((UnsafeBufferPointer<UInt8>) -> Void) -> Void, keepUnmanaged: Bool,
+    unmanaged: Set<String>, applied: AppliedState?
   ) -> KindChanges {
     let kind = have.kind
     var changes = KindChanges()
     var creates: [Change] = []
     var updates: [Change] = []
+    // Which of the state's objects are wanted, by position.
     var wanted = [Bool](repeating: false, count: have.endPosition)
     var kept = 0
-    for run in runs {
-      changes.desiredCount += run.desiredCount
-      creates += run.creates
-      updates += run.updates
-      kept += run.kept
-      for position in run.wanted.indices where run.wanted[position] { wanted[position] = true }
+    keys { key in
+      changes.desiredCount += 1
+      guard let existing = have.position(of: key) else {
+        creates.append(.relation(.create, kind: kind, key: String(decoding: key, as: UTF8.self)))
+        return
+      }
+      wanted[existing] = true
+      kept += 1
+      // One that holds fields other than its key's parts is changed to be its key.
+      let object = have.object(at: existing)
+      guard !object.isKeyOnly else { return }
+      let target = StateObject.relation(kind, key: object.key)
+      let fields = fieldChanges(object.fields, target.fields)
+      if !fields.isEmpty { updates.append(Change(action: .update, kind: kind, key: object.key, fields: fields)) }
     }
     // Adopted: stated as it is now, but not written so by Roster.
     for key in applied?.keys(kind) ?? [] {

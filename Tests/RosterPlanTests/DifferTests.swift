@@ -61,7 +61,7 @@ struct DifferTests {
       #expect(streamed.changes == whole)
       let keyed = Differ.diff(
         current: current.snapshot, desired: { desired.snapshotTable($0) },
-        relationKeys: { desired.forEachRelationKey($0, part: $1, of: $2, $3) })
+        relationKeys: { desired.forEachRelationKey($0, $1) })
       #expect(keyed.changes == whole && keyed.desiredCounts == streamed.desiredCounts)
       #expect(streamed.desiredCounts == ObjectKind.allCases.map(desired.snapshot.count))
       #expect(
@@ -72,60 +72,6 @@ struct DifferTests {
     #expect(changes.map(\.address).contains("user cy@northwind.example"))
     #expect(changes.contains { $0.address == "user bob@northwind.example" && $0.action == .update })
     #expect(try before.snapshot.applying(changes) == after.snapshot)
-  }
-
-  @Test("a model's relation keys cut into runs give each key once, in the model's order")
-  func relationKeyRuns() throws {
-    // Principals hold one to three bindings each, so that runs are cut inside their lists.
-    let roles = ["package-reader", "security-reader", "robopatch-reader"]
-    var users = ""
-    for i in 0..<7 {
-      let held = (i == 0 ? ["organisation-administrator"] : []) + roles.prefix(i % 3 + 1)
-      users += "    - email: u\(i)@northwind.example\n      roles: [\(held.joined(separator: ", "))]\n"
-    }
-    let text = """
-      apiVersion: roster/v1
-      kind: Organization
-      name: Northwind
-      platform: packaging
-      ---
-      apiVersion: roster/v1
-      kind: UserList
-      users:
-      \(users)
-      ---
-      apiVersion: roster/v1
-      kind: Group
-      name: Ops
-      members: [u0@northwind.example, u1@northwind.example, u2@northwind.example]
-      ---
-      apiVersion: roster/v1
-      kind: Group
-      name: Audit
-      members: [u3@northwind.example]
-      ---
-      apiVersion: roster/v1
-      kind: Group
-      name: Empty
-      """
-    let loaded = ConfigLoader.load([ConfigFile(path: "org.yaml", text: text)])
-    #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
-    let model = try #require(loaded.model)
-    for kind in [ObjectKind.membership, .binding] {
-      func keys(part: Int, of parts: Int) -> [String] {
-        var keys: [String] = []
-        model.forEachRelationKey(kind, part: part, of: parts) { keys.append(String(decoding: $0, as: UTF8.self)) }
-        return keys
-      }
-      let whole = keys(part: 0, of: 1)
-      #expect(whole.count == (kind == .membership ? 4 : 14))
-      #expect(Set(whole) == Set(model.snapshot.objects(kind).map(\.key)))
-      for parts in [2, 3, 5, 9] {
-        let runs = (0..<parts).map { keys(part: $0, of: parts) }
-        #expect(runs.flatMap { $0 } == whole, "\(kind) in \(parts) runs")
-        #expect(runs.allSatisfy { abs($0.count - whole.count / parts) <= 1 }, "\(kind) in \(parts) runs")
-      }
-    }
   }
 
   @Test("relations compared key by key as they come give the changes a table of them gives")
@@ -162,9 +108,8 @@ struct DifferTests {
       current: current, desired: { desired.objects($0) }, unmanaged: unmanaged, applied: applied)
     let byKeys = Differ.diff(
       current: current, desired: { desired.objects($0) },
-      relationKeys: { kind, part, parts, body in
-        // Runs that interleave: the runs are put together whatever keys each holds.
-        for (i, object) in desired.objects(kind).enumerated() where i % parts == part {
+      relationKeys: { kind, body in
+        for object in desired.objects(kind) {
           var key = object.key
           key.withUTF8(body)
         }
