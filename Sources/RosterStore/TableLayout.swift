@@ -134,22 +134,26 @@ struct TableLayout {
 
   enum Dialect { case sqlite, postgres }
 
+  /// A column type's SQL name in a dialect.
+  static func sqlType(_ type: ColumnType, _ dialect: Dialect) -> String {
+    switch (type, dialect) {
+    case (.text, _), (.list, .sqlite): "TEXT"
+    case (.list, .postgres): "TEXT[]"
+    case (.bool, .sqlite), (.integer, .sqlite): "INTEGER"
+    case (.bool, .postgres): "BOOLEAN"
+    case (.integer, .postgres): "BIGINT"
+    case (.real, .sqlite): "REAL"
+    case (.real, .postgres): "DOUBLE PRECISION"
+    }
+  }
+
   /// The SQL that creates the table. PostgreSQL keeps lists as text[] and flags as boolean;
   /// SQLite keeps lists as JSON text and flags as 0/1.
   func createSQL(for dialect: Dialect) -> String {
     var definitions = extraKeyColumns.map { "\($0) TEXT NOT NULL" }
     for column in columns {
-      let type: String
-      switch (column.type, dialect) {
-      case (.text, _), (.list, .sqlite): type = "TEXT"
-      case (.list, .postgres): type = "TEXT[]"
-      case (.bool, .sqlite), (.integer, .sqlite): type = "INTEGER"
-      case (.bool, .postgres): type = "BOOLEAN"
-      case (.integer, .postgres): type = "BIGINT"
-      case (.real, .sqlite): type = "REAL"
-      case (.real, .postgres): type = "DOUBLE PRECISION"
-      }
-      definitions.append("\(column.name) \(type)" + (keyColumns.contains(column.name) ? " NOT NULL" : ""))
+      definitions.append(
+        "\(column.name) \(Self.sqlType(column.type, dialect))" + (keyColumns.contains(column.name) ? " NOT NULL" : ""))
     }
     definitions.append("applied TEXT")
     definitions.append("PRIMARY KEY (\(keyColumns.joined(separator: ", ")))")

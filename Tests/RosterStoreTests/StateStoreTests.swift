@@ -109,6 +109,58 @@ struct StateStoreTests {
     #expect(try store.auditLog().count == 1)
   }
 
+  @Test(
+    "runs of inserts, updates and deletes write every row; a row gone from under a run is refused by its key",
+    arguments: StoreKind.available)
+  func runs(kind: StoreKind) throws {
+    let (store, state) = try makeStore(kind)
+    defer { state.remove() }
+    func binding(_ i: Int) -> StateObject {
+      .relation(
+        .binding, key: StateKey.binding(principal: "user:u\(i)@x.example", role: "reader", scope: "organization"))
+    }
+    func write(_ object: StateObject, exists: Bool) -> StoredChange {
+      StoredChange(kind: object.kind, key: object.key, fields: object.fields, exists: exists)
+    }
+    func remove(_ object: StateObject) -> StoredChange {
+      StoredChange(kind: object.kind, key: object.key, fields: nil, exists: true)
+    }
+    let users = (0..<6).map { user("u\($0)@x.example") }
+    let bindings = (0..<6).map(binding)
+    var serial = try store.apply(
+      users.map { write($0, exists: false) } + bindings.map { write($0, exists: false) }, lineage: "lineage-1",
+      serial: 1, audit: record("add"))
+    // Three users changed (one gaining a name, one losing 2FA's true, one both), two removed; three
+    // bindings removed, one (three key columns) written again as it is.
+    var changed = [user("u0@x.example", twoFactor: true), user("u1@x.example"), user("u2@x.example", twoFactor: true)]
+    changed[1].fields["name"] = .string("Ü \"one\"")
+    changed[2].fields["directoryId"] = .string("d-2")
+    serial = try store.apply(
+      changed.map { write($0, exists: true) } + users[3...4].map(remove) + bindings[0...2].map(remove)
+        + [write(bindings[5], exists: true)], lineage: "lineage-1", serial: serial, audit: record("change"))
+    let expected = StateSnapshot(
+      [organization, user("ada@x.example")] + changed + [users[5]] + bindings[3...5])
+    let written = try store.load()
+    #expect(written.current == expected)
+    #expect(written.applied.isEmpty, "every row is as Roster wrote it")
+
+    // A run with one row gone (updated, or removed with a three-column key): refused by that
+    // row's key, nothing of the run or of the apply written.
+    let gone = [
+      changed.map { write($0, exists: true) } + [write(user("gone@x.example"), exists: true)],
+      [remove(bindings[3]), remove(binding(9)), remove(bindings[4])],
+    ]
+    for (run, key) in zip(gone, ["user gone@x.example", "binding " + binding(9).key]) {
+      let refused = #expect(throws: StoreError.self) {
+        try store.apply(run, lineage: "lineage-1", serial: serial, audit: record("change"))
+      }
+      #expect(refused?.kind == .conflict)
+      #expect(refused?.description == "\(key) is gone")
+      let after = try store.load()
+      #expect(after.current == expected && after.serial == serial)
+    }
+  }
+
   @Test("rows written outside Roster show as drift and as unmanaged", arguments: StoreKind.available)
   func drift(kind: StoreKind) throws {
     let (store, state) = try makeStore(kind)
