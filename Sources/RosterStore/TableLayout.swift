@@ -121,6 +121,17 @@ struct TableLayout {
 
   var keyPositions: [Int] { keyColumns.map { insertColumns.firstIndex(of: $0) ?? 0 } }
 
+  /// A relation table's rows (its key columns and `applied`) a chunk at a time, for PostgreSQL:
+  /// each result row holds, for each column, an array of up to 4,096 rows' values, every array of
+  /// a result row in the same order of rows (PostgreSQL gives a group's rows to each of its
+  /// aggregates in one order).
+  var relationChunksSQL: String {
+    let columns = keyColumns + ["applied"]
+    return "SELECT \(columns.map { "array_agg(\($0))" }.joined(separator: ", ")) FROM "
+      + "(SELECT \(columns.joined(separator: ", ")), (row_number() OVER ()) / 4096 AS chunk FROM \(table)) AS r "
+      + "GROUP BY chunk"
+  }
+
   /// How many rows there are: a reader makes room for them at once.
   var countSQL: String { "SELECT count(*) FROM \(table)" }
 
