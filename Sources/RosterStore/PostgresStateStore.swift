@@ -179,8 +179,8 @@ public final class PostgresStateStore: StateStore, Sendable {
       let (lineage, serial) = try StoredRows.identity(meta, location: location)
       var reading = StoredRows.Reading()
       for layout in TableLayout.all {
-        if StateObject.relationFields(layout.kind) != nil {
-          try readRelations(layout, into: &reading)
+        if layout.readsInChunks {
+          try readChunks(layout, into: &reading)
           continue
         }
         let keys = layout.keyPositions
@@ -201,57 +201,79 @@ public final class PostgresStateStore: StateStore, Sendable {
     }
   }
 
-  /// Reads a relation table (memberships, bindings: 180,000 rows at 50,000 users) a chunk of
-  /// rows at a time (``TableLayout/relationChunksSQL``): each key column's and `applied`'s values
-  /// come as one array, read from its bytes in PostgreSQL's binary format, and each relation's
-  /// key and text are written from those bytes, as the SQLite store writes them from its
-  /// columns. Read a row at a time, each row was a message of its own that postgres-nio made a
-  /// row of, and most of reading a state.
-  private func readRelations(_ layout: TableLayout, into reading: inout StoredRows.Reading) throws {
-    let chunks = try run(PostgresQuery(unsafeSQL: layout.relationChunksSQL)).rows
-    let parts = layout.keyColumns.count
+  /// Reads a table of text and flags (users, groups, memberships, bindings: 235,000 rows at
+  /// 50,000 users) a chunk of rows at a time (``TableLayout/chunksSQL``): each column's values
+  /// come as one array, read from its bytes in PostgreSQL's binary format, and each row is taken
+  /// from those bytes as the SQLite store takes it from its columns (a relation's key and text
+  /// written from them, another object's fields in order). Read a row at a time, each row was a
+  /// message of its own that postgres-nio made a row of, and most of reading a state.
+  private func readChunks(_ layout: TableLayout, into reading: inout StoredRows.Reading) throws {
+    let chunks = try run(PostgresQuery(unsafeSQL: layout.chunksSQL)).rows
+    let names = layout.insertColumns
+    let keyPositions = layout.keyPositions
+    let first = layout.extraKeyColumns.count
+    let relation = StateObject.relationFields(layout.kind) != nil
     // How many rows: the length of each chunk's first array, from its header.
     let total = chunks.reduce(0) { total, chunk in
       let length = chunk.makeRandomAccess()[0].bytes.flatMap { $0.getInteger(at: $0.readerIndex + 12, as: Int32.self) }
       return total + Int(length ?? 0)
     }
     reading.reserve(layout, total, keyBytes: layout.keyRoom(rows: total))
-    // A chunk's arrays, one after another, and where each of their values is: the key columns'
-    // (never NULL), then `applied`'s (nil: NULL).
+    // A chunk's arrays, one after another, and where each of their values is (nil: NULL).
     var bytes: [UInt8] = []
-    var keys: [[Range<Int>]] = []
-    var applied: [Range<Int>?] = []
+    var columns: [[Range<Int>?]] = []
+    var key: [UInt8] = []
+    var fields = Fields()
     for chunk in chunks {
       bytes.removeAll(keepingCapacity: true)
-      keys.removeAll(keepingCapacity: true)
-      applied.removeAll(keepingCapacity: true)
+      columns.removeAll(keepingCapacity: true)
       for (position, cell) in chunk.makeRandomAccess().enumerated() {
         let start = bytes.count
         cell.bytes.map { buffer in buffer.withUnsafeReadableBytes { bytes.append(contentsOf: $0) } }
         let values = bytes.withUnsafeBytes { Self.arrayElements(UnsafeRawBufferPointer(rebasing: $0[start...])) }?
           .map { $0.map { ($0.lowerBound + start)..<($0.upperBound + start) } }
-        let column = position < parts ? layout.keyColumns[position] : "applied"
-        guard cell.format == .binary, let values, values.count == keys.first?.count ?? values.count else {
+        let column = names[min(position, names.count - 1)]
+        guard cell.format == .binary, let values, values.count == columns.first?.count ?? values.count,
+          !keyPositions.contains(position) || !values.contains(nil)
+        else {
           throw StoreError(.database, "\(layout.table).\(column) came back in a form Roster does not read")
         }
-        if position == parts {
-          applied = values
-          continue
-        }
-        let present = values.compactMap { $0 }
-        guard present.count == values.count else {
-          throw StoreError(.database, "a row of \(layout.table) has no \(column)")
-        }
-        keys.append(present)
+        columns.append(values)
       }
-      guard keys.count == parts, applied.count == keys[0].count else {
+      guard columns.count == names.count else {
         throw StoreError(.database, "\(layout.table) came back in a form Roster does not read")
       }
       bytes.withUnsafeBufferPointer { all in
-        for row in applied.indices {
-          reading.addRelation(
-            layout.kind, parts: parts, { UnsafeBufferPointer(rebasing: all[keys[$0][row]]) },
-            applied: applied[row].map { UnsafeBufferPointer(rebasing: all[$0]) })
+        func value(_ column: Int, _ row: Int) -> UnsafeBufferPointer<UInt8>? {
+          columns[column][row].map { UnsafeBufferPointer(rebasing: all[$0]) }
+        }
+        let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        for row in columns[0].indices {
+          let applied = value(names.count - 1, row)
+          if relation {
+            reading.addRelation(
+              layout.kind, parts: keyPositions.count, { value(keyPositions[$0], row) ?? empty }, applied: applied)
+            continue
+          }
+          key.removeAll(keepingCapacity: true)
+          for (i, position) in keyPositions.enumerated() {
+            if i > 0 { key.append(0x1F) }
+            key.append(contentsOf: value(position, row) ?? empty)
+          }
+          // Written field by field, in order, into storage kept from row to row, then copied at
+          // its size; a flag is one byte in the binary format.
+          fields.removeAll()
+          for i in layout.columnsByField {
+            guard let value = value(first + i, row) else { continue }
+            let name = layout.columns[i].field
+            switch layout.columns[i].type {
+            case .bool: fields.appendInOrder(name, .bool(value.first.map { $0 != 0 } ?? false))
+            default: fields.appendInOrder(name, string: value)
+            }
+          }
+          reading.add(
+            StateObject(kind: layout.kind, key: String(decoding: key, as: UTF8.self), fields: fields.compacted()),
+            applied: applied)
         }
       }
     }

@@ -121,14 +121,16 @@ struct TableLayout {
 
   var keyPositions: [Int] { keyColumns.map { insertColumns.firstIndex(of: $0) ?? 0 } }
 
-  /// A relation table's rows (its key columns and `applied`) a chunk at a time, for PostgreSQL:
-  /// each result row holds, for each column, an array of up to 4,096 rows' values, every array of
-  /// a result row in the same order of rows (PostgreSQL gives a group's rows to each of its
-  /// aggregates in one order).
-  var relationChunksSQL: String {
-    let columns = keyColumns + ["applied"]
-    return "SELECT \(columns.map { "array_agg(\($0))" }.joined(separator: ", ")) FROM "
-      + "(SELECT \(columns.joined(separator: ", ")), (row_number() OVER ()) / 4096 AS chunk FROM \(table)) AS r "
+  /// Whether every column holds text or a flag: PostgreSQL's rows of such a table are read a
+  /// chunk at a time (``chunksSQL``), a column's values as one array.
+  var readsInChunks: Bool { columns.allSatisfy { $0.type == .text || $0.type == .bool } }
+
+  /// The rows' `insertColumns` a chunk at a time, for PostgreSQL: each result row holds, for
+  /// each column, an array of up to 4,096 rows' values, every array of a result row in the same
+  /// order of rows (PostgreSQL gives a group's rows to each of its aggregates in one order).
+  var chunksSQL: String {
+    "SELECT \(insertColumns.map { "array_agg(\($0))" }.joined(separator: ", ")) FROM "
+      + "(SELECT \(insertColumns.joined(separator: ", ")), (row_number() OVER ()) / 4096 AS chunk FROM \(table)) AS r "
       + "GROUP BY chunk"
   }
 
