@@ -69,11 +69,14 @@ floor_run() {
 # time as ratios to that floor's (the machine's speed drifts by a third within a run on this
 # machine: the least of each side can come from different moments, a pair from one). The
 # median of a step's pairs is reported beside the ratio of the least times.
+# pair NAME CPU WALL: the same against another run's CPU and wall time (`pair_with NAME` keeps
+# NAME's last run for it): the 1%-changed plan against the no-change plan run just before it.
 declare -A pairs_cpu pairs_wall
 pair() {
-  pairs_cpu[$1]+="$(awk "BEGIN { print ${cpu[$1]} / $last_floor }") "
-  pairs_wall[$1]+="$(awk "BEGIN { print ${wall[$1]} / $last_floor }") "
+  pairs_cpu[$1]+="$(awk "BEGIN { print ${cpu[$1]} / ${2:-$last_floor} }") "
+  pairs_wall[$1]+="$(awk "BEGIN { print ${wall[$1]} / ${3:-$last_floor} }") "
 }
+pair_with() { paired_cpu=${cpu[$1]}; paired_wall=${wall[$1]}; }
 median() { tr ' ' '\n' <<< "$1" | grep . | sort -g | awk '{ a[NR] = $1 } END { printf "%.2f", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 src=(--repo "$repo" --ref HEAD --path config)
 
@@ -120,8 +123,10 @@ for store in "${stores[@]}"; do
     measure "plan_none_$store" "$roster" plan --repo "$repo" --ref HEAD~1 --path config --state "${at[$store]}" \
       --detailed-exitcode
     pair "plan_none_$store"
+    pair_with "plan_none_$store"
     keep "plan_none_$store"
     measure "plan_one_percent_$store" "$roster" plan "${src[@]}" --state "${at[$store]}" --detailed-exitcode
+    pair "plan_one_percent_$store" "${paired_cpu}" "${paired_wall}"
     keep "plan_one_percent_$store"
   done
 done
@@ -174,7 +179,7 @@ printf '%-34s %10s %10s %12s  %s\n' "libyaml floor (yaml-floor)" "$floor" "" "" 
 # files on both cores) to the floor, libyaml's CPU time on one core.
 against() { printf 'cpu %s×, wall %s×' "$(ratio "${cpu[$1]}" "$2")" "$(ratio "${wall[$1]}" "$3")"; }
 paired() {
-  printf '%-34s %s\n' "" "each run against the floor run just before it, median of $runs: cpu $(median "${pairs_cpu[$1]}")×, wall $(median "${pairs_wall[$1]}")×"
+  printf '%-34s %s\n' "" "each run against the ${2:-floor} run just before it, median of $runs: cpu $(median "${pairs_cpu[$1]}")×, wall $(median "${pairs_wall[$1]}")×"
 }
 row "load + validate" validate "≤ 2× floor: $(against validate "$floor" "$floor")"
 paired validate
@@ -183,6 +188,7 @@ row "plan, no changes" plan_none "≤ 3× floor: $(against plan_none "$floor" "$
 paired plan_none_sqlite
 row "plan, 1% changed ($changed updates)" plan_one_percent \
   "≤ 1.1× no-change plan: $(against plan_one_percent "${cpu[plan_none]}" "${wall[plan_none]}")"
+paired plan_one_percent_sqlite "no-change plan"
 row "apply $applied changes" apply "≤ 2 s"
 printf '%-34s %10s checks/s, p50 %s ns, p99 %s ns (≥ 1,000,000/s, p99 ≤ 5,000 ns); compile %s s\n' \
   "checks ($nchecks, one core)" "$persec" "$p50" "$p99" "$compile"
