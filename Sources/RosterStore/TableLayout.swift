@@ -127,11 +127,12 @@ struct TableLayout {
 
   /// The rows' `insertColumns` a chunk at a time, for PostgreSQL: each result row holds, for
   /// each column, an array of up to 4,096 rows' values, every array of a result row in the same
-  /// order of rows (PostgreSQL gives a group's rows to each of its aggregates in one order).
+  /// order of rows (each aggregate ordered by the rows' numbers: PostgreSQL feeds a group's rows
+  /// to its aggregates in one order in practice, but does not promise it).
   var chunksSQL: String {
-    "SELECT \(insertColumns.map { "array_agg(\($0))" }.joined(separator: ", ")) FROM "
-      + "(SELECT \(insertColumns.joined(separator: ", ")), (row_number() OVER ()) / 4096 AS chunk FROM \(table)) AS r "
-      + "GROUP BY chunk"
+    "SELECT \(insertColumns.map { "array_agg(\($0) ORDER BY n)" }.joined(separator: ", ")) FROM "
+      + "(SELECT \(insertColumns.joined(separator: ", ")), row_number() OVER () AS n FROM \(table)) AS r "
+      + "GROUP BY n / 4096"
   }
 
   /// How many rows there are: a reader makes room for them at once.
