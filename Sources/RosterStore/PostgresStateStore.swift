@@ -480,8 +480,7 @@ public final class PostgresStateStore: StateStore, Sendable {
       for name in layout.extraKeyColumns {
         binds.append(keyValues[layout.keyColumns.firstIndex(of: name) ?? 0])
       }
-      for column in layout.columns { try bind(change.fields?[column.field], column, &binds) }
-      binds.append(StoredRows.appliedText(change))
+      try bindWritten(change, layout, &binds)
       let first = binds.count - layout.insertColumns.count + 1
       rows.append("(" + (first..<(binds.count + 1)).map { "$\($0)" }.joined(separator: ", ") + ")")
     }
@@ -489,6 +488,15 @@ public final class PostgresStateStore: StateStore, Sendable {
       "INSERT INTO \(layout.table) (\(layout.insertColumns.joined(separator: ", "))) VALUES "
       + rows.joined(separator: ", ")
     return PostgresQuery(unsafeSQL: sql, binds: binds)
+  }
+
+  /// Binds the column values a change writes, in the columns' order, and its `applied` text.
+  private static func bindWritten(_ change: StoredChange, _ layout: TableLayout, _ binds: inout PostgresBindings)
+    throws
+  {
+    let fields = change.fields ?? Fields()
+    for (value, column) in zip(layout.values(of: fields), layout.columns) { try bind(value, column, &binds) }
+    binds.append(StoredRows.appliedText(change, fields: fields))
   }
 
   /// One UPDATE or DELETE of the rows of `changes`, joined with their keys (and new values) as
@@ -509,8 +517,7 @@ public final class PostgresStateStore: StateStore, Sendable {
     for change in changes {
       for value in layout.keyValues(change.key) { binds.append(value) }
       if write == .update {
-        for column in layout.columns { try bind(change.fields?[column.field], column, &binds) }
-        binds.append(StoredRows.appliedText(change))
+        try bindWritten(change, layout, &binds)
       }
       let first = binds.count - types.count
       rows.append("(" + types.enumerated().map { "$\(first + $0 + 1)::\($1)" }.joined(separator: ", ") + ")")

@@ -250,31 +250,25 @@ public final class SQLiteStateStore: StateStore, Sendable {
   private static func write(_ change: StoredChange, _ db: Database) throws {
     let layout = TableLayout.of(change.kind)
     let keyValues = layout.keyValues(change.key)
-    let whereClause = layout.keyColumns.map { "\($0) = ?" }.joined(separator: " AND ")
     // Statements are prepared once per shape and reused: 10,000 rows are 10,000 executions, not
     // 10,000 parses.
     guard let fields = change.fields else {
-      try db.cachedStatement(sql: "DELETE FROM \(layout.table) WHERE \(whereClause)")
-        .execute(arguments: StatementArguments(keyValues))
+      try db.cachedStatement(sql: layout.sqliteDelete).execute(arguments: StatementArguments(keyValues))
       guard db.changesCount == 1 else { throw StoreError(.conflict, "\(change.kind.rawValue) \(change.key) is gone") }
       return
     }
-    let applied = StoredRows.appliedText(change)
-    let values: [(any DatabaseValueConvertible)?] = layout.columns.map { databaseValue(fields[$0.field], $0) }
+    let applied = StoredRows.appliedText(change, fields: fields)
+    let values = zip(layout.values(of: fields), layout.columns).map { databaseValue($0, $1) }
     if change.exists {
-      let sets = (layout.columns.map { "\($0.name) = ?" } + ["applied = ?"]).joined(separator: ", ")
-      try db.cachedStatement(sql: "UPDATE \(layout.table) SET \(sets) WHERE \(whereClause)")
-        .execute(arguments: StatementArguments(values + [applied] + keyValues))
+      try db.cachedStatement(sql: layout.sqliteUpdate).execute(
+        arguments: StatementArguments(values + [applied] + keyValues))
       guard db.changesCount == 1 else { throw StoreError(.conflict, "\(change.kind.rawValue) \(change.key) is gone") }
     } else {
-      let names = layout.insertColumns
       let extraValues: [(any DatabaseValueConvertible)?] = layout.extraKeyColumns.map { name in
         keyValues[layout.keyColumns.firstIndex(of: name) ?? 0]
       }
-      try db.cachedStatement(
-        sql: "INSERT INTO \(layout.table) (\(names.joined(separator: ", "))) VALUES "
-          + "(\(Array(repeating: "?", count: names.count).joined(separator: ", ")))"
-      ).execute(arguments: StatementArguments(extraValues + values + [applied]))
+      try db.cachedStatement(sql: layout.sqliteInsert).execute(
+        arguments: StatementArguments(extraValues + values + [applied]))
     }
   }
 

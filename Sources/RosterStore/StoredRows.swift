@@ -56,10 +56,11 @@ enum StoredRows {
   }
 
   /// The `applied` text a change records (nil: the row was not written by Roster).
-  static func appliedText(_ change: StoredChange) -> String? {
+  /// (Given the change's fields: a relation's are made from its key each time they are asked.)
+  static func appliedText(_ change: StoredChange, fields: Fields) -> String? {
     switch change.applied {
-    case .fields: return change.fields.map(canonicalText)
-    case .other(let fields): return canonicalText(fields)
+    case .fields: return canonicalText(fields)
+    case .other(let written): return canonicalText(written)
     case .never: return nil
     }
   }

@@ -28,12 +28,30 @@ struct TableLayout {
   /// The columns' positions in the order of their fields' names: the canonical text's order.
   let columnsByField: [Int]
 
+  /// Key columns that are not also field columns.
+  let extraKeyColumns: [String]
+  /// The columns an insert names, in order: extra key columns, the field columns, `applied`.
+  let insertColumns: [String]
+  /// The SQLite statements that write a row, made once (an apply writes a row 235,000 times).
+  let sqliteInsert: String
+  let sqliteUpdate: String
+  let sqliteDelete: String
+
   init(kind: ObjectKind, table: String, keyColumns: [String], columns: [Column]) {
     self.kind = kind
     self.table = table
     self.keyColumns = keyColumns
     self.columns = columns
     columnsByField = columns.indices.sorted { columns[$0].field < columns[$1].field }
+    extraKeyColumns = keyColumns.filter { key in !columns.contains { $0.name == key } }
+    insertColumns = extraKeyColumns + columns.map(\.name) + ["applied"]
+    let matches = keyColumns.map { "\($0) = ?" }.joined(separator: " AND ")
+    sqliteInsert =
+      "INSERT INTO \(table) (\(insertColumns.joined(separator: ", "))) VALUES "
+      + "(\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))"
+    let sets = (columns.map { "\($0.name) = ?" } + ["applied = ?"]).joined(separator: ", ")
+    sqliteUpdate = "UPDATE \(table) SET \(sets) WHERE \(matches)"
+    sqliteDelete = "DELETE FROM \(table) WHERE \(matches)"
   }
 
   static let all: [TableLayout] = [
@@ -104,16 +122,10 @@ struct TableLayout {
   ]
 
   static func of(_ kind: ObjectKind) -> TableLayout {
-    guard let layout = all.first(where: { $0.kind == kind }) else { preconditionFailure("no table for \(kind)") }
+    let layout = all[kind.order]
+    precondition(layout.kind == kind, "the tables are in the kinds' order")
     return layout
   }
-
-  /// Key columns that are not also field columns.
-
-  var extraKeyColumns: [String] { keyColumns.filter { key in !columns.contains { $0.name == key } } }
-
-  /// The columns an insert names, in order: extra key columns, the field columns, `applied`.
-  var insertColumns: [String] { extraKeyColumns + columns.map(\.name) + ["applied"] }
 
   /// Reads every row's `insertColumns`, so a reader takes them by position: the key columns at
   /// `keyPositions`, field `i` at `extraKeyColumns.count + i`, `applied` last.
@@ -133,6 +145,20 @@ struct TableLayout {
     "SELECT \(insertColumns.map { "array_agg(\($0) ORDER BY n)" }.joined(separator: ", ")) FROM "
       + "(SELECT \(insertColumns.joined(separator: ", ")), row_number() OVER () AS n FROM \(table)) AS r "
       + "GROUP BY n / 4096"
+  }
+
+  /// The fields' values in the columns' order (nil: no such field), read in one pass: the
+  /// fields are kept in name order, as `columnsByField` has the columns (found by name one by
+  /// one, each was looked for from the start of the fields' text).
+  func values(of fields: Fields) -> [FieldValue?] {
+    var values = [FieldValue?](repeating: nil, count: columns.count)
+    var next = 0
+    for (name, value) in fields {
+      while next < columnsByField.count, columns[columnsByField[next]].field < name { next += 1 }
+      guard next < columnsByField.count else { break }
+      if columns[columnsByField[next]].field == name { values[columnsByField[next]] = value }
+    }
+    return values
   }
 
   /// How many rows there are: a reader makes room for them at once.
