@@ -451,9 +451,20 @@ public struct AppliedState: Sendable, Hashable {
 /// Keys of objects that are relations: `group␟member` and `principal␟role␟scope`.
 public enum StateKey {
   /// A key's parts, split at U+001F as bytes (it is one byte): a plan of 235,000 changes splits
-  /// keys often.
+  /// keys often. Read from the key's bytes in place (splitting its UTF-8 view as a collection
+  /// cost 6,700 instructions a key: a sixth of a first apply).
   public static func parts(_ key: String) -> [String] {
-    key.utf8.split(separator: 0x1F, omittingEmptySubsequences: false).map { String(Substring($0)) }
+    var key = key
+    return key.withUTF8 { bytes in
+      var parts: [String] = []
+      var start = 0
+      for i in bytes.indices where bytes[i] == 0x1F {
+        parts.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self))
+        start = i + 1
+      }
+      parts.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self))
+      return parts
+    }
   }
 
   public static func membership(group: String, member: PrincipalID) -> String {

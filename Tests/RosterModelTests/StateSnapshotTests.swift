@@ -260,6 +260,10 @@ struct StateSnapshotTests {
     }
     #expect(String.joining("", "", separator: ":") == ":")
     #expect(String.joining(["only"], separator: "/") == "only")
+    // A key's parts come back as they were joined, empty ones too.
+    for parts in [[""], ["only"], ["zoë", "ü", "tenant/t1"], ["", "x"], ["x", ""], ["", ""], ["a b", "", "c"]] {
+      #expect(StateKey.parts(parts.joined(separator: "\u{1F}")) == parts)
+    }
     #expect(PrincipalID.group("Platform Admins").description == "group:Platform Admins")
     #expect(PrincipalID.operator.description == "operator")
   }
