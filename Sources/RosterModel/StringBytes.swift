@@ -71,6 +71,33 @@ extension String {
 }
 
 extension [UInt8] {
+  /// Appends the content of a JSON string as JSONEncoder writes it (slashes left as they are):
+  /// `"` and `\` escaped, the five short forms (`\b`, `\t`, `\n`, `\f`, `\r`) and any other
+  /// control character as `\u00xx`, the runs between them copied whole. The canonical JSON of
+  /// plans and audit records is JSONEncoder's, byte for byte.
+  public mutating func append(jsonEscaped bytes: UnsafeBufferPointer<UInt8>) {
+    var start = 0
+    for (i, byte) in bytes.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+      append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+      append(UInt8(ascii: "\\"))
+      switch byte {
+      case 0x22, 0x5C: append(byte)
+      case 0x08: append(UInt8(ascii: "b"))
+      case 0x09: append(UInt8(ascii: "t"))
+      case 0x0A: append(UInt8(ascii: "n"))
+      case 0x0C: append(UInt8(ascii: "f"))
+      case 0x0D: append(UInt8(ascii: "r"))
+      default:
+        let hex = Array("0123456789abcdef".utf8)
+        append(contentsOf: [
+          UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)],
+        ])
+      }
+      start = i + 1
+    }
+    append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+  }
+
   /// Appends a string's UTF-8 bytes from its own storage (for text written as bytes: canonical
   /// JSON of rows and of changes).
   public mutating func append(utf8 text: String) {

@@ -226,6 +226,7 @@ enum StoredRows {
     private static let capacity = 1 << 16
     let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
     private var count = 0
+    private var escaped: [UInt8] = []
     private let piece: (UnsafeBufferPointer<UInt8>) -> Void
 
     init(_ piece: @escaping (UnsafeBufferPointer<UInt8>) -> Void) { self.piece = piece }
@@ -250,36 +251,12 @@ enum StoredRows {
       }
     }
 
-    /// The content of a JSON string, escaped: the runs between bytes that need escaping are
-    /// copied whole (byte by byte, escaping was a third of writing an apply's record).
+    /// The content of a JSON string, escaped as JSONEncoder escapes it (through `escaped`,
+    /// whose storage is kept from piece to piece).
     mutating func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>) {
-      var start = 0
-      for (i, byte) in bytes.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
-        append(UnsafeBufferPointer(rebasing: bytes[start..<i]))
-        appendEscaped(byte)
-        start = i + 1
-      }
-      append(UnsafeBufferPointer(rebasing: bytes[start...]))
-    }
-
-    /// A byte of a JSON string's content, escaped as JSONEncoder escapes it: `\"`, `\\`, the
-    /// five short forms, and any other control character as `\u00xx`.
-    mutating func appendEscaped(_ byte: UInt8) {
-      guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { return append(byte) }
-      append(0x5C)
-      switch byte {
-      case 0x22, 0x5C: append(byte)
-      case 0x08: append(UInt8(ascii: "b"))
-      case 0x09: append(UInt8(ascii: "t"))
-      case 0x0A: append(UInt8(ascii: "n"))
-      case 0x0C: append(UInt8(ascii: "f"))
-      case 0x0D: append(UInt8(ascii: "r"))
-      default:
-        let hex = Array("0123456789abcdef".utf8)
-        append(Array("u00".utf8)[...])
-        append(hex[Int(byte >> 4)])
-        append(hex[Int(byte & 0xF)])
-      }
+      escaped.removeAll(keepingCapacity: true)
+      escaped.append(jsonEscaped: bytes)
+      escaped.withUnsafeBufferPointer { append($0) }
     }
 
     /// Hands over what is gathered.

@@ -342,6 +342,8 @@ struct CanonicalJSONTests {
   func sameBytesAsJSONEncoder() throws {
     let texts = [
       "plain", "zoë \u{1F600}", "quote \" and \\ back", "line\nbreak\ttab\u{1}", "a/b", "", "\u{7F}\u{2028}",
+      // Every control character, each escaped its own way.
+      String(decoding: (0..<0x20).map { UInt8($0) }, as: UTF8.self),
     ]
     var changes: [Change] = []
     for (i, text) in texts.enumerated() {
