@@ -47,11 +47,16 @@ public struct TestState: Sendable {
     }
   }
 
-  /// Runs SQL on the state directly, as someone editing it outside Roster would.
+  /// Runs SQL on the state directly, as someone editing it outside Roster would: waiting, as
+  /// Roster's own store does, while another process writes (an apply waiting for the lock checks
+  /// it in a write of its own; without waiting, an edit made meanwhile failed now and then with
+  /// "database is locked").
   public func execute(_ sql: String) throws {
     switch kind {
     case .sqlite:
-      try DatabaseQueue(path: location).write { try $0.execute(sql: sql) }
+      var configuration = Configuration()
+      configuration.busyMode = .timeout(30)
+      try DatabaseQueue(path: location, configuration: configuration).write { try $0.execute(sql: sql) }
     case .postgres:
       try PostgresTestServer.psql(sql, at: location)
     }
