@@ -88,10 +88,12 @@ extension [UInt8] {
       case 0x0C: append(UInt8(ascii: "f"))
       case 0x0D: append(UInt8(ascii: "r"))
       default:
-        let hex = Array("0123456789abcdef".utf8)
-        append(contentsOf: [
-          UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)],
-        ])
+        func hex(_ digit: UInt8) -> UInt8 { digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10 }
+        append(UInt8(ascii: "u"))
+        append(UInt8(ascii: "0"))
+        append(UInt8(ascii: "0"))
+        append(hex(byte >> 4))
+        append(hex(byte & 0xF))
       }
       start = i + 1
     }
