@@ -233,10 +233,14 @@ public final class PostgresStateStore: StateStore, Sendable {
         let values = bytes.withUnsafeBytes { Self.arrayElements(UnsafeRawBufferPointer(rebasing: $0[start...])) }?
           .map { $0.map { ($0.lowerBound + start)..<($0.upperBound + start) } }
         let column = names[min(position, names.count - 1)]
-        guard cell.format == .binary, let values, values.count == columns.first?.count ?? values.count,
-          !keyPositions.contains(position) || !values.contains(nil)
-        else {
+        guard cell.format == .binary, let values, values.count == columns.first?.count ?? values.count else {
           throw StoreError(.database, "\(layout.table).\(column) came back in a form Roster does not read")
+        }
+        guard !keyPositions.contains(position) || !values.contains(nil) else {
+          throw StoreError(
+            .database,
+            "a row of \(layout.table) has no \(column) (NULL), which is part of its key: it was written outside "
+              + "Roster; give it one or delete the row")
         }
         columns.append(values)
       }
