@@ -1,7 +1,7 @@
 internal import CGit2
 
 /// libgit2 is initialised once per process, before the first repository is opened.
-private let libgit2Ready: Bool = git_libgit2_init() > 0
+private let libgit2Ready: Bool = git_libgit2_init() > 0 && roster_git_skip_hash_verification() == 0
 
 /// A git repository, bare or not, read through libgit2 straight from its object database.
 ///
