@@ -710,6 +710,22 @@ private struct Loader {
     }
   }
 
+  /// The `role` and `scope` (if given) of a binding written as a mapping of those two keys and
+  /// no other; nil for any other mapping, which a ``MappingReader`` reads and reports on.
+  static func plainBinding(_ item: YAMLNode) -> (role: YAMLNode, scope: YAMLNode?)? {
+    guard let pairs = item.mapping, pairs.count <= 2 else { return nil }
+    var role: YAMLNode?
+    var scope: YAMLNode?
+    for pair in pairs {
+      switch pair.key.string {
+      case "role": role = pair.value
+      case "scope": scope = pair.value
+      default: return nil
+      }
+    }
+    return role.map { ($0, scope) }
+  }
+
   /// Reads a principal's `roles`, to be bound once every principal, tenant and role exists.
   static func readBindings(
     _ node: YAMLNode, of principal: PrincipalID, file: String, sink: DiagnosticSink, scopes: ScopeCache
@@ -732,21 +748,28 @@ private struct Loader {
     for item in items {
       var roleID: String?
       var scope = Scope.organization
+      var scopeNode: YAMLNode?
       if item.string != nil {
         roleID = item.string
+      } else if let (role, given) = plainBinding(item) {
+        // A mapping of `role` and perhaps `scope`, as nearly every binding is written: read
+        // where it is, without a reader for it (which cost as much as the rest of the binding).
+        roleID = MappingReader.string(role, file: file, sink: sink, what: "'role' of a role binding")
+        scopeNode = given
       } else {
         guard
           let r = MappingReader(item, file: file, sink: sink, what: "a role binding", keys: Self.bindingKeys)
         else { continue }
         roleID = r.string("role", required: true)
-        if let scopeNode = r.node("scope") {
-          guard let text = MappingReader.string(scopeNode, file: file, sink: sink, what: "'scope'") else { continue }
-          do {
-            scope = try scopes.scope(text)
-          } catch {
-            sink.error(.unknownScope, error.description, file: file, at: scopeNode.mark)
-            continue
-          }
+        scopeNode = r.node("scope")
+      }
+      if let scopeNode {
+        guard let text = MappingReader.string(scopeNode, file: file, sink: sink, what: "'scope'") else { continue }
+        do {
+          scope = try scopes.scope(text)
+        } catch {
+          sink.error(.unknownScope, error.description, file: file, at: scopeNode.mark)
+          continue
         }
       }
       guard let roleID else { continue }
