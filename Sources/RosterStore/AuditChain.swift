@@ -42,8 +42,10 @@ public enum AuditChain {
           "entry \(entry.sequence): it does not follow the entry before it (an entry was inserted or deleted before it)"
         )
       }
+      // Over the text as stored, as it was hashed when written: any change to it shows, and
+      // nothing is decoded.
       let recomputed = hash(
-        previous: entry.previousHash, sequence: entry.sequence, serial: entry.serial, record: entry.record)
+        previous: entry.previousHash, sequence: entry.sequence, serial: entry.serial, recordText: entry.recordText)
       if recomputed != entry.hash {
         problems.append("entry \(entry.sequence): its content does not match its hash (it was edited)")
       }

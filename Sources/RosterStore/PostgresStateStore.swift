@@ -335,14 +335,18 @@ public final class PostgresStateStore: StateStore, Sendable {
     }
   }
 
-  public func auditLog() throws(StoreError) -> [AuditEntry] {
+  public func readAudit() throws(StoreError) -> AuditLog {
     try transaction(
       "cannot read the audit log at \(location)", begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
     ) {
-      try run("SELECT sequence, serial, record, previous_hash, hash FROM audit ORDER BY sequence").rows.map { row in
-        let (sequence, serial, text, previous, hash) = try row.decode((Int, Int, String, String, String).self)
-        return try StoredRows.entry(sequence: sequence, serial: serial, record: text, previous: previous, hash: hash)
-      }
+      let meta = try meta()
+      let entries = try run("SELECT sequence, serial, record, previous_hash, hash FROM audit ORDER BY sequence").rows
+        .map { row in
+          let (sequence, serial, text, previous, hash) = try row.decode((Int, Int, String, String, String).self)
+          return AuditEntry(sequence: sequence, serial: serial, recordText: text, previousHash: previous, hash: hash)
+        }
+      let (_, serial) = try StoredRows.identity(meta, location: location)
+      return AuditLog(entries: entries, serial: serial, head: meta["audit_head"])
     }
   }
 
@@ -396,7 +400,7 @@ public final class PostgresStateStore: StateStore, Sendable {
         try run(
           """
           INSERT INTO audit (sequence, serial, record, previous_hash, hash) VALUES
-          (\(entry.sequence), \(entry.serial), \(StoredRows.text(entry.record)), \(entry.previousHash), \(entry.hash))
+          (\(entry.sequence), \(entry.serial), \(entry.recordText), \(entry.previousHash), \(entry.hash))
           """)
       }
     }

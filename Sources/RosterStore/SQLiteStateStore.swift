@@ -314,13 +314,21 @@ public final class SQLiteStateStore: StateStore, Sendable {
       arguments: [hash])
   }
 
-  public func auditLog() throws(StoreError) -> [AuditEntry] {
+  public func readAudit() throws(StoreError) -> AuditLog {
     try read("cannot read the audit log at \(location)") { db in
-      try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY sequence").map { row in
-        try StoredRows.entry(
-          sequence: row["sequence"], serial: row["serial"], record: row["record"], previous: row["previous_hash"],
-          hash: row["hash"])
+      let meta = try Self.meta(db)
+      // Each row read where it is (a cursor's rows are not copied): a first apply's record is
+      // tens of megabytes, made into one string here and no more.
+      var entries: [AuditEntry] = []
+      let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit ORDER BY sequence")
+      while let row = try rows.next() {
+        entries.append(
+          AuditEntry(
+            sequence: row["sequence"], serial: row["serial"], recordText: row["record"],
+            previousHash: row["previous_hash"], hash: row["hash"]))
       }
+      let (_, serial) = try StoredRows.identity(meta, location: location)
+      return AuditLog(entries: entries, serial: serial, head: meta["audit_head"])
     }
   }
 
@@ -341,7 +349,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
       for entry in log {
         try db.execute(
           sql: "INSERT INTO audit (sequence, serial, record, previous_hash, hash) VALUES (?, ?, ?, ?, ?)",
-          arguments: [entry.sequence, entry.serial, StoredRows.text(entry.record), entry.previousHash, entry.hash])
+          arguments: [entry.sequence, entry.serial, entry.recordText, entry.previousHash, entry.hash])
       }
     }
   }

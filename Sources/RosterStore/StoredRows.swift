@@ -267,15 +267,6 @@ enum StoredRows {
     }
   }
 
-  static func entry(sequence: Int, serial: Int, record text: String, previous: String, hash: String) throws
-    -> AuditEntry
-  {
-    guard let record = try? JSONDecoder().decode(AuditRecord.self, from: Data(text.utf8)) else {
-      throw StoreError(.database, "audit entry \(sequence) is not readable")
-    }
-    return AuditEntry(sequence: sequence, serial: serial, record: record, previousHash: previous, hash: hash)
-  }
-
   /// Refuses a write made for another lineage or at another serial than the state's.
   static func check(_ meta: [String: String], lineage: String, serial: Int, location: String) throws {
     guard meta["lineage"] == lineage else {

@@ -239,6 +239,38 @@ struct WorkflowTests {
     #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
   }
 
+  @Test("audit log lists each write from its record; a record edited into nonsense is named by log and verify")
+  func auditLogRecords() throws {
+    let location = try TestState(.sqlite)
+    defer { location.remove() }
+    let state = location.location
+    try initNorthwind(state)
+    let config = try writeOrganization(
+      in: location.folder, name: "Northwind", domain: "northwind.example", readers: 0,
+      others: "  - email: bob@northwind.example\n    roles: [manager]\n")
+    let apply = ["apply", "--config", config, "--state", state, "--auto-approve", "--actor", "ada@northwind.example"]
+    #expect(try roster(apply).status == 0)
+    let text = try roster(["audit", "log", "--state", state]).stdout
+    #expect(text.contains("#2 serial 2  "), "\(text)")
+    #expect(text.contains("apply by ada@northwind.example"), "\(text)")
+    let json = try roster(["audit", "log", "--state", state, "--format", "json"]).stdout
+    let entries = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+    #expect(entries.map { $0["sequence"] as? Int } == [1, 2])
+    let record = try #require(entries[1]["record"] as? [String: Any])
+    #expect(record["operation"] as? String == "apply")
+    #expect((record["changes"] as? String)?.contains("bob@northwind.example") == true, "\(record)")
+
+    try location.execute("UPDATE audit SET record = 'not a record' WHERE sequence = 2")
+    let verify = try roster(["audit", "verify", "--state", state])
+    #expect(verify.status == 1)
+    #expect(verify.stderr.contains("entry 2: its content does not match its hash (it was edited)"), "\(verify.stderr)")
+    for format in ["text", "json"] {
+      let log = try roster(["audit", "log", "--state", state, "--format", format])
+      #expect(log.status == 1)
+      #expect(log.stderr.contains("audit entry 2 is not readable"), "\(log.stderr)")
+    }
+  }
+
   @Test("apply --config whose plan keeps a relation to a removed user is refused as leaving an invalid organisation")
   func configApplyChecksInvariants() throws {
     let location = try TestState(.sqlite)

@@ -226,7 +226,7 @@ struct StateStoreTests {
     _ = try other.forceUnlock(held.id, actor: "bob", time: "t")
     let again = try other.lock(holder: "bob", operation: "apply", timeout: 0)
     try other.unlock(again.id)
-    #expect(try other.auditLog().last?.record.operation == "force-unlock")
+    #expect(try other.auditLog().last?.record().operation == "force-unlock")
   }
 
   @Test(
@@ -242,6 +242,19 @@ struct StateStoreTests {
     try state.execute("UPDATE audit SET record = replace(record, 'ada', 'eve') WHERE sequence = 2")
     #expect(AuditChain.verify(try store.auditLog()) == ["entry 2: its content does not match its hash (it was edited)"])
     try state.execute("UPDATE audit SET record = replace(record, 'eve', 'ada') WHERE sequence = 2")
+    #expect(AuditChain.verify(try store.auditLog()).isEmpty)
+    // The text as stored is what the hash covers: a change that reads back as the same record
+    // is an edit too, and a record that does not read at all is one, not a log that cannot be read.
+    let original = try store.auditLog()[1]
+    try state.execute("UPDATE audit SET record = ' ' || record WHERE sequence = 2")
+    #expect(try store.auditLog()[1].record() == (try original.record()))
+    #expect(AuditChain.verify(try store.auditLog()) == ["entry 2: its content does not match its hash (it was edited)"])
+    try state.execute("UPDATE audit SET record = 'not a record' WHERE sequence = 2")
+    #expect(AuditChain.verify(try store.auditLog()) == ["entry 2: its content does not match its hash (it was edited)"])
+    #expect(throws: StoreError.self) { try store.auditLog()[1].summary() }
+    let quoted = original.recordText.replacingOccurrences(of: "'", with: "''")
+    try state.execute("UPDATE audit SET record = '\(quoted)' WHERE sequence = 2")
+    #expect(AuditChain.verify(try store.auditLog()).isEmpty)
     try state.execute("DELETE FROM audit WHERE sequence = 3")
     let deleted = AuditChain.verify(try store.auditLog())
     #expect(deleted.contains { $0.hasPrefix("entry 4: expected entry 3 here; an entry was deleted") }, "\(deleted)")
@@ -290,7 +303,8 @@ struct StateStoreTests {
     }
     #expect(pieced == stored)
     let log = try store.auditLog()
-    #expect(log.map(\.record).suffix(2) == [audit, audit])
+    #expect(try log.map { try $0.record() }.suffix(2) == [audit, audit])
+    #expect(try log.last?.summary() == shell, "the record but its changes")
     #expect(AuditChain.verify(log).isEmpty)
   }
 

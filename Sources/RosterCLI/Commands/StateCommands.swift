@@ -85,12 +85,23 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
     func run() throws {
-      let entries = try AuditCommand.entries(try stateOptions.openExisting())
+      let entries = try AuditCommand.read(try stateOptions.openExisting()).entries
       switch format {
-      case .json: Console.out(try renderJSON(entries))
+      case .json:
+        do {
+          Console.out(try renderJSON(entries))
+        } catch let error as StoreError {
+          // An entry's record did not decode.
+          throw error.cli
+        }
       case .text:
         for entry in entries {
-          let r = entry.record
+          let r: AuditRecord
+          do {
+            r = try entry.summary()
+          } catch {
+            throw error.cli
+          }
           var line = "#\(entry.sequence) serial \(entry.serial)  \(r.time)  \(r.operation) by \(r.actor)"
           if let commit = r.commit { line += "  commit \(commit.prefix(12))" }
           if let digest = r.planDigest { line += "  plan \(digest.prefix(12))" }
@@ -107,12 +118,10 @@ struct AuditCommand: ParsableCommand {
     @OptionGroup var stateOptions: StateOptions
 
     func run() throws {
-      let store = try stateOptions.openExisting()
-      let entries = try AuditCommand.entries(store)
+      let log = try AuditCommand.read(try stateOptions.openExisting())
+      let (entries, serial) = (log.entries, log.serial)
       var problems = AuditChain.verify(entries)
-      let stored = try Planning.load(store)
-      let serial = stored.serial
-      if let head = stored.auditHead, entries.last?.hash != head {
+      if let head = log.head, entries.last?.hash != head {
         problems.append(
           "the log's last entry is not the one the state last wrote (\(head.prefix(12))): entries were deleted "
             + "from the end")
@@ -133,9 +142,9 @@ struct AuditCommand: ParsableCommand {
     }
   }
 
-  static func entries(_ store: any StateStore) throws -> [AuditEntry] {
+  static func read(_ store: any StateStore) throws -> AuditLog {
     do {
-      return try store.auditLog()
+      return try store.readAudit()
     } catch {
       throw error.cli
     }
