@@ -4,12 +4,8 @@ import Foundation
 /// The audit log's hash chain: each entry's hash covers the previous hash and its own content,
 /// so editing, inserting or deleting an entry breaks the chain where it happened.
 public enum AuditChain {
-  /// The hash of an entry, from the previous entry's hash and the entry's content.
-  public static func hash(previous: String, sequence: Int, serial: Int, record: AuditRecord) -> String {
-    hash(previous: previous, sequence: sequence, serial: serial) { StoredRows.auditText(AuditRecordSource(record), $0) }
-  }
-
-  /// The same, from the record's text as stored (its canonical JSON).
+  /// The hash of an entry, from the previous entry's hash and the entry's record as stored (its
+  /// canonical JSON).
   static func hash(previous: String, sequence: Int, serial: Int, recordText: String) -> String {
     var text = recordText
     return hash(previous: previous, sequence: sequence, serial: serial) { piece in text.withUTF8(piece) }

@@ -116,12 +116,6 @@ public struct AuditEntry: Sendable, Hashable, Encodable {
     self.hash = hash
   }
 
-  /// An entry for `record`, stored as Roster stores records.
-  public init(sequence: Int, serial: Int, record: AuditRecord, previousHash: String, hash: String) {
-    self.init(
-      sequence: sequence, serial: serial, recordText: StoredRows.text(record), previousHash: previousHash, hash: hash)
-  }
-
   /// The record, decoded from its text.
   public func record() throws(StoreError) -> AuditRecord { try decoded(AuditRecord.self) }
 
