@@ -14,6 +14,12 @@ private func initNorthwind(_ state: String) throws {
   try initOrganization(state, name: "Northwind", domain: "northwind.example")
 }
 
+/// Northwind's configuration in `folder`: ada, its administrator, and the users in `others`
+/// (lines of the users' list).
+private func writeNorthwind(in folder: TemporaryFolder, others: String) throws -> String {
+  try writeOrganization(in: folder, name: "Northwind", domain: "northwind.example", readers: 0, others: others)
+}
+
 /// A new state for organisation `name` on integration-hub, with ada@DOMAIN its administrator.
 private func initOrganization(_ state: String, name: String, domain: String) throws {
   let result = try roster([
@@ -245,9 +251,8 @@ struct WorkflowTests {
     defer { location.remove() }
     let state = location.location
     try initNorthwind(state)
-    let config = try writeOrganization(
-      in: location.folder, name: "Northwind", domain: "northwind.example", readers: 0,
-      others: "  - email: bob@northwind.example\n    roles: [manager]\n")
+    let config = try writeNorthwind(
+      in: location.folder, others: "  - email: bob@northwind.example\n    roles: [manager]\n")
     let apply = ["apply", "--config", config, "--state", state, "--auto-approve", "--actor", "ada@northwind.example"]
     #expect(try roster(apply).status == 0)
     let text = try roster(["audit", "log", "--state", state]).stdout
@@ -277,17 +282,14 @@ struct WorkflowTests {
     defer { location.remove() }
     let state = location.location
     try initNorthwind(state)
-    func configuration(_ others: String) throws -> String {
-      try writeOrganization(
-        in: location.folder, name: "Northwind", domain: "northwind.example", readers: 0, others: others)
-    }
-    let config = try configuration("  - email: bob@northwind.example\n    roles: [manager]\n")
+    let config = try writeNorthwind(
+      in: location.folder, others: "  - email: bob@northwind.example\n    roles: [manager]\n")
     let apply = ["apply", "--config", config, "--state", state, "--auto-approve", "--actor", "ada@northwind.example"]
     #expect(try roster(apply).status == 0)
     // bob's binding counts as one Roster did not write (as if made outside it), so it is left
     // alone when bob goes: the state the plan leads to would bind a user that is not there.
     try location.execute("UPDATE bindings SET applied = NULL WHERE principal = 'user:bob@northwind.example'")
-    _ = try configuration("")
+    _ = try writeNorthwind(in: location.folder, others: "")
     let refused = try roster(apply)
     #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
     #expect(refused.stderr.contains("would leave an invalid organisation"), "\(refused.stderr)")
@@ -301,9 +303,8 @@ struct WorkflowTests {
     defer { location.remove() }
     let state = location.location
     try initNorthwind(state)
-    let config = try writeOrganization(
-      in: location.folder, name: "Northwind", domain: "northwind.example", readers: 0,
-      others: "  - email: cy@northwind.example\n    roles: [manager]\n")
+    let config = try writeNorthwind(
+      in: location.folder, others: "  - email: cy@northwind.example\n    roles: [manager]\n")
     let planFile = location.path + "/plan.json"
     #expect(
       try roster(["plan", "--config", config, "--state", state, "--actor", "ada@northwind.example", "-out", planFile])
@@ -337,9 +338,8 @@ struct WorkflowTests {
     let state = location.location
     try initNorthwind(state)
     // ada, the administrator, adds cy as a manager: an administrator's right.
-    let config = try writeOrganization(
-      in: location.folder, name: "Northwind", domain: "northwind.example", readers: 0,
-      others: "  - email: cy@northwind.example\n    roles: [manager]\n")
+    let config = try writeNorthwind(
+      in: location.folder, others: "  - email: cy@northwind.example\n    roles: [manager]\n")
     let apply = [
       "apply", "--config", config, "--state", state, "--auto-approve", "--actor", "ada@northwind.example",
       "--lock-timeout", "60",
