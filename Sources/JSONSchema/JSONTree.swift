@@ -16,12 +16,18 @@ public final class JSONTree: Sendable {
 
   let entries: [Entry]
   let children: [Int32]
+  /// Given the entries when the tree goes, to keep their room for another tree.
+  let release: (@Sendable ([Entry]) -> Void)?
 
-  /// `children` holds the runs the collections' `first` and `count` point into.
-  public init(entries: [Entry], children: [Int32]) {
+  /// `children` holds the runs the collections' `first` and `count` point into; `release` is
+  /// given `entries` when the tree goes.
+  public init(entries: [Entry], children: [Int32], release: (@Sendable ([Entry]) -> Void)? = nil) {
     self.entries = entries
     self.children = children
+    self.release = release
   }
+
+  deinit { release?(entries) }
 
   /// The value of entry `index`.
   public subscript(index: Int) -> Node { Node(tree: self, index: Int32(index)) }

@@ -87,6 +87,12 @@ public final class YAMLTree: Sendable {
     self.children = children
     self.tags = tags
   }
+
+  deinit {
+    if entries.capacity > 0 {
+      ListPool.give(ListPool.TreeLists(entries: entries, scalars: scalars, children: children))
+    }
+  }
 }
 
 /// One node of a YAML document, with the place it starts: a light reference into its ``YAMLTree``.
