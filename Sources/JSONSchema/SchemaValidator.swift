@@ -30,19 +30,26 @@ public struct SchemaValidator: Sendable {
   let usesUnevaluated: Bool
   /// The registry's nodes, each held once by reference for evaluation.
   let nodes: [CompiledNode]
+  /// `$dynamicAnchor`s by the number of their resource (``CompiledNode/resourceNumber``): name → node.
+  let dynamicAnchors: [[String: Int]]
 
   init(registry: SchemaRegistry, unresolved: [String]) {
     self.registry = registry
     self.unresolved = unresolved
     usesUnevaluated = registry.nodes.contains { $0.unevaluatedProperties != nil || $0.unevaluatedItems != nil }
-    // Each resource URI held once: evaluating compares a node's resource with the scope's last
-    // for every value, and the same string compares at once, where equal copies compare by bytes.
-    var interned: [String: String] = [:]
+    // Each resource by number: evaluating compares a node's resource with the scope's last for
+    // every value.
+    var numbers: [String: Int] = [:]
     nodes = registry.nodes.map { node in
-      var node = node
-      if let same = interned[node.resource] { node.resource = same } else { interned[node.resource] = node.resource }
-      return CompiledNode(node)
+      let number = numbers[node.resource] ?? numbers.count
+      numbers[node.resource] = number
+      return CompiledNode(node, resourceNumber: number)
     }
+    var anchors = [[String: Int]](repeating: [:], count: numbers.count)
+    for (resource, names) in registry.dynamicAnchors {
+      if let number = numbers[resource] { anchors[number] = names }
+    }
+    dynamicAnchors = anchors
   }
 
   /// Validates `instance` against the schema known by `uri`.
@@ -73,11 +80,9 @@ public struct SchemaValidator: Sendable {
     // Most instances are valid: a first run only decides whether, without keeping where it is in
     // the instance and the schema (which it would need only for a violation's path); an
     // instance that fails is evaluated again, keeping them, for its violations.
-    var quick = Evaluation(
-      nodes: nodes, dynamicAnchors: registry.dynamicAnchors, annotates: usesUnevaluated, tracks: false)
+    var quick = Evaluation(nodes: nodes, dynamicAnchors: dynamicAnchors, annotates: usesUnevaluated, tracks: false)
     guard !quick.evaluate(root, instance).valid else { return [] }
-    var evaluation = Evaluation(
-      nodes: nodes, dynamicAnchors: registry.dynamicAnchors, annotates: usesUnevaluated, tracks: true)
+    var evaluation = Evaluation(nodes: nodes, dynamicAnchors: dynamicAnchors, annotates: usesUnevaluated, tracks: true)
     return evaluation.evaluate(root, instance).errors
   }
 
@@ -103,9 +108,76 @@ final class CompiledNode: Sendable {
   /// aside): evaluating it is evaluating the target, so it needs no frame of its own. Most
   /// subschemas of a document's schema are such references to shared definitions.
   let onlyRef: Int?
+  /// The keywords the node has: evaluating looks only at those (reading one it has not, an
+  /// empty list say, was a retain and a release of the list, shared by the threads evaluating).
+  let has: Keywords
+  /// The node's resource by number, the same for every node of the resource.
+  let resourceNumber: Int
 
-  init(_ node: SchemaNode) {
+  struct Keywords: OptionSet {
+    let rawValue: UInt32
+    static let ref = Keywords(rawValue: 1 << 0)
+    static let dynamicRef = Keywords(rawValue: 1 << 1)
+    static let types = Keywords(rawValue: 1 << 2)
+    static let enumValues = Keywords(rawValue: 1 << 3)
+    static let const = Keywords(rawValue: 1 << 4)
+    /// `multipleOf`, `maximum`, `minimum` and their exclusive forms.
+    static let number = Keywords(rawValue: 1 << 5)
+    /// `maxLength`, `minLength`, `pattern`.
+    static let string = Keywords(rawValue: 1 << 6)
+    /// The keywords that look at an array's items or count them.
+    static let array = Keywords(rawValue: 1 << 7)
+    /// The keywords that look at an object's members or count them.
+    static let object = Keywords(rawValue: 1 << 8)
+    static let allOf = Keywords(rawValue: 1 << 9)
+    static let anyOf = Keywords(rawValue: 1 << 10)
+    static let oneOf = Keywords(rawValue: 1 << 11)
+    static let not = Keywords(rawValue: 1 << 12)
+    static let ifSchema = Keywords(rawValue: 1 << 13)
+    static let dependentSchemas = Keywords(rawValue: 1 << 14)
+    static let unevaluatedItems = Keywords(rawValue: 1 << 15)
+    static let unevaluatedProperties = Keywords(rawValue: 1 << 16)
+
+    init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    init(_ node: SchemaNode) {
+      var has: Keywords = []
+      func add(_ keyword: Keywords, _ present: Bool) { if present { has.insert(keyword) } }
+      add(.ref, node.ref != nil)
+      add(.dynamicRef, node.dynamicRef != nil)
+      add(.types, node.types != nil)
+      add(.enumValues, node.enumValues != nil)
+      add(.const, node.const != nil)
+      add(
+        .number,
+        node.multipleOf != nil || node.maximum != nil || node.exclusiveMaximum != nil || node.minimum != nil
+          || node.exclusiveMinimum != nil)
+      add(.string, node.maxLength != nil || node.minLength != nil || node.pattern != nil)
+      add(
+        .array,
+        node.maxItems != nil || node.minItems != nil || node.uniqueItems || !node.prefixItems.isEmpty
+          || node.items != nil || node.contains != nil)
+      add(
+        .object,
+        node.maxProperties != nil || node.minProperties != nil || !node.required.isEmpty
+          || !node.dependentRequired.isEmpty || !node.properties.isEmpty || !node.patternProperties.isEmpty
+          || node.additionalProperties != nil || node.propertyNames != nil)
+      add(.allOf, !node.allOf.isEmpty)
+      add(.anyOf, !node.anyOf.isEmpty)
+      add(.oneOf, !node.oneOf.isEmpty)
+      add(.not, node.not != nil)
+      add(.ifSchema, node.ifSchema != nil)
+      add(.dependentSchemas, !node.dependentSchemas.isEmpty)
+      add(.unevaluatedItems, node.unevaluatedItems != nil)
+      add(.unevaluatedProperties, node.unevaluatedProperties != nil)
+      self = has
+    }
+  }
+
+  init(_ node: SchemaNode, resourceNumber: Int) {
     self.node = node
+    self.resourceNumber = resourceNumber
+    has = Keywords(node)
     var mask: UInt8 = 0
     for type in node.types ?? [] {
       switch type {
@@ -123,18 +195,8 @@ final class CompiledNode: Sendable {
     propertyList =
       node.properties.count <= 16
       ? node.propertyOrder.compactMap { name in node.properties[name].map { (name, $0) } } : nil
-    let applies: [Bool] = [
-      node.always != nil, node.dynamicRef != nil, node.types != nil, node.enumValues != nil, node.const != nil,
-      node.multipleOf != nil, node.maximum != nil, node.exclusiveMaximum != nil, node.minimum != nil,
-      node.exclusiveMinimum != nil, node.maxLength != nil, node.minLength != nil, node.pattern != nil,
-      node.maxItems != nil, node.minItems != nil, node.uniqueItems, node.maxContains != nil, node.minContains != nil,
-      node.maxProperties != nil, node.minProperties != nil, !node.required.isEmpty, !node.dependentRequired.isEmpty,
-      !node.properties.isEmpty, !node.patternProperties.isEmpty, node.additionalProperties != nil,
-      node.propertyNames != nil, !node.prefixItems.isEmpty, node.items != nil, node.contains != nil,
-      !node.allOf.isEmpty, !node.anyOf.isEmpty, !node.oneOf.isEmpty, node.not != nil, node.ifSchema != nil,
-      !node.dependentSchemas.isEmpty, node.unevaluatedItems != nil, node.unevaluatedProperties != nil,
-    ]
-    onlyRef = applies.contains(true) ? nil : node.ref?.target
+    // `maxContains` and `minContains` count only beside `contains`.
+    onlyRef = node.always == nil && has.subtracting(.ref).isEmpty ? node.ref?.target : nil
   }
 
   /// The subschema of `properties` for a member named `name`.
@@ -184,14 +246,14 @@ enum PathStep {
 
 private struct Evaluation {
   let nodes: [CompiledNode]
-  let dynamicAnchors: [String: [String: Int]]
+  let dynamicAnchors: [[String: Int]]
   var depth = 0
   /// Where the evaluation is, kept as stacks while it descends and turned into text only for a
   /// violation: the instance's member names and indices, and the keywords taken through the
   /// schema (`/properties` with the member's name, `/items` with none).
   var path: [PathStep] = []
-  /// The resources entered, outermost first (the dynamic scope of `$dynamicRef`).
-  var scope: [String] = []
+  /// The resources entered, by number, outermost first (the dynamic scope of `$dynamicRef`).
+  var scope: [Int] = []
   var keywords: [(keyword: String, name: String?)] = []
 
   /// Whether to collect the properties and items each schema evaluated: only `unevaluated*`
@@ -202,7 +264,7 @@ private struct Evaluation {
   /// one (see ``SchemaValidator/run(_:against:)``).
   let tracks: Bool
 
-  init(nodes: [CompiledNode], dynamicAnchors: [String: [String: Int]], annotates: Bool, tracks: Bool) {
+  init(nodes: [CompiledNode], dynamicAnchors: [[String: Int]], annotates: Bool, tracks: Bool) {
     self.nodes = nodes
     self.dynamicAnchors = dynamicAnchors
     self.annotates = annotates
@@ -242,7 +304,10 @@ private struct Evaluation {
   }
 
   mutating func evaluate<Instance: JSONInstance>(_ id: Int, _ instance: Instance) -> Outcome {
-    let node = nodes[id]
+    // Not retained: `nodes` holds it for as long as the evaluation runs, and a retain and a
+    // release for every value evaluated were atomic operations on a node both threads read
+    // (a quarter of evaluating's instructions).
+    unowned(unsafe) let node = nodes[id]
     if let target = node.onlyRef {
       // What the full evaluation below does for such a schema: the target's outcome, reached
       // through `$ref`, in the schema's resource, counted towards the depth.
@@ -251,8 +316,8 @@ private struct Evaluation {
       if depth > 256 {
         return Outcome(errors: [violation(node, "$ref", "the schema refers to itself without end")])
       }
-      let entered = scope.last != node.resource
-      if entered { scope.append(node.resource) }
+      let entered = scope.last != node.resourceNumber
+      if entered { scope.append(node.resourceNumber) }
       defer { if entered { scope.removeLast() } }
       return descend(target, instance, "/$ref")
     }
@@ -275,11 +340,12 @@ private struct Evaluation {
       fail("$ref", "the schema refers to itself without end")
       return out
     }
-    let entered = scope.last != node.resource
-    if entered { scope.append(node.resource) }
+    let entered = scope.last != node.resourceNumber
+    if entered { scope.append(node.resourceNumber) }
     defer { if entered { scope.removeLast() } }
+    let has = node.has
 
-    if let link = node.ref {
+    if has.contains(.ref), let link = node.ref {
       if let target = link.target {
         let sub = descend(target, instance, "/$ref")
         if !sub.errors.isEmpty { out.errors += sub.errors }
@@ -288,11 +354,11 @@ private struct Evaluation {
         fail("$ref", "cannot resolve the reference '\(link.uri)'")
       }
     }
-    if let link = node.dynamicRef {
+    if has.contains(.dynamicRef), let link = node.dynamicRef {
       if var target = link.target {
         if let name = link.dynamicName, nodes[target].dynamicAnchor == name {
           for resource in scope {
-            if let dynamic = dynamicAnchors[resource]?[name] {
+            if let dynamic = dynamicAnchors[resource][name] {
               target = dynamic
               break
             }
@@ -307,23 +373,23 @@ private struct Evaluation {
     }
 
     let kind = instance.kind
-    if let types = node.types, node.typeMask & kind.bit == 0,
+    if has.contains(.types), node.typeMask & kind.bit == 0, let types = node.types,
       !(node.allowsInteger && kind == .number && JSONValue.isInteger(instance.number))
     {
       fail("type", "expected \(types.joined(separator: " or ")), found \(instance.value.typeName)")
     }
-    if let values = node.enumValues, !values.contains(instance.value) {
+    if has.contains(.enumValues), let values = node.enumValues, !values.contains(instance.value) {
       fail("enum", "\(Self.show(instance.value)) is not one of \(values.map(Self.show).joined(separator: ", "))")
       out.errors[out.errors.count - 1].candidates = values.compactMap(\.stringValue)
     }
-    if let value = node.const, value != instance.value {
+    if has.contains(.const), let value = node.const, value != instance.value {
       fail("const", "must be \(Self.show(value))")
     }
 
     switch kind {
-    case .number:
+    case .number where has.contains(.number):
       checkNumber(instance.number, node, into: &out)
-    case .string:
+    case .string where has.contains(.string):
       let string = instance.text
       // A string has at most as many code points as UTF-8 bytes, and at least a quarter as
       // many: most lengths are decided by the byte count, without counting.
@@ -336,20 +402,22 @@ private struct Evaluation {
       if let pattern = node.pattern, !pattern.matches(string) {
         fail("pattern", "\(Self.show(instance.value)) does not match the pattern '\(pattern.source)'")
       }
-    case .array:
+    case .array where has.contains(.array):
       evaluateArray(instance.items, node, into: &out)
-    case .object:
+    case .object where has.contains(.object):
       evaluateObject(instance, node, into: &out)
     default:
       break
     }
 
-    for (i, sub) in node.allOf.enumerated() {
-      let result = descend(sub, instance, "/allOf", String(i))
-      if !result.errors.isEmpty { out.errors += result.errors }
-      out.absorb(result)
+    if has.contains(.allOf) {
+      for (i, sub) in node.allOf.enumerated() {
+        let result = descend(sub, instance, "/allOf", String(i))
+        if !result.errors.isEmpty { out.errors += result.errors }
+        out.absorb(result)
+      }
     }
-    if !node.anyOf.isEmpty {
+    if has.contains(.anyOf) {
       var passed = false
       var failures: [SchemaViolation] = []
       for (i, sub) in node.anyOf.enumerated() {
@@ -360,7 +428,7 @@ private struct Evaluation {
       }
       if !passed { fail("anyOf", "matches none of the \(node.anyOf.count) allowed forms" + Self.closest(failures)) }
     }
-    if !node.oneOf.isEmpty {
+    if has.contains(.oneOf) {
       var matched: [Int] = []
       var failures: [SchemaViolation] = []
       var passing = Outcome()
@@ -382,11 +450,11 @@ private struct Evaluation {
           "oneOf", "matches more than one of the allowed forms (\(matched.map(String.init).joined(separator: ", ")))")
       }
     }
-    if let sub = node.not {
+    if has.contains(.not), let sub = node.not {
       let result = descend(sub, instance, "/not")
       if result.valid { fail("not", "matches a form that is not allowed") }
     }
-    if let condition = node.ifSchema {
+    if has.contains(.ifSchema), let condition = node.ifSchema {
       let result = descend(condition, instance, "/if")
       let branch = result.valid ? node.thenSchema : node.elseSchema
       out.absorb(result)
@@ -397,7 +465,7 @@ private struct Evaluation {
         out.absorb(sub)
       }
     }
-    if kind == .object {
+    if kind == .object && has.contains(.dependentSchemas) {
       for (name, sub) in node.dependentSchemas where instance.member(name) != nil {
         let result = descend(sub, instance, "/dependentSchemas", name)
         if !result.errors.isEmpty { out.errors += result.errors }
@@ -406,7 +474,7 @@ private struct Evaluation {
     }
 
     // The unevaluated keywords come last: they see what every other keyword evaluated.
-    if let sub = node.unevaluatedItems, kind == .array, !out.allItems {
+    if has.contains(.unevaluatedItems), let sub = node.unevaluatedItems, kind == .array, !out.allItems {
       let array = instance.items
       for i in array.indices where i >= out.itemPrefix && !out.items.contains(i) {
         let result = descend(sub, array[i], "/unevaluatedItems", item: .index(i))
@@ -418,7 +486,7 @@ private struct Evaluation {
       }
       out.allItems = true
     }
-    if let sub = node.unevaluatedProperties, kind == .object {
+    if has.contains(.unevaluatedProperties), let sub = node.unevaluatedProperties, kind == .object {
       let members = instance.members
       for (key, value) in members where !out.properties.contains(key) {
         if nodes[sub].always == false {
