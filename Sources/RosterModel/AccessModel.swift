@@ -299,9 +299,16 @@ public struct AccessModel: Sendable {
 
   /// `found`: the member is given as ``existing(_:)`` gives it, so it is not looked up again.
   private mutating func addMember(_ member: PrincipalID, to groupName: String, found: Bool) throws(ModelError) {
+    try addMember(member, to: groups.index(forKey: groupName), named: groupName, found: found)
+  }
+
+  /// `group`: where `groupName` is in ``groups`` (nil: it is not).
+  private mutating func addMember(
+    _ member: PrincipalID, to group: [String: Group].Index?, named groupName: String, found: Bool
+  ) throws(ModelError) {
     // The group is found once and changed where it is: a copy of it (optional chaining makes
     // one) would be the group's every field, and growing a copy's list would copy it.
-    guard let group = groups.index(forKey: groupName) else {
+    guard let group else {
       throw .unknown("group", groupName, among: groups.keys)
     }
     assert(!found || existing(member) == member, "\(member) was given as found")
@@ -530,8 +537,12 @@ public struct AccessModel: Sendable {
         var model = start
         // Each side's tables are copied once, with room for what it adds, before it adds any.
         model.groupsByMember.reserveCapacity(principals)
-        let refusals = Self.refusals(members) { item throws(ModelError) in
-          try model.addMember(try resolve(item.member, model), to: item.group, found: found)
+        // Each group is found once for the run of its members (they come group by group).
+        var group: (number: Int, index: [String: Group].Index?) = (-1, nil)
+        let refusals = Self.refusals(members.indices) { place throws(ModelError) in
+          let (member, number, name) = members.member(at: place)
+          if number != group.number { group = (number, model.groups.index(forKey: name)) }
+          try model.addMember(try resolve(member, model), to: group.index, named: name, found: found)
         }
         return (model, refusals)
       },
@@ -632,10 +643,18 @@ public struct GroupMembers: RandomAccessCollection, Sendable {
   }
 
   public subscript(index: Int) -> (member: String, group: String) {
+    let (member, _, group) = member(at: index)
+    return (member, group)
+  }
+
+  /// The member at `index`, with its group's number (the same for a group's every member) and
+  /// name.
+  func member(at index: Int) -> (member: String, groupNumber: Int, group: String) {
     let start = index == 0 ? 0 : Int(ends[index - 1])
     let member = text.withUnsafeBufferPointer {
       String(decoding: UnsafeBufferPointer(rebasing: $0[start..<Int(ends[index])]), as: UTF8.self)
     }
-    return (member, groupNames[Int(groups[index])])
+    let group = Int(groups[index])
+    return (member, group, groupNames[group])
   }
 }
