@@ -629,7 +629,7 @@ private struct Loader {
       memberPlaces.append(Place(file: doc.file, mark: item.mark))
     }
     if let roles = r.node("roles") {
-      pend(Self.readBindings(roles, of: .group(name), file: doc.file, sink: sink, scopes: parsedScopes))
+      pend(Self.readBindings(roles, of: .group(name), file: doc.file, sink: sink, scopes: parsedScopes)[...])
     }
   }
 
@@ -646,7 +646,7 @@ private struct Loader {
       try $0.addRobot(RobotAccount(name: name, description: r.string("description")))
     }
     if let roles = r.node("roles"), model?.robots.count != before {
-      pend(Self.readBindings(roles, of: .robot(name), file: doc.file, sink: sink, scopes: parsedScopes))
+      pend(Self.readBindings(roles, of: .robot(name), file: doc.file, sink: sink, scopes: parsedScopes)[...])
     }
   }
 
@@ -663,7 +663,7 @@ private struct Loader {
       try $0.addApp(ExternalApp(name: name, appId: r.string("appId"), description: r.string("description")))
     }
     if let roles = r.node("roles"), model?.apps.count != before {
-      pend(Self.readBindings(roles, of: .app(name), file: doc.file, sink: sink, scopes: parsedScopes))
+      pend(Self.readBindings(roles, of: .app(name), file: doc.file, sink: sink, scopes: parsedScopes)[...])
     }
   }
 
@@ -707,10 +707,12 @@ private struct Loader {
   }
 
   /// Keeps bindings read, to be made by ``relate()``.
-  mutating func pend(_ bindings: some Collection<PendingBinding>) {
-    for pending in bindings {
-      pendingBindings.append(pending.binding)
-      bindingPlaces.append(pending.place)
+  mutating func pend(_ bindings: ArraySlice<PendingBinding>) {
+    // Each read where it is: `for pending in bindings` copied each out first (a retain and a
+    // release of each of its texts), before the binding was copied into the list.
+    for index in bindings.indices {
+      pendingBindings.append(bindings[index].binding)
+      bindingPlaces.append(bindings[index].place)
     }
   }
 

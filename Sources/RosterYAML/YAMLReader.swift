@@ -389,14 +389,15 @@ private struct TreeBuilder {
     stack[top].pendingKey = -1
     let keyEntry = entries[Int(key)]
     if keyEntry.kind == .scalar {
-      let scalar = scalars[Int(keyEntry.first)]
-      let identity = KeyIdentity(scalar.value)
+      // Only the key's value is taken (a copy of the whole scalar was its text and its value,
+      // a retain and a release of each, for every key).
+      let identity = KeyIdentity(scalars[Int(keyEntry.first)].value)
       let at = mark(of: key)
       if let first = firstMark(of: identity, in: top) {
         errors.append(
           YAMLError(
             kind: .duplicateKey,
-            message: "duplicate key '\(scalar.text)' (first defined at line \(first.line), "
+            message: "duplicate key '\(scalars[Int(keyEntry.first)].text)' (first defined at line \(first.line), "
               + "column \(first.column))",
             file: file, mark: at, related: first))
         return true
