@@ -80,10 +80,13 @@ public struct SchemaValidator: Sendable {
     // Most instances are valid: a first run only decides whether, without keeping where it is in
     // the instance and the schema (which it would need only for a violation's path); an
     // instance that fails is evaluated again, keeping them, for its violations.
-    var quick = Evaluation(nodes: nodes, dynamicAnchors: dynamicAnchors, annotates: usesUnevaluated, tracks: false)
-    guard !quick.evaluate(root, instance).valid else { return [] }
-    var evaluation = Evaluation(nodes: nodes, dynamicAnchors: dynamicAnchors, annotates: usesUnevaluated, tracks: true)
-    return evaluation.evaluate(root, instance).errors
+    return nodes.withUnsafeBufferPointer { nodes in
+      var quick = Evaluation(nodes: nodes, dynamicAnchors: dynamicAnchors, annotates: usesUnevaluated, tracks: false)
+      guard !quick.evaluate(root, instance).valid else { return [] }
+      var evaluation = Evaluation(
+        nodes: nodes, dynamicAnchors: dynamicAnchors, annotates: usesUnevaluated, tracks: true)
+      return evaluation.evaluate(root, instance).errors
+    }
   }
 
   /// Whether the schema known by `uri` accepts `instance`.
@@ -245,7 +248,9 @@ enum PathStep {
 }
 
 private struct Evaluation {
-  let nodes: [CompiledNode]
+  /// The validator's nodes, held by it while the evaluation runs (a list held here was a retain
+  /// and a release of it for every value evaluated).
+  let nodes: UnsafeBufferPointer<CompiledNode>
   let dynamicAnchors: [[String: Int]]
   var depth = 0
   /// Where the evaluation is, kept as stacks while it descends and turned into text only for a
@@ -264,7 +269,7 @@ private struct Evaluation {
   /// one (see ``SchemaValidator/run(_:against:)``).
   let tracks: Bool
 
-  init(nodes: [CompiledNode], dynamicAnchors: [[String: Int]], annotates: Bool, tracks: Bool) {
+  init(nodes: UnsafeBufferPointer<CompiledNode>, dynamicAnchors: [[String: Int]], annotates: Bool, tracks: Bool) {
     self.nodes = nodes
     self.dynamicAnchors = dynamicAnchors
     self.annotates = annotates
