@@ -210,9 +210,11 @@ private struct Loader {
     let limits = self.limits
     let scopes = parsedScopes
     // Each file's tree goes once it is read (but for the documents kept), its lists to the next.
-    var read = YAMLReader.reusingLists {
-      files.parallelMap(heaviestFirst: files.map(\.bytes.count)) { Self.read($0, limits: limits, scopes: scopes) }
+    let lists = YAMLListPool()
+    var read = files.parallelMap(heaviestFirst: files.map(\.bytes.count)) {
+      Self.read($0, limits: limits, scopes: scopes, lists: lists)
     }
+    lists.close()
     // What is held from here on is what was read: the files' bytes go (as much as the YAML).
     _ = consume files
     var documents: [Document] = []
@@ -314,13 +316,15 @@ private struct Loader {
 
   /// Reads one file: its YAML (layer 1), each document's `apiVersion` and `kind`, and each
   /// document against the schema of its kind (layer 2).
-  static func read(_ file: ConfigFile, limits: YAMLLimits, scopes: ScopeCache) -> ReadFile {
-    scopes.withCache { read(file, limits: limits, scopes: &$0) }
+  static func read(_ file: ConfigFile, limits: YAMLLimits, scopes: ScopeCache, lists: YAMLListPool) -> ReadFile {
+    scopes.withCache { read(file, limits: limits, scopes: &$0, lists: lists) }
   }
 
-  private static func read(_ file: ConfigFile, limits: YAMLLimits, scopes: inout Scope.ParseCache) -> ReadFile {
+  private static func read(
+    _ file: ConfigFile, limits: YAMLLimits, scopes: inout Scope.ParseCache, lists: YAMLListPool
+  ) -> ReadFile {
     var result = ReadFile()
-    let stream = YAMLReader.read(file.bytes, file: file.path, limits: limits)
+    let stream = YAMLReader.read(file.bytes, file: file.path, limits: limits, reusing: lists)
     result.diagnostics = stream.errors.map { Diagnostic(yamlError: $0) }
     // A file with a syntax error may have lost documents: read none of it rather than half.
     if stream.errors.contains(where: { $0.kind != .duplicateKey }) { return result }
@@ -633,9 +637,7 @@ private struct Loader {
       memberPlaces.append(Place(file: doc.file, mark: item.mark))
     }
     if let roles = r.node("roles") {
-      pend(
-        parsedScopes.withCache { Self.readBindings(roles, of: .group(name), file: doc.file, sink: sink, scopes: &$0) }[
-          ...])
+      pendBindings(roles, of: .group(name), file: doc.file)
     }
   }
 
@@ -652,9 +654,7 @@ private struct Loader {
       try $0.addRobot(RobotAccount(name: name, description: r.string("description")))
     }
     if let roles = r.node("roles"), model?.robots.count != before {
-      pend(
-        parsedScopes.withCache { Self.readBindings(roles, of: .robot(name), file: doc.file, sink: sink, scopes: &$0) }[
-          ...])
+      pendBindings(roles, of: .robot(name), file: doc.file)
     }
   }
 
@@ -671,9 +671,7 @@ private struct Loader {
       try $0.addApp(ExternalApp(name: name, appId: r.string("appId"), description: r.string("description")))
     }
     if let roles = r.node("roles"), model?.apps.count != before {
-      pend(
-        parsedScopes.withCache { Self.readBindings(roles, of: .app(name), file: doc.file, sink: sink, scopes: &$0) }[
-          ...])
+      pendBindings(roles, of: .app(name), file: doc.file)
     }
   }
 
@@ -714,6 +712,15 @@ private struct Loader {
     swap(&memberPlaces, &others.memberPlaces)
     renames.merge(others.renames) { mine, _ in mine }
     others = Loader(limits: limits)
+  }
+
+  /// Reads a group's, robot's or application's `roles` and keeps them, to be made by ``relate()``.
+  mutating func pendBindings(_ roles: YAMLNode, of principal: PrincipalID, file: String) {
+    let sink = self.sink
+    let bindings = parsedScopes.withCache {
+      Self.readBindings(roles, of: principal, file: file, sink: sink, scopes: &$0)
+    }
+    pend(bindings[...])
   }
 
   /// Keeps bindings read, to be made by ``relate()``.

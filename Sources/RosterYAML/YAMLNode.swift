@@ -80,18 +80,19 @@ public final class YAMLTree: Sendable {
   let scalars: [YAMLScalar]
   let children: [Int32]
   let tags: [String]
+  /// Where the tree's lists go when it goes, and where its JSON's come from.
+  let pool: YAMLListPool?
 
-  init(entries: [Entry], scalars: [YAMLScalar], children: [Int32], tags: [String]) {
+  init(entries: [Entry], scalars: [YAMLScalar], children: [Int32], tags: [String], pool: YAMLListPool? = nil) {
     self.entries = entries
     self.scalars = scalars
     self.children = children
     self.tags = tags
+    self.pool = pool
   }
 
   deinit {
-    if entries.capacity > 0 {
-      ListPool.give(ListPool.TreeLists(entries: entries, scalars: scalars, children: children))
-    }
+    pool?.give(YAMLListPool.TreeLists(entries: entries, scalars: scalars, children: children))
   }
 }
 

@@ -56,9 +56,11 @@ public struct YAMLStream: Sendable {
 /// scalars, duplicate keys reported, aliases expanded within ``YAMLLimits/maxAliasedNodes``,
 /// nesting within ``YAMLLimits/maxDepth``.
 public enum YAMLReader {
-  /// Reads every document of `bytes`. `file` names the source in marks and errors.
+  /// Reads every document of `bytes`. `file` names the source in marks and errors. With a
+  /// `pool`, the tree is read into lists that trees read with it let go, and gives its own back
+  /// when it goes (see ``YAMLListPool``).
   public static func read(
-    _ bytes: [UInt8], file: String, limits: YAMLLimits = .default
+    _ bytes: [UInt8], file: String, limits: YAMLLimits = .default, reusing pool: YAMLListPool? = nil
   ) -> YAMLStream {
     if bytes.count > limits.maxInputBytes {
       let error = YAMLError(
@@ -68,17 +70,10 @@ public enum YAMLReader {
       return YAMLStream(documents: [], errors: [error])
     }
     return bytes.withUnsafeBufferPointer { buffer in
-      var builder = TreeBuilder(file: file, limits: limits)
+      var builder = TreeBuilder(file: file, limits: limits, pool: pool)
       builder.run(buffer)
       return builder.finish()
     }
-  }
-
-  /// Runs `body`, in which the lists of a tree let go are kept for the next source read (on any
-  /// thread) instead of being freed: reading many files, each takes its memory from the last
-  /// one's rather than from the system. What is kept is freed when the outermost call ends.
-  public static func reusingLists<R>(_ body: () throws -> R) rethrows -> R {
-    try ListPool.reusing(body)
   }
 
   /// Reads every document of a string.
@@ -142,14 +137,17 @@ private struct TreeBuilder {
   /// a line and column.
   var input = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
 
-  init(file: String, limits: YAMLLimits) {
+  let pool: YAMLListPool?
+
+  init(file: String, limits: YAMLLimits, pool: YAMLListPool?) {
     self.file = file
     self.limits = limits
+    self.pool = pool
   }
 
   /// The documents completed, over one tree, and the problems found.
   consuming func finish() -> YAMLStream {
-    let tree = YAMLTree(entries: entries, scalars: scalars, children: children, tags: tags)
+    let tree = YAMLTree(entries: entries, scalars: scalars, children: children, tags: tags, pool: pool)
     let documents = roots.map { YAMLDocument(file: file, index: $0.index, root: YAMLNode(tree, $0.root)) }
     return YAMLStream(documents: documents, errors: errors)
   }
@@ -161,7 +159,7 @@ private struct TreeBuilder {
     // taken from the system afresh, half the page faults of reading a configuration. Memory
     // reserved but never written is not taken (large blocks are mapped on their own).
     let nodes = buffer.count / 10 + 16
-    if let lists = ListPool.takeTree() {
+    if let lists = pool?.takeTree() {
       (entries, scalars, children) = (lists.entries, lists.scalars, lists.children)
     }
     entries.reserveCapacity(nodes)

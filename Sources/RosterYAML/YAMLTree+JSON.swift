@@ -5,7 +5,7 @@ extension YAMLTree {
   /// core schema, mapping keys as their text (a key that is a collection as ""). The runs of
   /// children are shared, not copied; the value of ``YAMLNode`` `n` is entry `n.position`.
   public var json: JSONTree {
-    var out = ListPool.takeJSON() ?? []
+    var out = pool?.takeJSON() ?? []
     out.reserveCapacity(entries.count)
     for entry in entries {
       switch entry.kind {
@@ -28,7 +28,8 @@ extension YAMLTree {
         out[Int(children[at])] = .string(key.kind == .scalar ? scalars[Int(key.first)].text : "")
       }
     }
-    return JSONTree(entries: out, children: children, release: { ListPool.give($0) })
+    guard let pool else { return JSONTree(entries: out, children: children) }
+    return JSONTree(entries: out, children: children, release: { pool.give($0) })
   }
 }
 

@@ -257,6 +257,35 @@ struct YAMLReaderTests {
     #expect(stream.errors.first?.message.contains("U+0007") == true)
   }
 
+  @Test("a source read into the lists another tree let go reads as it does alone")
+  func reusedLists() throws {
+    let large = (0..<400).map { "- {email: u\($0)@acme.example, roles: [{role: r\($0), scope: tenant/t\($0)}]}" }
+      .joined(separator: "\n")
+    let small = "name: Ops\nmembers: [ada@acme.example, 2]\n1: one\n---\n[a, {b: c}]\n"
+    func contents(_ stream: YAMLStream) -> [String] {
+      stream.documents.map { "\($0.root.json) \($0.root.mark) \($0.root.sequence?.last?.mark ?? $0.root.mark)" }
+    }
+    func read(_ text: String, _ pool: YAMLListPool?) -> YAMLStream {
+      YAMLReader.read(Array(text.utf8), file: "test.yaml", reusing: pool)
+    }
+    let alone = read(small, nil)
+    let largeEntries = try #require(read(large, nil).documents.first).root.source.entries.count
+    #expect(try #require(alone.documents.first).root.source.entries.capacity < largeEntries)
+
+    let pool = YAMLListPool()
+    // Read with its JSON made, then let go: its lists are kept for the next source.
+    _ = read(large, pool).documents.first?.root.source.json
+    let reread = read(small, pool)
+    #expect(contents(reread) == contents(alone))
+    // The lists were the large tree's, not made for the small one.
+    #expect(try #require(reread.documents.first).root.source.entries.capacity >= largeEntries)
+
+    // Once the pool is closed it keeps none.
+    pool.close()
+    _ = read(large, pool)
+    #expect(try #require(read(small, pool).documents.first).root.source.entries.capacity < largeEntries)
+  }
+
   @Test("empty input has no documents and no errors")
   func empty() {
     let stream = read("")
