@@ -216,20 +216,53 @@ final class CompiledNode: Sendable {
 /// properties and items it evaluated (for `unevaluatedProperties` and `unevaluatedItems`).
 struct Outcome {
   var errors: [SchemaViolation] = []
-  var properties: Set<String> = []
   var itemPrefix = 0
   var allItems = false
-  var items: Set<Int> = []
+  /// The properties and items evaluated, made only once one is recorded: most outcomes have
+  /// none, and two empty sets were a retain and a release of each for every value evaluated.
+  private var evaluated: Evaluated?
+
+  private struct Evaluated {
+    var properties: Set<String> = []
+    var items: Set<Int> = []
+  }
+
+  /// The properties evaluated (with `annotates`).
+  var properties: Set<String> { evaluated?.properties ?? [] }
+  /// The items `contains` matched (with `annotates`).
+  var items: Set<Int> { evaluated?.items ?? [] }
+
+  mutating func evaluatedProperties(_ keys: some Sequence<String>) {
+    if evaluated == nil { evaluated = Evaluated() }
+    evaluated!.properties.formUnion(keys)
+  }
+
+  mutating func evaluatedItem(_ index: Int) {
+    if evaluated == nil { evaluated = Evaluated() }
+    evaluated!.items.insert(index)
+  }
+
+  init(errors: [SchemaViolation] = []) { self.errors = errors }
 
   var valid: Bool { errors.isEmpty }
+
+  /// Drops the annotations (of an outcome that failed).
+  mutating func forgetAnnotations() {
+    evaluated = nil
+    itemPrefix = 0
+    allItems = false
+  }
 
   /// Adds a passing subschema's annotations (a failing one's are dropped, as the spec says).
   mutating func absorb(_ other: Outcome) {
     guard other.valid else { return }
-    if !other.properties.isEmpty { properties.formUnion(other.properties) }
+    if let theirs = other.evaluated {
+      if evaluated == nil { evaluated = Evaluated() }
+      evaluated!.properties.formUnion(theirs.properties)
+      evaluated!.items.formUnion(theirs.items)
+    }
     itemPrefix = max(itemPrefix, other.itemPrefix)
     allItems = allItems || other.allItems
-    if !other.items.isEmpty { items.formUnion(other.items) }
   }
 }
 
@@ -501,13 +534,10 @@ private struct Evaluation {
           if !result.errors.isEmpty { out.errors += result.errors }
         }
       }
-      out.properties.formUnion(members.map(\.key))
+      out.evaluatedProperties(members.lazy.map(\.key))
     }
     if !out.valid {
-      out.properties = []
-      out.items = []
-      out.itemPrefix = 0
-      out.allItems = false
+      out.forgetAnnotations()
     }
     return out
   }
@@ -572,7 +602,7 @@ private struct Evaluation {
         let result = descend(sub, item, "/contains", item: .index(i))
         if result.valid {
           matched += 1
-          if annotates { out.items.insert(i) }
+          if annotates { out.evaluatedItem(i) }
         }
       }
       let least = node.minContains ?? 1
@@ -612,7 +642,7 @@ private struct Evaluation {
     for (key, value) in members {
       if let sub = node.propertyNames {
         let result = descend(sub, JSONValue.string(key), "/propertyNames", item: .key(key))
-        if !result.valid {
+        if !result.errors.isEmpty {
           out.errors.append(
             violation(
               node, "propertyNames",
@@ -632,9 +662,9 @@ private struct Evaluation {
         if !result.errors.isEmpty { out.errors += result.errors }
       }
       if matched {
-        if annotates { out.properties.insert(key) }
+        if annotates { out.evaluatedProperties(CollectionOfOne(key)) }
       } else if let sub = node.additionalProperties {
-        if annotates { out.properties.insert(key) }
+        if annotates { out.evaluatedProperties(CollectionOfOne(key)) }
         if nodes[sub].always == false {
           let known = node.propertyOrder.isEmpty ? "" : " (allowed: \(node.propertyOrder.joined(separator: ", ")))"
           var unknown = violation(node, "additionalProperties", "unknown property '\(key)'" + known, item: .key(key))
