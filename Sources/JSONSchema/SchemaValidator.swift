@@ -233,13 +233,19 @@ struct Outcome {
   var items: Set<Int> { evaluated?.items ?? [] }
 
   mutating func evaluatedProperties(_ keys: some Sequence<String>) {
-    if evaluated == nil { evaluated = Evaluated() }
-    evaluated!.properties.formUnion(keys)
+    changeEvaluated { $0.properties.formUnion(keys) }
   }
 
   mutating func evaluatedItem(_ index: Int) {
-    if evaluated == nil { evaluated = Evaluated() }
-    evaluated!.items.insert(index)
+    changeEvaluated { $0.items.insert(index) }
+  }
+
+  /// Changes the sets, made if there are none yet (taken out while changed, so that they are not
+  /// copied).
+  private mutating func changeEvaluated(_ change: (inout Evaluated) -> Void) {
+    var sets = evaluated.take() ?? Evaluated()
+    change(&sets)
+    evaluated = sets
   }
 
   init(errors: [SchemaViolation] = []) { self.errors = errors }
@@ -257,9 +263,10 @@ struct Outcome {
   mutating func absorb(_ other: Outcome) {
     guard other.valid else { return }
     if let theirs = other.evaluated {
-      if evaluated == nil { evaluated = Evaluated() }
-      evaluated!.properties.formUnion(theirs.properties)
-      evaluated!.items.formUnion(theirs.items)
+      changeEvaluated {
+        $0.properties.formUnion(theirs.properties)
+        $0.items.formUnion(theirs.items)
+      }
     }
     itemPrefix = max(itemPrefix, other.itemPrefix)
     allItems = allItems || other.allItems
