@@ -20,6 +20,20 @@ private func writeNorthwind(in folder: TemporaryFolder, others: String) throws -
   try writeOrganization(in: folder, name: "Northwind", domain: "northwind.example", readers: 0, others: others)
 }
 
+/// Northwind initialised in `location`, and its configuration with bob (a manager) beside ada
+/// applied by ada: the apply's arguments, to run again.
+private func applyNorthwindWithBob(_ location: TestState) throws -> [String] {
+  try initNorthwind(location.location)
+  let config = try writeNorthwind(
+    in: location.folder, others: "  - email: bob@northwind.example\n    roles: [manager]\n")
+  let apply = [
+    "apply", "--config", config, "--state", location.location, "--auto-approve", "--actor", "ada@northwind.example",
+  ]
+  let applied = try roster(apply)
+  #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+  return apply
+}
+
 /// A new state for organisation `name` on integration-hub, with ada@DOMAIN its administrator.
 private func initOrganization(_ state: String, name: String, domain: String) throws {
   let result = try roster([
@@ -250,11 +264,7 @@ struct WorkflowTests {
     let location = try TestState(.sqlite)
     defer { location.remove() }
     let state = location.location
-    try initNorthwind(state)
-    let config = try writeNorthwind(
-      in: location.folder, others: "  - email: bob@northwind.example\n    roles: [manager]\n")
-    let apply = ["apply", "--config", config, "--state", state, "--auto-approve", "--actor", "ada@northwind.example"]
-    #expect(try roster(apply).status == 0)
+    _ = try applyNorthwindWithBob(location)
     let text = try roster(["audit", "log", "--state", state]).stdout
     #expect(text.contains("#2 serial 2  "), "\(text)")
     #expect(text.contains("apply by ada@northwind.example"), "\(text)")
@@ -281,11 +291,7 @@ struct WorkflowTests {
     let location = try TestState(.sqlite)
     defer { location.remove() }
     let state = location.location
-    try initNorthwind(state)
-    let config = try writeNorthwind(
-      in: location.folder, others: "  - email: bob@northwind.example\n    roles: [manager]\n")
-    let apply = ["apply", "--config", config, "--state", state, "--auto-approve", "--actor", "ada@northwind.example"]
-    #expect(try roster(apply).status == 0)
+    let apply = try applyNorthwindWithBob(location)
     // bob's binding counts as one Roster did not write (as if made outside it), so it is left
     // alone when bob goes: the state the plan leads to would bind a user that is not there.
     try location.execute("UPDATE bindings SET applied = NULL WHERE principal = 'user:bob@northwind.example'")
