@@ -103,7 +103,7 @@ private struct TreeBuilder {
     var pendingKey: Int32 = -1
     /// This mapping's keys, indexed once it has more than sixteen (most have a handful, found
     /// faster by looking through them).
-    var keyIndex: [KeyIdentity: YAMLMark]?
+    var keyIndex: [KeyIdentity: Int32]?
     /// Nodes in the subtree, counting aliases by what they stand for.
     var weight = 1
   }
@@ -123,12 +123,11 @@ private struct TreeBuilder {
   /// The keys of the open mappings, with where each appeared.
   var keys: [Key] = []
 
-  /// A key and where it appeared (a struct, not a tuple: the runtime destroys a list of tuples
-  /// element by element through their type's description, and every mapping's keys go when it
-  /// ends).
+  /// A key and its node (a struct, not a tuple: the runtime destroys a list of tuples element
+  /// by element through their type's description, and every mapping's keys go when it ends).
   struct Key {
     var identity: KeyIdentity
-    var mark: YAMLMark
+    var node: Int32
   }
   var anchors: [String: (node: Int32, weight: Int)] = [:]
   var aliasedNodes = 0
@@ -386,52 +385,76 @@ private struct TreeBuilder {
     }
     stack[top].pendingKey = -1
     let keyEntry = entries[Int(key)]
+    // Keys are the same when their values are (YAML's rule), and when their texts are, since
+    // the tree is read as JSON, where every key is its text: `1` and `"1"` are one name there.
+    // A key that is a collection is "" as JSON. A string key's value is its text, so only the
+    // other keys are recorded twice.
+    let identity: KeyIdentity?
+    let name: KeyIdentity?
     if keyEntry.kind == .scalar {
       // Only the key's value is taken (a copy of the whole scalar was its text and its value,
       // a retain and a release of each, for every key).
-      let identity = KeyIdentity(scalars[Int(keyEntry.first)].value)
-      let at = mark(of: key)
-      if let first = firstMark(of: identity, in: top) {
-        errors.append(
-          YAMLError(
-            kind: .duplicateKey,
-            message: "duplicate key '\(scalars[Int(keyEntry.first)].text)' (first defined at line \(first.line), "
-              + "column \(first.column))",
-            file: file, mark: at, related: first))
-        return true
-      }
-      recordKey(identity, at, in: top)
+      let value = scalars[Int(keyEntry.first)].value
+      identity = KeyIdentity(value)
+      if case .string = value { name = nil } else { name = .string(scalars[Int(keyEntry.first)].text) }
+    } else {
+      (identity, name) = (nil, .string(""))
     }
+    if let first = identity.flatMap({ firstKey($0, in: top) }) ?? name.flatMap({ firstKey($0, in: top) }) {
+      errors.append(duplicateKey(key, first: first))
+      return true
+    }
+    if let identity { recordKey(identity, key, in: top) }
+    if let name { recordKey(name, key, in: top) }
     pending.append(key)
     pending.append(node)
     return true
   }
 
-  /// Where `identity` first appeared as a key of the mapping `frame`, if it did.
-  private func firstMark(of identity: KeyIdentity, in frame: Int) -> YAMLMark? {
+  /// The error for key node `key`, a duplicate of the earlier key node `first`.
+  private func duplicateKey(_ key: Int32, first: Int32) -> YAMLError {
+    let (keyEntry, firstEntry) = (entries[Int(key)], entries[Int(first)])
+    let text = keyEntry.kind == .scalar ? "'\(scalars[Int(keyEntry.first)].text)'" : "that is a collection"
+    let sameValue =
+      keyEntry.kind == .scalar && firstEntry.kind == .scalar
+      && KeyIdentity(scalars[Int(keyEntry.first)].value) == KeyIdentity(scalars[Int(firstEntry.first)].value)
+    let why =
+      sameValue
+      ? ""
+      : keyEntry.kind == .scalar && firstEntry.kind == .scalar
+        ? "; keys are read as text, quoted or not" : "; a key that is a collection reads as \"\""
+    let at = mark(of: first)
+    return YAMLError(
+      kind: .duplicateKey,
+      message: "duplicate key \(text) (first defined at line \(at.line), column \(at.column)\(why))",
+      file: file, mark: mark(of: key), related: at)
+  }
+
+  /// The key node of the mapping `frame` that `identity` first appeared as, if it did.
+  private func firstKey(_ identity: KeyIdentity, in frame: Int) -> Int32? {
     if let keyIndex = stack[frame].keyIndex { return keyIndex[identity] }
-    return keys[stack[frame].keyStart...].first { $0.identity == identity }?.mark
+    return keys[stack[frame].keyStart...].first { $0.identity == identity }?.node
   }
 
   /// Records a new key of the mapping `frame`; past sixteen keys they are indexed.
-  private mutating func recordKey(_ identity: KeyIdentity, _ mark: YAMLMark, in frame: Int) {
+  private mutating func recordKey(_ identity: KeyIdentity, _ node: Int32, in frame: Int) {
     if stack[frame].keyIndex != nil {
-      stack[frame].keyIndex?[identity] = mark
+      stack[frame].keyIndex?[identity] = node
       return
     }
-    keys.append(Key(identity: identity, mark: mark))
+    keys.append(Key(identity: identity, node: node))
     let start = stack[frame].keyStart
     if keys.count - start > 16 {
       stack[frame].keyIndex = Dictionary(
-        keys[start...].map { ($0.identity, $0.mark) }, uniquingKeysWith: { first, _ in first })
+        keys[start...].map { ($0.identity, $0.node) }, uniquingKeysWith: { first, _ in first })
       keys.removeSubrange(start...)
     }
   }
 }
 
-/// What makes two mapping keys the same: their core-schema values (`1` and `01` are, `1` and
-/// `"1"` are not; floats by their text, so every `.nan` is one key). Keys that are collections
-/// are not compared.
+/// What makes two mapping keys the same: their core-schema values (`1` and `01` are; floats by
+/// their text, so every `.nan` is one key); the reader also compares each key that is not a
+/// string by its text, as `.string` (so `1` and `"1"` are one key, as they are in JSON).
 enum KeyIdentity: Hashable {
   case null
   case bool(Bool)

@@ -125,8 +125,32 @@ struct YAMLReaderTests {
   @Test("keys are duplicates when their values are, not their spelling")
   func duplicateByValue() {
     #expect(read("1: a\n01: b\n").errors.map(\.kind) == [.duplicateKey])
-    #expect(read("1: a\n'1': b\n").errors.isEmpty)
     #expect(read(".nan: a\n.NaN: b\n").errors.map(\.kind) == [.duplicateKey])
+    #expect(read("1: a\n'01': b\ntrue: c\nTrue: d\n").errors.map(\.mark) == [YAMLMark(line: 4, column: 1)])
+  }
+
+  @Test("keys are duplicates when their texts are, as the schemas read them as JSON names")
+  func duplicateByText() throws {
+    // `1` and `"1"` are two keys to YAML but one name in JSON: the second is refused where it
+    // is, and the first kept, whichever is quoted.
+    for (text, value) in [("1: a\n'1': b\n", "a"), ("'1': a\n1: b\n", "a"), ("true: a\n\"true\": b\n", "a")] {
+      let stream = read(text)
+      let error = try #require(stream.errors.first)
+      #expect(stream.errors.count == 1)
+      #expect(error.kind == .duplicateKey)
+      #expect(error.mark == YAMLMark(line: 2, column: 1))
+      #expect(error.related == YAMLMark(line: 1, column: 1))
+      #expect(error.message.contains("read as text"))
+      #expect(stream.documents.first?.root.mapping?.map(\.value.string) == [value])
+    }
+    #expect(
+      read("~: a\n'~': b\nnull: c\n").errors.map(\.mark) == [
+        YAMLMark(line: 2, column: 1), YAMLMark(line: 3, column: 1),
+      ])
+    // A key that is a collection is "" as JSON, as is an empty string.
+    let collections = read("? [a]\n: 1\n? {b: c}\n: 2\n'': 3\n")
+    #expect(collections.errors.map(\.mark) == [YAMLMark(line: 3, column: 3), YAMLMark(line: 5, column: 1)])
+    #expect(collections.errors.first?.message.contains("collection") == true)
   }
 
   @Test("in a mapping of many keys, a duplicate is found wherever it is, and only once per repeat")
