@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The whole access state of one organisation: its catalog, tenants, principals, custom roles,
 /// memberships and bindings.
 ///
@@ -23,8 +25,12 @@ public struct AccessModel: Sendable {
   public private(set) var tenantNames: [String] = []
   /// Direct bindings, grouped by principal (kept as bindings are made).
   public private(set) var bindingsByPrincipal: [PrincipalID: [Binding]] = [:]
-  /// The groups each principal is listed in, in name order (kept as members are added).
-  public private(set) var groupsByMember: [PrincipalID: [String]] = [:]
+  /// The groups each principal is listed in, in name order: made from the groups' members the
+  /// first time it is asked for after they changed (validating and planning never ask).
+  public var groupsByMember: [PrincipalID: [String]] { memberIndex.groups(of: groups) }
+  /// Where ``groupsByMember`` is kept once made: a new one whenever members are added, so that a
+  /// copy of the model that changed nothing shares it.
+  private var memberIndex = MemberIndex()
   /// The organisation-level roles bound to each principal, for the platform's per-account limit.
   private var organizationRoles: [PrincipalID: [String]] = [:]
   /// Folders that exist, by tenant and service, as joined paths.
@@ -67,6 +73,7 @@ public struct AccessModel: Sendable {
     var others = self
     others.users = [:]
     (groups, robots, apps) = ([:], [:], [:])
+    memberIndex = MemberIndex()
     return others
   }
 
@@ -74,6 +81,7 @@ public struct AccessModel: Sendable {
   /// whole again.
   public mutating func takePrincipals(of others: consuming AccessModel) {
     (groups, robots, apps) = (others.groups, others.robots, others.apps)
+    memberIndex = others.memberIndex
   }
 
   // MARK: Lookup
@@ -292,19 +300,20 @@ public struct AccessModel: Sendable {
   }
 
   /// Adds a member to a group. Users and robot accounts may be members; groups only where the
-  /// platform allows nesting, never in a cycle.
+  /// platform allows nesting, never in a cycle. The group's members are looked through for a
+  /// repeat each time: ``relate(members:resolve:bindings:found:)`` adds many at once.
   public mutating func addMember(_ member: PrincipalID, to groupName: String) throws(ModelError) {
-    try addMember(member, to: groupName, found: false)
+    let group = groups.index(forKey: groupName)
+    var listed = Set(group.map { groups.values[$0].members } ?? [])
+    try addMember(member, to: group, named: groupName, found: false, listed: &listed)
+    memberIndex = MemberIndex()
   }
 
-  /// `found`: the member is given as ``existing(_:)`` gives it, so it is not looked up again.
-  private mutating func addMember(_ member: PrincipalID, to groupName: String, found: Bool) throws(ModelError) {
-    try addMember(member, to: groups.index(forKey: groupName), named: groupName, found: found)
-  }
-
-  /// `group`: where `groupName` is in ``groups`` (nil: it is not).
+  /// `group`: where `groupName` is in ``groups`` (nil: it is not); `listed`: its members, to
+  /// which the member is added (``groupsByMember`` is left to the caller to make anew).
   private mutating func addMember(
-    _ member: PrincipalID, to group: [String: Group].Index?, named groupName: String, found: Bool
+    _ member: PrincipalID, to group: [String: Group].Index?, named groupName: String, found: Bool,
+    listed: inout Set<PrincipalID>
   ) throws(ModelError) {
     // The group is found once and changed where it is: a copy of it (optional chaining makes
     // one) would be the group's every field, and growing a copy's list would copy it.
@@ -343,25 +352,7 @@ public struct AccessModel: Sendable {
       throw ModelError(
         .platformRule, "\(member.kind.noun)s cannot be group members ('\(member.name)')")
     }
-    // A member listed twice has the group among its groups already. Its few groups are looked
-    // through (by halves: the list is in name order), not the group's members, up to 31 of them
-    // compared each time, each an email in memory of its own.
-    var listed = false
-    func insertSorted(_ list: inout [String]) {
-      var low = 0
-      var high = list.count
-      while low < high {
-        let middle = (low + high) / 2
-        if list[middle] < groupName { low = middle + 1 } else { high = middle }
-      }
-      if low < list.count && list[low] == groupName {
-        listed = true
-      } else {
-        list.insert(groupName, at: low)
-      }
-    }
-    insertSorted(&groupsByMember[member, default: []])
-    guard !listed else {
+    guard listed.insert(member).inserted else {
       throw ModelError(.duplicate, "\(member) is listed twice in group '\(groupName)'")
     }
     groups.values[group].appendMember(member)
@@ -573,14 +564,20 @@ public struct AccessModel: Sendable {
     let ((joined, memberRefusals), (bound, bindingRefusals)) = concurrently(
       {
         var model = start
-        // Each side's tables are copied once, with room for what it adds, before it adds any.
-        model.groupsByMember.reserveCapacity(principals)
-        // Each group is found once for the run of its members (they come group by group).
+        model.memberIndex = MemberIndex()
+        // Each group is found once for the run of its members (they come group by group), and
+        // its members are kept in a set for the run, to find one listed twice.
         var group: (number: Int, index: [String: Group].Index?) = (-1, nil)
+        var listed = Set<PrincipalID>()
         let refusals = Self.refusals(members.indices) { place throws(ModelError) in
           let (member, number, name) = members.member(at: place)
-          if number != group.number { group = (number, model.groups.index(forKey: name)) }
-          try model.addMember(try resolve(member, model), to: group.index, named: name, found: found)
+          if number != group.number {
+            group = (number, model.groups.index(forKey: name))
+            listed.removeAll(keepingCapacity: true)
+            if let index = group.index { listed.formUnion(model.groups.values[index].members) }
+          }
+          try model.addMember(
+            try resolve(member, model), to: group.index, named: name, found: found, listed: &listed)
         }
         return (model, refusals)
       },
@@ -695,5 +692,25 @@ public struct GroupMembers: RandomAccessCollection, Sendable {
     }
     let group = Int(groups[index])
     return (member, group, groupNames[group])
+  }
+}
+
+/// ``AccessModel/groupsByMember`` once made (a model's copies that changed nothing share it):
+/// made from the groups' members when first asked for, not kept as members are added, which
+/// took a third of relating 100,000 members to their groups.
+private final class MemberIndex: Sendable {
+  private let made = Mutex<[PrincipalID: [String]]?>(nil)
+
+  /// The groups each principal is listed in, in name order, made from `groups` the first time.
+  func groups(of groups: [String: Group]) -> [PrincipalID: [String]] {
+    made.withLock { made in
+      if let made { return made }
+      var index: [PrincipalID: [String]] = [:]
+      for (name, group) in groups.sorted(by: { $0.key < $1.key }) {
+        for member in group.members { index[member, default: []].append(name) }
+      }
+      made = index
+      return index
+    }
   }
 }
