@@ -55,10 +55,10 @@ test: deps testdeps pydeps lint
 	./scripts/with-postgres.sh $(SWIFT) test --skip-build
 
 # The benchmark at 50,000 users (docs/performance.md): a release build, then scripts/bench.sh.
-# Not part of `make test`. Needs GNU time and bc (installed when missing); runs beside a
+# Not part of `make test`. Needs bc (installed when missing) and Python 3; runs beside a
 # throw-away PostgreSQL so the state is measured on both stores.
 bench: release testdeps
-	@for p in time bc; do dpkg -s $$p >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$p; }; done
+	@for p in bc; do dpkg -s $$p >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$p; }; done
 	./scripts/with-postgres.sh ./scripts/bench.sh .build/release/roster
 
 clean:
