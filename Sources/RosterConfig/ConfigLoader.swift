@@ -270,10 +270,12 @@ private struct Loader {
     swap(&users.value.documents, &userDocuments)
     _ = concurrently(
       {
-        // Each document goes once its users are in the model and its bindings pending.
+        // Each document is taken out, and goes once its users are in the model and its bindings
+        // pending.
         for index in users.value.documents.indices {
-          users.value.loader.addUsers(of: users.value.documents[index])
-          users.value.documents[index] = UserDocument(file: "")
+          var doc = UserDocument(file: "")
+          swap(&doc, &users.value.documents[index])
+          users.value.loader.addUsers(of: &doc)
         }
         users.value.documents = []
       },
@@ -586,20 +588,27 @@ private struct Loader {
     return read
   }
 
-  /// Adds the users of a User or UserList document, with what was found reading them.
-  mutating func addUsers(of doc: UserDocument) {
+  /// Adds the users of a User or UserList document, with what was found reading them. Each
+  /// user is moved out of the document, not copied (a copy retained and released its every
+  /// text): the document is spent.
+  mutating func addUsers(of doc: inout UserDocument) {
     var next = 0
-    for read in doc.users {
+    for index in doc.users.indices {
+      let (findings, bindingFindings) = (doc.users[index].findings, doc.users[index].bindingFindings)
       // The document's own findings come before its first user's.
-      for finding in doc.findings[next..<read.findings.upperBound] { sink.add(finding) }
-      next = read.bindingFindings.isEmpty ? read.findings.upperBound : read.bindingFindings.upperBound
-      guard let user = read.user else { continue }
-      rename(.user, to: user.email, from: read.previously)
-      let before = model?.users.count
-      attempt(doc.file, read.mark) { try $0.addUser(user) }
-      guard model?.users.count != before else { continue }
-      for finding in doc.findings[read.bindingFindings] { sink.add(finding) }
-      pend(doc.bindings[read.bindings])
+      for finding in doc.findings[next..<findings.upperBound] { sink.add(finding) }
+      next = bindingFindings.isEmpty ? findings.upperBound : bindingFindings.upperBound
+      guard let user = doc.users[index].user.take() else { continue }
+      rename(.user, to: user.email, from: doc.users[index].previously)
+      // Added here, not through `attempt`, whose closure would keep the user (and copy it).
+      do throws(ModelError) {
+        try model?.addUser(user)
+      } catch {
+        sink.refused(error, file: doc.file, at: doc.users[index].mark)
+        continue
+      }
+      for finding in doc.findings[bindingFindings] { sink.add(finding) }
+      pend(doc.bindings[doc.users[index].bindings])
     }
     for finding in doc.findings[next...] { sink.add(finding) }
   }
