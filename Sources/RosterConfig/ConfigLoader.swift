@@ -252,10 +252,6 @@ private struct Loader {
     // after the other gives (the users' first).
     var others = Loader(limits: limits, scopes: parsedScopes)
     others.model = self.model?.parting()
-    // Room for the groups' members (about 32 bytes of text each).
-    let members = documents.reduce(0) { $0 + ($1.kind == "Group" ? $1.root["members"]?.sequence?.count ?? 0 : 0) }
-    others.pendingMembers.reserveCapacity(members, bytes: members * 32)
-    others.memberPlaces.reserveCapacity(members)
     let principalKinds: Set<String> = ["Group", "RobotAccount", "ExternalApp"]
     // Each side's loader is swapped into its box, not copied: a copy left here would hold its
     // tables while they were changed there.
@@ -280,6 +276,12 @@ private struct Loader {
         users.value.documents = []
       },
       {
+        // Room for the groups' members (about 32 bytes of text each), counted on this side.
+        let members = principals.value.documents.reduce(0) {
+          $0 + ($1.kind == "Group" ? $1.root["members"]?.sequence?.count ?? 0 : 0)
+        }
+        principals.value.loader.pendingMembers.reserveCapacity(members, bytes: members * 32)
+        principals.value.loader.memberPlaces.reserveCapacity(members)
         for doc in principals.value.documents {
           switch doc.kind {
           case "Group": principals.value.loader.group(doc)
