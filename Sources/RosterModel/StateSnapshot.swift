@@ -368,6 +368,10 @@ public struct StateSnapshot: Sendable, Hashable {
       StateObject(kind: kind, key: index.key(at: position), own: own[position])
     }
 
+    /// Whether the object at `position` is its key alone (``StateObject/isKeyOnly``), told
+    /// without making it (its key a string of its own).
+    public func isKeyOnly(at position: Int) -> Bool { own[position] == nil }
+
     /// Whether the object at `position` has the same fields as the one at `other` in `table`,
     /// both of this kind and with the same key, compared without making either: a relation
     /// that is its key has other fields than an object that holds its own (those would be its

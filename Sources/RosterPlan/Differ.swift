@@ -197,9 +197,10 @@ public enum Differ {
       }
       wanted[existing] = true
       kept += 1
-      // One that holds fields other than its key's parts is changed to be its key.
+      // One that holds fields other than its key's parts is changed to be its key (most are
+      // their key, told without making the object).
+      guard !have.isKeyOnly(at: existing) else { return }
       let object = have.object(at: existing)
-      guard !object.isKeyOnly else { return }
       let target = StateObject.relation(kind, key: object.key)
       let fields = fieldChanges(object.fields, target.fields)
       if !fields.isEmpty { updates.append(Change(action: .update, kind: kind, key: object.key, fields: fields)) }
