@@ -430,15 +430,9 @@ public struct AccessModel: Sendable {
   /// Binds a role to a principal at a scope, after checking the role, the principal, the scope
   /// and the platform's rules.
   public mutating func bind(_ binding: Binding) throws(ModelError) {
-    try bind(binding, found: false)
-  }
-
-  /// `found`: the binding's principal is given as ``existing(_:)`` gives it, so it is not
-  /// looked up again.
-  private mutating func bind(_ binding: Binding, found: Bool) throws(ModelError) {
     var roles = FoundRoles()
     var binding = binding
-    binding.principal = try holdBinding(binding, found: found, roles: &roles)
+    binding.principal = try holdBinding(binding, found: false, roles: &roles)
     bindings.append(binding)
   }
 
