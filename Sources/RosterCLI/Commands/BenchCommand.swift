@@ -13,6 +13,7 @@ struct BenchCommand: ParsableCommand {
 
   struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "generate",
       abstract: "Write a synthetic automation-cloud organisation as a configuration directory.",
       discussion: """
         Deterministic by seed: the same arguments write the same bytes. Users in UserList files \\
@@ -138,7 +139,7 @@ struct BenchCommand: ParsableCommand {
 
   struct Checks: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Time authorization checks on one core: throughput, p50 and p99 latency.")
+      commandName: "checks", abstract: "Time authorization checks on one core: throughput, p50 and p99 latency.")
 
     @OptionGroup var source: ConfigOptions
     @Option(help: "Checks to time.") var count = 1_000_000

@@ -9,7 +9,8 @@ struct CatalogCommand: ParsableCommand {
     subcommands: [List.self, Show.self])
 
   struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the shipped platform catalogs.")
+    static let configuration = CommandConfiguration(
+      commandName: "list", abstract: "List the shipped platform catalogs.")
 
     func run() throws {
       var lines: [String] = []
@@ -27,7 +28,7 @@ struct CatalogCommand: ParsableCommand {
 
   struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Show a catalog's roles and permissions (or its YAML source with --yaml).")
+      commandName: "show", abstract: "Show a catalog's roles and permissions (or its YAML source with --yaml).")
 
     @Argument(help: "The platform's name (see `roster catalog list`).") var name: String
     @Flag(help: "Print the catalog's YAML source.") var yaml = false

@@ -80,7 +80,8 @@ struct AuditCommand: ParsableCommand {
     commandName: "audit", abstract: "Read and verify the audit log.", subcommands: [Log.self, Verify.self])
 
   struct Log: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List every write to the state, oldest first.")
+    static let configuration = CommandConfiguration(
+      commandName: "log", abstract: "List every write to the state, oldest first.")
     @OptionGroup var stateOptions: StateOptions
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
@@ -114,6 +115,7 @@ struct AuditCommand: ParsableCommand {
 
   struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "verify",
       abstract: "Check the hash chain: exit 1 naming each entry that was edited, inserted or deleted.")
     @OptionGroup var stateOptions: StateOptions
 
