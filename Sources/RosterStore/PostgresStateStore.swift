@@ -269,7 +269,7 @@ public final class PostgresStateStore: StateStore, Sendable {
           fields.removeAll()
           for i in layout.columnsByField {
             guard let value = value(first + i, row) else { continue }
-            let name = layout.columns[i].field
+            let name = layout.columns[i].fieldName
             switch layout.columns[i].type {
             case .bool: fields.appendInOrder(name, .bool(value.first.map { $0 != 0 } ?? false))
             default: fields.appendInOrder(name, string: value)

@@ -185,7 +185,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
       for i in layout.columnsByField {
         let column = Int32(first + i)
         guard sqlite3_column_type(handle, column) != SQLITE_NULL else { continue }
-        let name = layout.columns[i].field
+        let name = layout.columns[i].fieldName
         switch layout.columns[i].type {
         case .text:
           if let value = bytes(column) { fields.appendInOrder(name, string: value) }
