@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import RosterConfig
+import RosterGit
 
 /// The `roster` command: GitOps access control.
 public struct RosterCommand: ParsableCommand {
@@ -39,9 +41,14 @@ public struct RosterCommand: ParsableCommand {
   public init() {}
 
   /// Runs the command the process was given, its heap set up for it first, and what most
-  /// commands need made meanwhile on another core (see ``ConfigLoader/prepareInBackground()``).
+  /// commands need made meanwhile on another core: libgit2, for one that reads a repository
+  /// (see ``GitRepository/prepare()``), and the schemas and catalogs (see
+  /// ``ConfigLoader/prepareInBackground()``).
   public static func start() {
     ProcessLifetime.mapLargeBlocks()
+    if CommandLine.arguments.dropFirst().contains(where: { $0 == "--repo" || $0.hasPrefix("--repo=") }) {
+      Thread.detachNewThread { GitRepository.prepare() }
+    }
     ConfigLoader.prepareInBackground()
     main()
   }

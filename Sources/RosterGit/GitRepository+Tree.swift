@@ -97,24 +97,21 @@ extension GitRepository {
     }
   }
 
-  /// The files' contents, in the entries' order: worker `w` of `n` reads entries `w`, `w + n`, …
-  /// (a configuration's large files are often side by side), and the first failure in that
-  /// order is thrown.
+  /// The files' contents, in the entries' order, read on every core: each worker takes the next
+  /// entry not yet taken (given a fixed share, one worker finished a third of the time before
+  /// the other, which shared its core with the state being read), and the first failure in the
+  /// entries' order is thrown.
   private func read(_ entries: [BlobEntry]) throws(GitError) -> [GitFile] {
     let workers = min(ProcessInfo.processInfo.activeProcessorCount, entries.count / 8)
     guard workers > 1 else { return try entries.map { (entry) throws(GitError) in try file(entry) } }
     let read = ReadBlobs(entries.count)
     let path = self.path
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      let repository: GitRepository
-      do throws(GitError) {
-        repository = try GitRepository(at: path)
-      } catch {
-        for index in stride(from: worker, to: entries.count, by: workers) { read.put(.failure(error), at: index) }
-        return
-      }
-      for index in stride(from: worker, to: entries.count, by: workers) {
-        read.put(Result { () throws(GitError) in try repository.file(entries[index]) }, at: index)
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      let repository: Result<GitRepository, GitError> = Result { () throws(GitError) in try GitRepository(at: path) }
+      while let index = read.take() {
+        read.put(
+          repository.flatMap { repository in Result { () throws(GitError) in try repository.file(entries[index]) } },
+          at: index)
       }
     }
     return try read.files()
@@ -144,8 +141,18 @@ extension GitRepository {
 private final class ReadBlobs: @unchecked Sendable {
   private let lock = NSLock()
   private var slots: [Result<GitFile, GitError>?]
+  private var taken = 0
 
   init(_ count: Int) { slots = Array(repeating: nil, count: count) }
+
+  /// The next entry to read, if any is left.
+  func take() -> Int? {
+    lock.withLock {
+      guard taken < slots.count else { return nil }
+      taken += 1
+      return taken - 1
+    }
+  }
 
   func put(_ result: Result<GitFile, GitError>, at index: Int) {
     lock.withLock { slots[index] = result }

@@ -3,6 +3,14 @@ internal import CGit2
 /// libgit2 is initialised once per process, before the first repository is opened.
 private let libgit2Ready: Bool = git_libgit2_init() > 0 && roster_git_skip_hash_verification() == 0
 
+extension GitRepository {
+  /// Initialises libgit2 now, on the calling thread; a repository opened meanwhile waits for it.
+  /// It is a few milliseconds (libgit2 reads every certificate the system trusts, for HTTPS that
+  /// Roster never uses) that a command reading a repository can spend on another core while it
+  /// parses its command line.
+  public static func prepare() { _ = libgit2Ready }
+}
+
 /// A git repository, bare or not, read through libgit2 straight from its object database.
 ///
 /// Not `Sendable`: a libgit2 repository handle is confined to the task that opened it.
