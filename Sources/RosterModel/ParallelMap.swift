@@ -87,3 +87,26 @@ private final class Pair<First, Second>: @unchecked Sendable {
   var first: First?
   var second: Second?
 }
+
+/// One of `count` shares of a list, for work split over cores: share `index` covers the elements
+/// from the `count × index / count`th (each share within one of the same size).
+public struct Part: Sendable, Hashable {
+  public let index: Int
+  public let count: Int
+
+  public init(_ index: Int, of count: Int) {
+    precondition(count > 0 && index >= 0 && index < count, "share \(index) of \(count)")
+    self.index = index
+    self.count = count
+  }
+
+  /// The whole list.
+  public static let whole = Part(0, of: 1)
+
+  /// The indices of `collection` this share covers, in order.
+  public func indices<C: Collection>(of collection: C) -> C.Indices.SubSequence {
+    let (lower, upper) = (collection.count * index / count, collection.count * (index + 1) / count)
+    let start = collection.index(collection.startIndex, offsetBy: lower)
+    return collection.indices[start..<collection.index(start, offsetBy: upper - lower)]
+  }
+}

@@ -29,6 +29,22 @@ struct ParallelMapTests {
     }
   }
 
+  @Test("shares of a list cover each element once, in order, each within one of the same size")
+  func shares() {
+    for size in 0..<12 {
+      let list = Array(0..<size)
+      for count in 1...5 {
+        let shares = (0..<count).map { Array(Part($0, of: count).indices(of: list)) }
+        #expect(shares.flatMap { $0 } == list.indices.map { $0 })
+        #expect((shares.map(\.count).max() ?? 0) - (shares.map(\.count).min() ?? 0) <= 1)
+      }
+    }
+    // A dictionary's indices, which are not numbers.
+    let names = Dictionary(uniqueKeysWithValues: (0..<7).map { ("n\($0)", $0) })
+    let found = (0..<3).flatMap { Part($0, of: 3).indices(of: names).map { names[$0].value } }
+    #expect(found == names.values.map { $0 })
+  }
+
   @Test("heaviest first: the same results in the elements' order, the heaviest taken first")
   func heaviestFirst() {
     // Weights in no order: each element's weight is itself.

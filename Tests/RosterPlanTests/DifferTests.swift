@@ -61,7 +61,7 @@ struct DifferTests {
       #expect(streamed.changes == whole)
       let keyed = Differ.diff(
         current: current.snapshot, desired: { desired.snapshotTable($0) },
-        relationKeys: { desired.forEachRelationKey($0, $1) })
+        relationKeys: { desired.forEachRelationKey($0, part: $1, $2) })
       #expect(keyed.changes == whole && keyed.desiredCounts == streamed.desiredCounts)
       #expect(streamed.desiredCounts == ObjectKind.allCases.map(desired.snapshot.count))
       #expect(
@@ -72,6 +72,32 @@ struct DifferTests {
     #expect(changes.map(\.address).contains("user cy@northwind.example"))
     #expect(changes.contains { $0.address == "user bob@northwind.example" && $0.action == .update })
     #expect(try before.snapshot.applying(changes) == after.snapshot)
+  }
+
+  @Test("a relation kind's keys taken in shares (as the differ takes them on several cores) are each key once")
+  func relationKeysInShares() throws {
+    let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appending(path: "examples/automation-cloud")
+    let example = try #require(ConfigLoader.load(try ConfigDirectory.read(folder.path)).model)
+    for kind in [ObjectKind.membership, .binding] {
+      var whole: [String] = []
+      example.forEachRelationKey(kind) { whole.append(String(decoding: $0, as: UTF8.self)) }
+      #expect(Set(whole) == Set(example.snapshot.objects(kind).map(\.key)) && whole.count > 3)
+      for count in 1...4 {
+        var shared: [String] = []
+        for share in 0..<count {
+          example.forEachRelationKey(kind, part: Part(share, of: count)) {
+            shared.append(String(decoding: $0, as: UTF8.self))
+          }
+        }
+        #expect(shared == whole)
+      }
+    }
+    let empty = try model(ada)
+    let plan = Differ.diff(
+      current: empty.snapshot, desired: { example.snapshotTable($0) },
+      relationKeys: { example.forEachRelationKey($0, part: $1, $2) })
+    #expect(plan.changes == Differ.diff(current: empty.snapshot, desired: example.snapshot))
   }
 
   @Test("relations compared key by key as they come give the changes a table of them gives")
@@ -108,9 +134,10 @@ struct DifferTests {
       current: current, desired: { desired.objects($0) }, unmanaged: unmanaged, applied: applied)
     let byKeys = Differ.diff(
       current: current, desired: { desired.objects($0) },
-      relationKeys: { kind, body in
-        for object in desired.objects(kind) {
-          var key = object.key
+      relationKeys: { kind, part, body in
+        let objects = Array(desired.objects(kind))
+        for i in part.indices(of: objects) {
+          var key = objects[i].key
           key.withUTF8(body)
         }
       }, unmanaged: unmanaged, applied: applied)

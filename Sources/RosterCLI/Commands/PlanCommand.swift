@@ -40,7 +40,8 @@ enum Planning {
     // relations are compared key by key as they are written.
     let (changes, desiredCounts) = Differ.diff(
       current: stored.current, desired: { desired.snapshotTable($0) },
-      relationKeys: { desired.forEachRelationKey($0, $1) }, unmanaged: stored.unmanaged, renames: loaded.renames,
+      relationKeys: { desired.forEachRelationKey($0, part: $1, $2) }, unmanaged: stored.unmanaged,
+      renames: loaded.renames,
       applied: stored.applied)
     let drift = Differ.drift(current: stored.current, applied: stored.applied)
     let catalog = try StateOptions.catalog(for: stored)
