@@ -699,7 +699,7 @@ private struct Loader {
     let (memberRefusals, bindingRefusals) = model.relate(
       members: pendingMembers,
       resolve: { text, model throws(ModelError) in try PrincipalReference.resolve(text, in: model) },
-      bindings: consume bindings, found: true)
+      bindings: consume bindings, found: true, scopes: parsedScopes.scopes.union([.organization]))
     self.model = model
     for (place, refusal) in memberRefusals {
       sink.refused(refusal, file: memberPlaces[place].file, at: memberPlaces[place].mark)
@@ -837,5 +837,10 @@ final class ScopeCache: @unchecked Sendable {
     let result = body(&cache)
     lock.withLock { idle.append(cache) }
     return result
+  }
+
+  /// Every scope the caches parsed (call when none is in use).
+  var scopes: Set<Scope> {
+    lock.withLock { idle.reduce(into: []) { $0.formUnion($1.scopes) } }
   }
 }

@@ -171,6 +171,9 @@ extension Scope {
 
     public init() {}
 
+    /// Every scope parsed.
+    public var scopes: Dictionary<String, Scope>.Values { parsed.values }
+
     public mutating func scope(_ text: String) throws(ScopeSyntaxError) -> Scope {
       if let scope = parsed[text] { return scope }
       let scope = try Scope(parsing: text)

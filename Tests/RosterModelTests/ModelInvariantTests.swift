@@ -329,11 +329,12 @@ struct ModelInvariantTests {
       text.hasPrefix("group:") ? .group(String(text.dropFirst(6))) : .user(text)
     }
     func relate(
-      _ model: inout AccessModel, _ members: [(member: String, group: String)], _ bindings: [Binding], found: Bool
+      _ model: inout AccessModel, _ members: [(member: String, group: String)], _ bindings: [Binding], found: Bool,
+      scopes: Set<Scope>? = nil
     ) -> (members: [(place: Int, refusal: ModelError)], bindings: [(place: Int, refusal: ModelError)]) {
       model.relate(
         members: GroupMembers(members), resolve: { text, _ throws(ModelError) in principal(text) }, bindings: bindings,
-        found: found)
+        found: found, scopes: scopes)
     }
     func expectSame(_ a: [(place: Int, refusal: ModelError)], _ b: [(place: Int, refusal: ModelError)]) {
       #expect(a.map(\.place) == b.map(\.place))
@@ -382,6 +383,21 @@ struct ModelInvariantTests {
     #expect(!givenRefusals.members.isEmpty && !givenRefusals.bindings.isEmpty)
     #expect(given.groups == lookedUp.groups && given.groupsByMember == lookedUp.groupsByMember)
     #expect(given.bindings == lookedUp.bindings && given.bindingsByPrincipal == lookedUp.bindingsByPrincipal)
+
+    // Given every binding's scope (as the loader gives the scopes it parsed): checked once each,
+    // the same bindings and refusals, whether all exist (none looked up again) or one does not
+    // (each binding's checked as before, the unknown tenant refused where it is bound).
+    let known = foundBindings.filter { $0.scope.tenant != "mars" }
+    for list in [foundBindings, known] {
+      var checked = start
+      let checkedRefusals = relate(&checked, foundMembers, list, found: true, scopes: Set(list.map(\.scope)))
+      var each = start
+      let eachRefusals = relate(&each, foundMembers, list, found: true)
+      expectSame(checkedRefusals.bindings, eachRefusals.bindings)
+      #expect(checked.bindings == each.bindings && checked.bindingsByPrincipal == each.bindingsByPrincipal)
+      #expect(
+        checkedRefusals.bindings.contains { $0.refusal.message.contains("mars") } == (list.count != known.count))
+    }
   }
 
   @Test("built-in roles are immutable; custom roles only at the allowed levels")
