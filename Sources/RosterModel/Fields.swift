@@ -19,6 +19,11 @@ public struct Fields: Sendable, Hashable, Codable, Sequence, ExpressibleByDictio
 
   public init() {}
 
+  /// Fields from their canonical text (as ``FieldsWriter`` writes it), copied.
+  init(text: UnsafeBufferPointer<UInt8>) {
+    self.text = Array(text)
+  }
+
   public init(dictionaryLiteral elements: (String, FieldValue)...) {
     for (name, value) in elements { self[name] = value }
   }
@@ -77,7 +82,8 @@ public struct Fields: Sendable, Hashable, Codable, Sequence, ExpressibleByDictio
   /// and copied each time, a third of the cost of building a user's fields.
   public struct Name: Sendable {
     public let name: String
-    fileprivate let written: [UInt8]
+    /// `"name":`.
+    let written: [UInt8]
 
     public init(_ name: String) {
       self.name = name
@@ -101,14 +107,6 @@ public struct Fields: Sendable, Hashable, Codable, Sequence, ExpressibleByDictio
     close(with: value)
   }
 
-  /// Adds a string field whose name comes after every name present, its value given as UTF-8
-  /// (a store's column, read in place).
-  public mutating func appendInOrder(_ name: Name, string: UnsafeBufferPointer<UInt8>) {
-    openField(name)
-    Self.writeString(string, to: &text)
-    text.append(UInt8(ascii: "}"))
-  }
-
   /// Writes the value of the field just opened, and the closing brace.
   private mutating func close(with value: FieldValue) {
     switch value {
@@ -125,17 +123,6 @@ public struct Fields: Sendable, Hashable, Codable, Sequence, ExpressibleByDictio
       text.append(UInt8(ascii: "]"))
     }
     text.append(UInt8(ascii: "}"))
-  }
-
-  /// Removes every field, keeping the text's storage (for fields built again and again).
-  public mutating func removeAll() { text.removeAll(keepingCapacity: true) }
-
-  /// The same fields in storage of their exact size (fields built field by field have room
-  /// to spare).
-  public func compacted() -> Fields {
-    var fields = Fields()
-    fields.text = text.withUnsafeBufferPointer { Array($0) }
-    return fields
   }
 
   /// Starts a field at the end: `{"name":` or `,"name":` in place of the closing brace.

@@ -583,17 +583,17 @@ extension AccessModel {
       }
     case .user:
       table.reserve(users.count)
+      let names = UserFieldNames.shared
+      var writer = FieldsWriter()
       for user in users.values {
         // In name order, as they are kept.
-        var fields = Fields()
-        let names = UserFieldNames.shared
-        if let directoryId = user.directoryId { fields.appendInOrder(names.directoryId, .string(directoryId)) }
-        fields.appendInOrder(names.disabled, .bool(user.disabled))
-        fields.appendInOrder(names.email, .string(user.email))
-        if let name = user.name { fields.appendInOrder(names.name, .string(name)) }
-        fields.appendInOrder(names.source, .string(user.source.rawValue))
-        fields.appendInOrder(names.twoFactor, .bool(user.twoFactorEnrolled))
-        add(user.email.userKey, fields)
+        if let directoryId = user.directoryId { writer.field(names.directoryId, string: directoryId) }
+        writer.field(names.disabled, user.disabled)
+        writer.field(names.email, string: user.email)
+        if let name = user.name { writer.field(names.name, string: name) }
+        writer.field(names.source, string: user.source.rawValue)
+        writer.field(names.twoFactor, user.twoFactorEnrolled)
+        add(user.email.userKey, writer.finish())
       }
     case .group:
       table.reserve(groups.count)

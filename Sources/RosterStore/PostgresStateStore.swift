@@ -223,7 +223,7 @@ public final class PostgresStateStore: StateStore, Sendable {
     var bytes: [UInt8] = []
     var columns: [[Range<Int>?]] = []
     var key: [UInt8] = []
-    var fields = Fields()
+    var fields = FieldsWriter()
     for chunk in chunks {
       bytes.removeAll(keepingCapacity: true)
       columns.removeAll(keepingCapacity: true)
@@ -266,17 +266,16 @@ public final class PostgresStateStore: StateStore, Sendable {
           }
           // Written field by field, in order, into storage kept from row to row, then copied at
           // its size; a flag is one byte in the binary format.
-          fields.removeAll()
           for i in layout.columnsByField {
             guard let value = value(first + i, row) else { continue }
             let name = layout.columns[i].fieldName
             switch layout.columns[i].type {
-            case .bool: fields.appendInOrder(name, .bool(value.first.map { $0 != 0 } ?? false))
-            default: fields.appendInOrder(name, string: value)
+            case .bool: fields.field(name, value.first.map { $0 != 0 } ?? false)
+            default: fields.field(name, string: value)
             }
           }
           reading.add(
-            StateObject(kind: layout.kind, key: String(decoding: key, as: UTF8.self), fields: fields.compacted()),
+            StateObject(kind: layout.kind, key: String(decoding: key, as: UTF8.self), fields: fields.finish()),
             applied: applied)
         }
       }

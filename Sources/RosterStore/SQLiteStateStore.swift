@@ -161,7 +161,7 @@ public final class SQLiteStateStore: StateStore, Sendable {
       return UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column)))
     }
     func text(_ column: Int32) -> String? { bytes(column).map { String(decoding: $0, as: UTF8.self) } }
-    var fields = Fields()
+    var fields = FieldsWriter()
     while true {
       let code = sqlite3_step(handle)
       if code == SQLITE_DONE { return }
@@ -181,24 +181,23 @@ public final class SQLiteStateStore: StateStore, Sendable {
         keyColumns.count == 1
         ? text(keyColumns[0]) ?? "" : .joining(keyColumns.map { text($0) ?? "" }, separator: "\u{1F}")
       // Written field by field into storage kept from row to row, then copied at its size.
-      fields.removeAll()
       for i in layout.columnsByField {
         let column = Int32(first + i)
         guard sqlite3_column_type(handle, column) != SQLITE_NULL else { continue }
         let name = layout.columns[i].fieldName
         switch layout.columns[i].type {
         case .text:
-          if let value = bytes(column) { fields.appendInOrder(name, string: value) }
-        case .bool: fields.appendInOrder(name, .bool(sqlite3_column_int64(handle, column) != 0))
-        case .integer: fields.appendInOrder(name, .number(Double(sqlite3_column_int64(handle, column))))
-        case .real: fields.appendInOrder(name, .number(sqlite3_column_double(handle, column)))
+          if let value = bytes(column) { fields.field(name, string: value) }
+        case .bool: fields.field(name, sqlite3_column_int64(handle, column) != 0)
+        case .integer: fields.field(name, .number(Double(sqlite3_column_int64(handle, column))))
+        case .real: fields.field(name, .number(sqlite3_column_double(handle, column)))
         case .list:
           if let list = bytes(column).flatMap({ try? JSONDecoder().decode([String].self, from: Data($0)) }) {
-            fields.appendInOrder(name, .list(list))
+            fields.field(name, .list(list))
           }
         }
       }
-      reading.add(StateObject(kind: layout.kind, key: key, fields: fields.compacted()), applied: bytes(appliedColumn))
+      reading.add(StateObject(kind: layout.kind, key: key, fields: fields.finish()), applied: bytes(appliedColumn))
     }
   }
 

@@ -116,11 +116,44 @@ struct StateSnapshotTests {
       let value = values[next(values.count)]
       fields[name] = value
       expected[name] = value
-      if step % 97 == 0 { fields = fields.compacted() }
       #expect(fields[name] == value)
     }
     #expect(fields.names == expected.keys.sorted())
     #expect(Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) }) == expected)
+  }
+
+  @Test("fields written by a FieldsWriter, one object after another, are the fields set one by one")
+  func fieldsWriter() {
+    let names = ["a", "b", "email", "twoFactor", "z", "é", "with space", "q\"uote"].sorted()
+    let values: [FieldValue?] = [
+      nil, .string("x"), .string("tab\there"), .string("say \"hi\" \\ \u{1}"), .string("ünïcode ✓"),
+      .string(String(repeating: "long ", count: 300)), .bool(true), .bool(false), .number(3), .number(-0.5),
+      .list(["p", "q,r"]), .string(""),
+    ]
+    var writer = FieldsWriter()
+    for object in 0..<200 {
+      var expected = Fields()
+      for (i, name) in names.enumerated() {
+        guard let value = values[(object * 7 + i * 3) % values.count] else { continue }
+        expected[name] = value
+        let field = Fields.Name(name)
+        switch value {
+        case .string(let text) where object % 2 == 0:
+          var text = text
+          text.withUTF8 { writer.field(field, string: $0) }
+        case .string(let text): writer.field(field, string: text)
+        case .bool(let flag) where object % 3 == 0: writer.field(field, flag)
+        default: writer.field(field, value)
+        }
+      }
+      let written = writer.finish()
+      #expect(written == expected, "object \(object)")
+      var (text, expectedText) = ([UInt8](), [UInt8]())
+      written.write(to: &text)
+      expected.write(to: &expectedText)
+      #expect(text == expectedText)
+    }
+    #expect(writer.finish() == Fields())
   }
 
   @Test("the names two versions of an object may differ in: each once, in order")
