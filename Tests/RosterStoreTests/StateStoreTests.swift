@@ -187,9 +187,18 @@ struct StateStoreTests {
     _ = try store.apply(
       [StoredChange(kind: .membership, key: key, fields: membership.fields, exists: false)], lineage: "lineage-1",
       serial: 1, audit: record("apply"))
+    // One whose parts are written with escapes in its text.
+    let quoted = StateKey.membership(group: "Q\"uote\\d\tOps", member: .user("ada@x.example"))
+    _ = try store.apply(
+      [
+        StoredChange(
+          kind: .membership, key: quoted, fields: StateObject.relation(.membership, key: quoted).fields, exists: false)
+      ],
+      lineage: "lineage-1", serial: 2, audit: record("apply"))
     let written = try store.load()
     #expect(written.current.object(.membership, key) == membership)
     #expect(written.current.object(.membership, key)?.isKeyOnly == true)
+    #expect(written.current.object(.membership, quoted)?.fields["group"] == .string("Q\"uote\\d\tOps"))
     #expect(written.applied.isEmpty)
 
     try state.execute("UPDATE memberships SET member = 'user:bob@x.example' WHERE member = 'user:ada@x.example'")
