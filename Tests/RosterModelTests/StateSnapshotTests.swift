@@ -111,7 +111,7 @@ struct StateSnapshotTests {
     let values: [FieldValue?] = [
       nil, .string("x"), .string("tab\there"), .bool(true), .number(3), .number(-0.5), .list(["p", "q,r"]),
     ]
-    for step in 0..<5_000 {
+    for _ in 0..<5_000 {
       let name = names[next(names.count)]
       let value = values[next(values.count)]
       fields[name] = value
