@@ -98,9 +98,9 @@ extension GitRepository {
   }
 
   /// The files' contents, in the entries' order, read on every core: each worker takes the next
-  /// entry not yet taken (given a fixed share, one worker finished a third of the time before
-  /// the other, which shared its core with the state being read), and the first failure in the
-  /// entries' order is thrown.
+  /// entry not yet taken (with fixed shares, the worker sharing its core with the state being
+  /// read was still reading for a third of the time after the other had finished), and the
+  /// first failure in the entries' order is thrown.
   private func read(_ entries: [BlobEntry]) throws(GitError) -> [GitFile] {
     let workers = min(ProcessInfo.processInfo.activeProcessorCount, entries.count / 8)
     guard workers > 1 else { return try entries.map { (entry) throws(GitError) in try file(entry) } }

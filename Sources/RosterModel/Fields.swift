@@ -102,7 +102,7 @@ public struct Fields: Sendable, Hashable, Codable, Sequence, ExpressibleByDictio
   }
 
   /// Adds a field whose name comes after every name present.
-  public mutating func appendInOrder(_ name: Name, _ value: FieldValue) {
+  mutating func appendInOrder(_ name: Name, _ value: FieldValue) {
     openField(name)
     close(with: value)
   }

@@ -46,9 +46,10 @@ public enum Differ {
     let fullyManaged = Set(organization["organization"]?.fields["fullyManaged"]?.list ?? [])
     // Each kind is compared on its own, the kinds on every core at once, the costliest first;
     // their changes are then put in order as one list. A relation kind compared by its keys is
-    // split in four shares for each core: whole, the memberships and the bindings (three fifths
-    // of the work together, at 50,000 users) left a core idle for a sixth of the comparing while
-    // the other finished the users, and in a share for each core, for a tenth of it.
+    // split in four shares for each core (sixteen at most), put together after: compared whole,
+    // the memberships and the bindings (three fifths of the work at 50,000 users) took a core
+    // each and left the users to the first free, the other core then idle for a sixth of the
+    // comparing; in a share for each core, for a tenth of it.
     let shares = relationKeys == nil ? 1 : 4 * min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4)
     var jobs: [Job] = []
     var costs: [Int] = []
