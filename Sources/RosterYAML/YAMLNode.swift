@@ -29,13 +29,33 @@ public struct YAMLScalar: Sendable, Hashable {
   /// The scalar's text after unescaping and folding, as the parser delivered it.
   public var text: String
   public var style: YAMLScalarStyle
-  /// The value under the YAML 1.2 core schema (or the scalar's explicit `!!` tag).
-  public var value: YAMLScalarValue
+  /// The value's type, and the value but for a string's, which is the text (kept once: a
+  /// string scalar's value held its text again, a second reference counted for each).
+  let resolved: Resolved
+
+  enum Resolved: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case float(Double)
+    case string
+  }
 
   public init(text: String, style: YAMLScalarStyle = .plain, tag: String? = nil) {
     self.text = text
     self.style = style
-    self.value = YAMLScalarValue.resolve(text, plain: style == .plain, tag: tag)
+    self.resolved = Self.resolve(text, plain: style == .plain, tag: tag)
+  }
+
+  /// The value under the YAML 1.2 core schema (or the scalar's explicit `!!` tag).
+  public var value: YAMLScalarValue {
+    switch resolved {
+    case .null: return .null
+    case .bool(let b): return .bool(b)
+    case .int(let i): return .int(i)
+    case .float(let f): return .float(f)
+    case .string: return .string(text)
+    }
   }
 }
 
@@ -80,14 +100,20 @@ public final class YAMLTree: Sendable {
   let scalars: [YAMLScalar]
   let children: [Int32]
   let tags: [String]
+  /// The mapping keys (entries) whose JSON name is not their value: keys that are not strings.
+  let textKeys: [Int32]
   /// Where the tree's lists go when it goes, and where its JSON's come from.
   let pool: YAMLListPool?
 
-  init(entries: [Entry], scalars: [YAMLScalar], children: [Int32], tags: [String], pool: YAMLListPool? = nil) {
+  init(
+    entries: [Entry], scalars: [YAMLScalar], children: [Int32], tags: [String], textKeys: [Int32] = [],
+    pool: YAMLListPool? = nil
+  ) {
     self.entries = entries
     self.scalars = scalars
     self.children = children
     self.tags = tags
+    self.textKeys = textKeys
     self.pool = pool
   }
 
@@ -157,14 +183,14 @@ public struct YAMLNode: Sendable {
   /// The scalar's text when this node is a string scalar (quoted, or plain and not another type).
   public var string: String? {
     let entry = self.entry
-    guard entry.kind == .scalar, case .string(let text) = tree.scalars[Int(entry.first)].value else { return nil }
-    return text
+    guard entry.kind == .scalar, case .string = tree.scalars[Int(entry.first)].resolved else { return nil }
+    return tree.scalars[Int(entry.first)].text
   }
 
   /// True for a null scalar (`~`, `null`, or nothing at all).
   public var isNull: Bool {
     let entry = self.entry
-    guard entry.kind == .scalar, case .null = tree.scalars[Int(entry.first)].value else { return false }
+    guard entry.kind == .scalar, case .null = tree.scalars[Int(entry.first)].resolved else { return false }
     return true
   }
 

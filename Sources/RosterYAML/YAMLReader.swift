@@ -114,6 +114,8 @@ private struct TreeBuilder {
   var scalars: [YAMLScalar] = []
   var children: [Int32] = []
   var tags: [String] = []
+  /// The mapping keys whose text is not their value (keys that are not strings), for the JSON.
+  var textKeys: [Int32] = []
   /// Each finished document's index and root entry.
   var roots: [(index: Int, root: Int32)] = []
   var errors: [YAMLError] = []
@@ -146,7 +148,8 @@ private struct TreeBuilder {
 
   /// The documents completed, over one tree, and the problems found.
   consuming func finish() -> YAMLStream {
-    let tree = YAMLTree(entries: entries, scalars: scalars, children: children, tags: tags, pool: pool)
+    let tree = YAMLTree(
+      entries: entries, scalars: scalars, children: children, tags: tags, textKeys: textKeys, pool: pool)
     let documents = roots.map { YAMLDocument(file: file, index: $0.index, root: YAMLNode(tree, $0.root)) }
     return YAMLStream(documents: documents, errors: errors)
   }
@@ -392,12 +395,15 @@ private struct TreeBuilder {
     let identity: KeyIdentity?
     let name: KeyIdentity?
     if keyEntry.kind == .scalar {
-      // Only the key's value is taken (a copy of the whole scalar was its text and its value,
-      // a retain and a release of each, for every key).
-      let value = scalars[Int(keyEntry.first)].value
-      identity = KeyIdentity(value)
-      if case .string = value { name = nil } else { name = .string(scalars[Int(keyEntry.first)].text) }
+      identity = KeyIdentity(scalars[Int(keyEntry.first)])
+      if case .string = scalars[Int(keyEntry.first)].resolved {
+        name = nil
+      } else {
+        name = .string(scalars[Int(keyEntry.first)].text)
+        textKeys.append(key)
+      }
     } else {
+      textKeys.append(key)
       (identity, name) = (nil, .string(""))
     }
     if let first = identity.flatMap({ firstKey($0, in: top) }) ?? name.flatMap({ firstKey($0, in: top) }) {
@@ -417,7 +423,7 @@ private struct TreeBuilder {
     let text = keyEntry.kind == .scalar ? "'\(scalars[Int(keyEntry.first)].text)'" : "that is a collection"
     let sameValue =
       keyEntry.kind == .scalar && firstEntry.kind == .scalar
-      && KeyIdentity(scalars[Int(keyEntry.first)].value) == KeyIdentity(scalars[Int(firstEntry.first)].value)
+      && KeyIdentity(scalars[Int(keyEntry.first)]) == KeyIdentity(scalars[Int(firstEntry.first)])
     let why =
       sameValue
       ? ""
@@ -462,13 +468,13 @@ enum KeyIdentity: Hashable {
   case float(String)
   case string(String)
 
-  init(_ value: YAMLScalarValue) {
-    switch value {
+  init(_ scalar: YAMLScalar) {
+    switch scalar.resolved {
     case .null: self = .null
     case .bool(let b): self = .bool(b)
     case .int(let i): self = .int(i)
     case .float(let d): self = .float("\(d)")
-    case .string(let t): self = .string(t)
+    case .string: self = .string(scalar.text)
     }
   }
 }

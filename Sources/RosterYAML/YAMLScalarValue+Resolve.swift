@@ -1,43 +1,6 @@
 extension YAMLScalarValue {
   static let tagPrefix = "tag:yaml.org,2002:"
 
-  /// Resolves a scalar by the YAML 1.2 core schema: only `true`/`false` are booleans,
-  /// only `null`/`~`/empty is null, and `0755` is the decimal 755, never octal. `yes`, `NO`,
-  /// `off` stay strings. Quoted and block scalars are strings; an explicit tag decides first.
-  static func resolve(_ text: String, plain: Bool, tag: String?) -> YAMLScalarValue {
-    if let tag, tag != "!" {
-      switch tag {
-      case tagPrefix + "str": return .string(text)
-      case tagPrefix + "null": return .null
-      case tagPrefix + "bool": return coreBool(text).map { .bool($0) } ?? .string(text)
-      case tagPrefix + "int": return coreInt(text).map { .int($0) } ?? .string(text)
-      case tagPrefix + "float":
-        return coreFloat(text).map { .float($0) } ?? coreInt(text).map { .float(Double($0)) }
-          ?? .string(text)
-      default: return .string(text)
-      }
-    }
-    guard plain, tag == nil else { return .string(text) }
-    if text.isEmpty { return .null }
-    let first = text.utf8.first ?? 0
-    // Fast path: most scalars in configuration are words that start with a letter other
-    // than the first letters of null/true/false/.inf/.nan, and need no further look.
-    switch first {
-    case UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "~"):
-      if text == "~" || text == "null" || text == "Null" || text == "NULL" { return .null }
-      return .string(text)
-    case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
-      return coreBool(text).map { .bool($0) } ?? .string(text)
-    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"),
-      UInt8(ascii: "."):
-      if let int = coreInt(text) { return .int(int) }
-      if let float = coreFloat(text) { return .float(float) }
-      return .string(text)
-    default:
-      return .string(text)
-    }
-  }
-
   static func coreBool(_ text: String) -> Bool? {
     // Only four or five bytes can spell one (most words starting with t or f do not).
     guard text.utf8.count == 4 || text.utf8.count == 5 else { return nil }
@@ -108,5 +71,46 @@ extension YAMLScalarValue {
     }
     guard i == bytes.endIndex else { return nil }
     return Double(text)
+  }
+}
+
+extension YAMLScalar {
+  /// Resolves a scalar by the YAML 1.2 core schema: only `true`/`false` are booleans,
+  /// only `null`/`~`/empty is null, and `0755` is the decimal 755, never octal. `yes`, `NO`,
+  /// `off` stay strings. Quoted and block scalars are strings; an explicit tag decides first.
+  static func resolve(_ text: String, plain: Bool, tag: String?) -> YAMLScalar.Resolved {
+    if let tag, tag != "!" {
+      switch tag {
+      case YAMLScalarValue.tagPrefix + "str": return .string
+      case YAMLScalarValue.tagPrefix + "null": return .null
+      case YAMLScalarValue.tagPrefix + "bool": return YAMLScalarValue.coreBool(text).map { .bool($0) } ?? .string
+      case YAMLScalarValue.tagPrefix + "int": return YAMLScalarValue.coreInt(text).map { .int($0) } ?? .string
+      case YAMLScalarValue.tagPrefix + "float":
+        return YAMLScalarValue.coreFloat(text).map { .float($0) } ?? YAMLScalarValue.coreInt(text).map {
+          .float(Double($0))
+        }
+          ?? .string
+      default: return .string
+      }
+    }
+    guard plain, tag == nil else { return .string }
+    if text.isEmpty { return .null }
+    let first = text.utf8.first ?? 0
+    // Fast path: most scalars in configuration are words that start with a letter other
+    // than the first letters of null/true/false/.inf/.nan, and need no further look.
+    switch first {
+    case UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "~"):
+      if text == "~" || text == "null" || text == "Null" || text == "NULL" { return .null }
+      return .string
+    case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
+      return YAMLScalarValue.coreBool(text).map { .bool($0) } ?? .string
+    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"),
+      UInt8(ascii: "."):
+      if let int = YAMLScalarValue.coreInt(text) { return .int(int) }
+      if let float = YAMLScalarValue.coreFloat(text) { return .float(float) }
+      return .string
+    default:
+      return .string
+    }
   }
 }

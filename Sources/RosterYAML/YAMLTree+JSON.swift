@@ -10,23 +10,22 @@ extension YAMLTree {
     for entry in entries {
       switch entry.kind {
       case .scalar:
-        switch scalars[Int(entry.first)].value {
+        switch scalars[Int(entry.first)].resolved {
         case .null: out.append(.null)
         case .bool(let b): out.append(.bool(b))
         case .int(let i): out.append(.number(Double(i)))
         case .float(let f): out.append(.number(f))
-        case .string(let s): out.append(.string(s))
+        case .string: out.append(.string(scalars[Int(entry.first)].text))
         }
       case .sequence: out.append(.array(first: entry.first, count: entry.count))
       case .mapping: out.append(.object(first: entry.first, count: entry.count))
       }
     }
-    // Keys are text whatever their type (`1: a` has the key "1").
-    for entry in entries where entry.kind == .mapping {
-      for at in stride(from: Int(entry.first), to: Int(entry.first + entry.count), by: 2) {
-        let key = entries[Int(children[at])]
-        out[Int(children[at])] = .string(key.kind == .scalar ? scalars[Int(key.first)].text : "")
-      }
+    // Keys are text whatever their type (`1: a` has the key "1"); a string key's is its value
+    // already, so only the others, which the reader listed, are written again.
+    for key in textKeys {
+      let entry = entries[Int(key)]
+      out[Int(key)] = .string(entry.kind == .scalar ? scalars[Int(entry.first)].text : "")
     }
     guard let pool else { return JSONTree(entries: out, children: children) }
     return JSONTree(entries: out, children: children, release: { pool.give($0) })

@@ -187,14 +187,18 @@ struct YAMLReaderTests {
   @Test("a file's tree as JSON: scalars by the core schema, keys as their text, every document")
   func asJSON() throws {
     // The third: a key that is a number, anchored, and its alias as a value (a number again).
-    let stream = read("a: [1, 2.5, true, ~, x, '7']\n1: one\n---\nb: {c: &d d}\ne: *d\n---\n&k 2: x\ny: *k\n")
+    // The fourth: a key that is a collection (read as ""), null and boolean keys, nested.
+    let stream = read(
+      "a: [1, 2.5, true, ~, x, '7']\n1: one\n---\nb: {c: &d d}\ne: *d\n---\n&k 2: x\ny: *k\n"
+        + "---\n? [p, q]\n: v\nm: {~: n, false: f, 'true': t}\n")
     #expect(stream.errors.isEmpty)
     let json = try #require(stream.documents.first).root.source.json
     let first = try JSONValue(parsing: Array(#"{"a": [1, 2.5, true, null, "x", "7"], "1": "one"}"#.utf8))
     let second = try JSONValue(parsing: Array(#"{"b": {"c": "d"}, "e": "d"}"#.utf8))
     let third = try JSONValue(parsing: Array(#"{"2": "x", "y": 2}"#.utf8))
-    #expect(stream.documents.map { json[$0.root.position].value } == [first, second, third])
-    #expect(stream.documents.map(\.root.json) == [first, second, third])
+    let fourth = try JSONValue(parsing: Array(#"{"": "v", "m": {"~": "n", "false": "f", "true": "t"}}"#.utf8))
+    #expect(stream.documents.map { json[$0.root.position].value } == [first, second, third, fourth])
+    #expect(stream.documents.map(\.root.json) == [first, second, third, fourth])
   }
 
   @Test("aliases expand to their anchor's value")
