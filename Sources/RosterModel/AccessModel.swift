@@ -483,7 +483,7 @@ public struct AccessModel: Sendable {
   /// The checks of a binding whose principal is as the model holds it, its role `found`, and
   /// its keeping (its scope's existence not checked again when `scopeChecked`).
   private mutating func hold(
-    _ binding: Binding, role found: FoundRoles.Found, scopeChecked: Bool = false
+    _ binding: Binding, role found: FoundRoles.Found, scopeChecked: Bool
   ) throws(ModelError) {
     switch found.role.assignment {
     case .direct: break
