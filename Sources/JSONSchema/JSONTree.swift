@@ -1,7 +1,7 @@
 /// JSON values kept flat, for validating large documents without a tree of enums and arrays:
 /// one entry per value, and each array's items or object's keys and values as a run of one shared
 /// list of entry numbers. A reader that has its own flat tree (the YAML reader) gives it here as
-/// it is, without building a ``JSONValue`` per node.
+/// it is, without building a ``JSONValue`` per node, and its strings as they are.
 public final class JSONTree: Sendable {
   /// One value. An object's run holds, for each member, its key's entry (a string) and then its
   /// value's, so `count` is twice the members.
@@ -10,20 +10,27 @@ public final class JSONTree: Sendable {
     case bool(Bool)
     case number(Double)
     case string(String)
+    /// A string kept in the tree's `texts`, by its index there: a tree made from another
+    /// reader's shares that reader's list of texts instead of copying each text into an entry.
+    case text(Int32)
     case array(first: Int32, count: Int32)
     case object(first: Int32, count: Int32)
   }
 
   let entries: [Entry]
   let children: [Int32]
+  let texts: [String]
   /// Given the entries when the tree goes, to keep their room for another tree.
   let release: (@Sendable ([Entry]) -> Void)?
 
-  /// `children` holds the runs the collections' `first` and `count` point into; `release` is
-  /// given `entries` when the tree goes.
-  public init(entries: [Entry], children: [Int32], release: (@Sendable ([Entry]) -> Void)? = nil) {
+  /// `children` holds the runs the collections' `first` and `count` point into, and `texts` the
+  /// strings of the `.text` entries; `release` is given `entries` when the tree goes.
+  public init(
+    entries: [Entry], children: [Int32], texts: [String] = [], release: (@Sendable ([Entry]) -> Void)? = nil
+  ) {
     self.entries = entries
     self.children = children
+    self.texts = texts
     self.release = release
   }
 
@@ -46,6 +53,7 @@ public final class JSONTree: Sendable {
       case .bool(let b): return .bool(b)
       case .number(let n): return .number(n)
       case .string(let s): return .string(s)
+      case .text(let i): return .string(tree.texts[Int(i)])
       case .array: return .array(items.map(\.value))
       case .object:
         // A name given twice (possible in a tree built from another format) keeps its first value,
@@ -98,8 +106,11 @@ public final class JSONTree: Sendable {
     }
 
     func key(_ at: Int) -> String {
-      if case .string(let key) = tree.entries[Int(tree.children[at])] { return key }
-      return ""
+      switch tree.entries[Int(tree.children[at])] {
+      case .string(let key): return key
+      case .text(let i): return tree.texts[Int(i)]
+      default: return ""
+      }
     }
   }
 }
@@ -187,7 +198,7 @@ struct TreeValue: JSONInstance {
     case .null: return .null
     case .bool: return .bool
     case .number: return .number
-    case .string: return .string
+    case .string, .text: return .string
     case .array: return .array
     case .object: return .object
     }
@@ -199,8 +210,11 @@ struct TreeValue: JSONInstance {
   }
 
   var text: String {
-    if case .string(let s) = tree.entries[Int(index)] { return s }
-    return ""
+    switch tree.entries[Int(index)] {
+    case .string(let s): return s
+    case .text(let i): return tree.texts[Int(i)]
+    default: return ""
+    }
   }
 
   var items: Items {
@@ -249,7 +263,11 @@ struct TreeValue: JSONInstance {
       precondition(position >= 0 && position < count, "index out of range")
       let at = first + 2 * position
       let key: String
-      if case .string(let text) = tree.entries[Int(tree.children[at])] { key = text } else { key = "" }
+      switch tree.entries[Int(tree.children[at])] {
+      case .string(let text): key = text
+      case .text(let i): key = tree.texts[Int(i)]
+      default: key = ""
+      }
       return (key, TreeValue(tree, tree.children[at + 1]))
     }
 
@@ -258,8 +276,10 @@ struct TreeValue: JSONInstance {
       var at = first
       let end = first + 2 * count
       while at < end {
-        if case .string(let name) = tree.entries[Int(tree.children[at])], name == key {
-          return TreeValue(tree, tree.children[at + 1])
+        switch tree.entries[Int(tree.children[at])] {
+        case .text(let i) where tree.texts[Int(i)] == key: return TreeValue(tree, tree.children[at + 1])
+        case .string(let name) where name == key: return TreeValue(tree, tree.children[at + 1])
+        default: break
         }
         at += 2
       }
@@ -272,6 +292,7 @@ struct TreeValue: JSONInstance {
 struct TreeLists {
   let entries: UnsafeBufferPointer<JSONTree.Entry>
   let children: UnsafeBufferPointer<Int32>
+  let texts: UnsafeBufferPointer<String>
   let owner: Unmanaged<JSONTree>
 }
 
@@ -280,7 +301,9 @@ extension JSONTree {
   func withLists<R>(_ body: (TreeLists) -> R) -> R {
     entries.withUnsafeBufferPointer { entries in
       children.withUnsafeBufferPointer { children in
-        body(TreeLists(entries: entries, children: children, owner: .passUnretained(self)))
+        texts.withUnsafeBufferPointer { texts in
+          body(TreeLists(entries: entries, children: children, texts: texts, owner: .passUnretained(self)))
+        }
       }
     }
   }

@@ -13,7 +13,8 @@ public final class YAMLListPool: Sendable {
   /// A YAML tree's lists.
   struct TreeLists {
     var entries: [YAMLTree.Entry]
-    var scalars: [YAMLScalar]
+    var scalars: [YAMLTree.Scalar]
+    var texts: [String]
     var children: [Int32]
   }
 
@@ -48,6 +49,7 @@ public final class YAMLListPool: Sendable {
     guard var lists = state.withLock({ $0.trees.popLast() }) else { return nil }
     lists.entries.removeAll(keepingCapacity: true)
     lists.scalars.removeAll(keepingCapacity: true)
+    lists.texts.removeAll(keepingCapacity: true)
     lists.children.removeAll(keepingCapacity: true)
     return lists
   }

@@ -47,6 +47,12 @@ public struct YAMLScalar: Sendable, Hashable {
     self.resolved = Self.resolve(text, plain: style == .plain, tag: tag)
   }
 
+  init(text: String, style: YAMLScalarStyle, resolved: Resolved) {
+    self.text = text
+    self.style = style
+    self.resolved = resolved
+  }
+
   /// The value under the YAML 1.2 core schema (or the scalar's explicit `!!` tag).
   public var value: YAMLScalarValue {
     switch resolved {
@@ -80,8 +86,9 @@ public enum YAMLScalarValue: Sendable, Hashable {
 }
 
 /// The nodes of one YAML source, kept flat: one small record per node, a mapping's keys and values
-/// and a sequence's items as runs of one shared list, scalars in one array. Reading a file makes
-/// a few large arrays instead of an allocation per node; ``YAMLNode`` is a place in it.
+/// and a sequence's items as runs of one shared list, scalars in two arrays (how each was written
+/// and what it is; its text). Reading a file makes a few large arrays instead of an allocation
+/// per node; ``YAMLNode`` is a place in it.
 public final class YAMLTree: Sendable {
   struct Entry: Sendable {
     enum Kind: UInt8, Sendable { case scalar, sequence, mapping }
@@ -90,14 +97,22 @@ public final class YAMLTree: Sendable {
     var column: Int32
     /// The index into `tags`, or -1 for no explicit tag.
     var tag: Int32
-    /// A scalar's index into `scalars`; a collection's first child in `children`.
+    /// A scalar's index into `scalars` and `texts`; a collection's first child in `children`.
     var first: Int32
     /// A collection's number of children (a mapping's keys and values both count).
     var count: Int32
   }
 
+  /// A scalar but for its text.
+  struct Scalar: Sendable {
+    var style: YAMLScalarStyle
+    var resolved: YAMLScalar.Resolved
+  }
+
   let entries: [Entry]
-  let scalars: [YAMLScalar]
+  let scalars: [Scalar]
+  /// The scalars' texts, apart: the tree's JSON shares this list (``YAMLTree/json``).
+  let texts: [String]
   let children: [Int32]
   let tags: [String]
   /// The mapping keys (entries) whose JSON name is not their value: keys that are not strings.
@@ -106,11 +121,12 @@ public final class YAMLTree: Sendable {
   let pool: YAMLListPool?
 
   init(
-    entries: [Entry], scalars: [YAMLScalar], children: [Int32], tags: [String], textKeys: [Int32] = [],
+    entries: [Entry], scalars: [Scalar], texts: [String], children: [Int32], tags: [String], textKeys: [Int32] = [],
     pool: YAMLListPool? = nil
   ) {
     self.entries = entries
     self.scalars = scalars
+    self.texts = texts
     self.children = children
     self.tags = tags
     self.textKeys = textKeys
@@ -118,7 +134,13 @@ public final class YAMLTree: Sendable {
   }
 
   deinit {
-    pool?.give(YAMLListPool.TreeLists(entries: entries, scalars: scalars, children: children))
+    pool?.give(YAMLListPool.TreeLists(entries: entries, scalars: scalars, texts: texts, children: children))
+  }
+
+  /// Scalar `index` whole.
+  func scalar(_ index: Int32) -> YAMLScalar {
+    let scalar = scalars[Int(index)]
+    return YAMLScalar(text: texts[Int(index)], style: scalar.style, resolved: scalar.resolved)
   }
 }
 
@@ -143,7 +165,7 @@ public struct YAMLNode: Sendable {
   public var content: Content {
     let entry = self.entry
     switch entry.kind {
-    case .scalar: return .scalar(tree.scalars[Int(entry.first)])
+    case .scalar: return .scalar(tree.scalar(entry.first))
     case .sequence: return .sequence(YAMLSequence(tree: tree, first: Int(entry.first), count: Int(entry.count)))
     case .mapping: return .mapping(YAMLMapping(tree: tree, first: Int(entry.first), count: Int(entry.count) / 2))
     }
@@ -163,7 +185,7 @@ public struct YAMLNode: Sendable {
   /// The scalar, when this node is one.
   public var scalar: YAMLScalar? {
     let entry = self.entry
-    return entry.kind == .scalar ? tree.scalars[Int(entry.first)] : nil
+    return entry.kind == .scalar ? tree.scalar(entry.first) : nil
   }
 
   /// The items, when this node is a sequence.
@@ -184,7 +206,7 @@ public struct YAMLNode: Sendable {
   public var string: String? {
     let entry = self.entry
     guard entry.kind == .scalar, case .string = tree.scalars[Int(entry.first)].resolved else { return nil }
-    return tree.scalars[Int(entry.first)].text
+    return tree.texts[Int(entry.first)]
   }
 
   /// True for a null scalar (`~`, `null`, or nothing at all).
@@ -203,7 +225,7 @@ public struct YAMLNode: Sendable {
   public var kindName: String {
     let entry = self.entry
     switch entry.kind {
-    case .scalar: return tree.scalars[Int(entry.first)].value.typeName
+    case .scalar: return tree.scalar(entry.first).value.typeName
     case .sequence: return "sequence"
     case .mapping: return "mapping"
     }
@@ -218,7 +240,7 @@ public struct YAMLSequence: RandomAccessCollection, Sendable {
 
   /// No items (for a list that is absent or null).
   public static let empty = YAMLSequence(
-    tree: YAMLTree(entries: [], scalars: [], children: [], tags: []), first: 0, count: 0)
+    tree: YAMLTree(entries: [], scalars: [], texts: [], children: [], tags: []), first: 0, count: 0)
 
   public var startIndex: Int { 0 }
   public var endIndex: Int { count }

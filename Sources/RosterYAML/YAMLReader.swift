@@ -111,7 +111,8 @@ private struct TreeBuilder {
   let file: String
   let limits: YAMLLimits
   var entries: [YAMLTree.Entry] = []
-  var scalars: [YAMLScalar] = []
+  var scalars: [YAMLTree.Scalar] = []
+  var texts: [String] = []
   var children: [Int32] = []
   var tags: [String] = []
   /// The mapping keys whose text is not their value (keys that are not strings), for the JSON.
@@ -124,11 +125,17 @@ private struct TreeBuilder {
   var pending: [Int32] = []
   /// The keys of the open mappings, with where each appeared.
   var keys: [Key] = []
+  /// The keys' identities that are not text (null, booleans, numbers), in this document.
+  var otherKeys: [KeyIdentity] = []
 
-  /// A key and its node (a struct, not a tuple: the runtime destroys a list of tuples element
-  /// by element through their type's description, and every mapping's keys go when it ends).
+  /// A key's identity and its node (a struct, not a tuple: the runtime destroys a list of
+  /// tuples element by element through their type's description, and every mapping's keys go
+  /// when it ends). The identity is coded as a number, so that the usual key, a string, is
+  /// compared where its text is, without a ``KeyIdentity`` made (and its text's reference
+  /// counted) for it: `n` ≥ 0 is the text of scalar `n`, -1 is "" (the text of a key that is a
+  /// collection), and -2 - `n` is `otherKeys[n]`.
   struct Key {
-    var identity: KeyIdentity
+    var identity: Int32
     var node: Int32
   }
   var anchors: [String: (node: Int32, weight: Int)] = [:]
@@ -149,7 +156,8 @@ private struct TreeBuilder {
   /// The documents completed, over one tree, and the problems found.
   consuming func finish() -> YAMLStream {
     let tree = YAMLTree(
-      entries: entries, scalars: scalars, children: children, tags: tags, textKeys: textKeys, pool: pool)
+      entries: entries, scalars: scalars, texts: texts, children: children, tags: tags, textKeys: textKeys,
+      pool: pool)
     let documents = roots.map { YAMLDocument(file: file, index: $0.index, root: YAMLNode(tree, $0.root)) }
     return YAMLStream(documents: documents, errors: errors)
   }
@@ -162,11 +170,12 @@ private struct TreeBuilder {
     // reserved but never written is not taken (large blocks are mapped on their own).
     let nodes = buffer.count / 10 + 16
     if let lists = pool?.takeTree() {
-      (entries, scalars, children) = (lists.entries, lists.scalars, lists.children)
+      (entries, scalars, texts, children) = (lists.entries, lists.scalars, lists.texts, lists.children)
     }
     entries.reserveCapacity(nodes)
     children.reserveCapacity(nodes)
     scalars.reserveCapacity(nodes * 3 / 4)
+    texts.reserveCapacity(nodes * 3 / 4)
     var parser = yaml_parser_t()
     guard yaml_parser_initialize(&parser) == 1 else {
       fail(.limit, "libyaml could not allocate a parser", YAMLMark(line: 1, column: 1))
@@ -273,6 +282,7 @@ private struct TreeBuilder {
       stack.removeAll()
       pending.removeAll()
       keys.removeAll()
+      otherKeys.removeAll()
       anchors.removeAll()
       documentRoot = -1
     case YAML_DOCUMENT_END_EVENT:
@@ -296,7 +306,9 @@ private struct TreeBuilder {
       default: style = .plain
       }
       let tag = Self.string(data.tag)
-      scalars.append(YAMLScalar(text: text, style: style, tag: tag))
+      scalars.append(
+        YAMLTree.Scalar(style: style, resolved: YAMLScalar.resolve(text, plain: style == .plain, tag: tag)))
+      texts.append(text)
       entries.append(
         YAMLTree.Entry(
           kind: .scalar, line: line, column: column, tag: record(tag), first: Int32(scalars.count - 1), count: 0))
@@ -391,20 +403,21 @@ private struct TreeBuilder {
     // Keys are the same when their values are (YAML's rule), and when their texts are, since
     // the tree is read as JSON, where every key is its text: `1` and `"1"` are one name there.
     // A key that is a collection is "" as JSON. A string key's value is its text, so only the
-    // other keys are recorded twice.
-    let identity: KeyIdentity?
-    let name: KeyIdentity?
+    // other keys are recorded twice (see ``Key`` for the codes).
+    let identity: Int32?
+    let name: Int32?
     if keyEntry.kind == .scalar {
-      identity = KeyIdentity(scalars[Int(keyEntry.first)])
-      if case .string = scalars[Int(keyEntry.first)].resolved {
-        name = nil
+      let scalar = keyEntry.first
+      if case .string = scalars[Int(scalar)].resolved {
+        (identity, name) = (scalar, nil)
       } else {
-        name = .string(scalars[Int(keyEntry.first)].text)
+        otherKeys.append(keyIdentity(ofScalar: scalar))
+        (identity, name) = (-1 - Int32(otherKeys.count), scalar)
         textKeys.append(key)
       }
     } else {
       textKeys.append(key)
-      (identity, name) = (nil, .string(""))
+      (identity, name) = (nil, -1)
     }
     if let first = identity.flatMap({ firstKey($0, in: top) }) ?? name.flatMap({ firstKey($0, in: top) }) {
       errors.append(duplicateKey(key, first: first))
@@ -420,10 +433,10 @@ private struct TreeBuilder {
   /// The error for key node `key`, a duplicate of the earlier key node `first`.
   private func duplicateKey(_ key: Int32, first: Int32) -> YAMLError {
     let (keyEntry, firstEntry) = (entries[Int(key)], entries[Int(first)])
-    let text = keyEntry.kind == .scalar ? "'\(scalars[Int(keyEntry.first)].text)'" : "that is a collection"
+    let text = keyEntry.kind == .scalar ? "'\(texts[Int(keyEntry.first)])'" : "that is a collection"
     let sameValue =
       keyEntry.kind == .scalar && firstEntry.kind == .scalar
-      && KeyIdentity(scalars[Int(keyEntry.first)]) == KeyIdentity(scalars[Int(firstEntry.first)])
+      && keyIdentity(ofScalar: keyEntry.first) == keyIdentity(ofScalar: firstEntry.first)
     let why =
       sameValue
       ? ""
@@ -436,15 +449,41 @@ private struct TreeBuilder {
       file: file, mark: mark(of: key), related: at)
   }
 
-  /// The key node of the mapping `frame` that `identity` first appeared as, if it did.
-  private func firstKey(_ identity: KeyIdentity, in frame: Int) -> Int32? {
-    if let keyIndex = stack[frame].keyIndex { return keyIndex[identity] }
-    return keys[stack[frame].keyStart...].first { $0.identity == identity }?.node
+  /// The identity of the scalar `index` as a key.
+  private func keyIdentity(ofScalar index: Int32) -> KeyIdentity {
+    KeyIdentity(text: texts[Int(index)], resolved: scalars[Int(index)].resolved)
+  }
+
+  /// The identity a ``Key`` code stands for.
+  private func keyIdentity(_ code: Int32) -> KeyIdentity {
+    code >= 0 ? .string(texts[Int(code)]) : code == -1 ? .string("") : otherKeys[Int(-2 - code)]
+  }
+
+  /// Whether two ``Key`` codes stand for the same identity, compared where the texts are.
+  private func same(_ a: Int32, _ b: Int32) -> Bool {
+    if a == b { return true }
+    switch (a >= -1, b >= -1) {
+    case (true, true):
+      if a == -1 { return texts[Int(b)].isEmpty }
+      if b == -1 { return texts[Int(a)].isEmpty }
+      return texts[Int(a)] == texts[Int(b)]
+    case (false, false): return otherKeys[Int(-2 - a)] == otherKeys[Int(-2 - b)]
+    default: return false
+    }
+  }
+
+  /// The key node of the mapping `frame` that `identity` (a ``Key`` code) first appeared as,
+  /// if it did.
+  private func firstKey(_ identity: Int32, in frame: Int) -> Int32? {
+    if let keyIndex = stack[frame].keyIndex { return keyIndex[keyIdentity(identity)] }
+    for key in keys[stack[frame].keyStart...] where same(key.identity, identity) { return key.node }
+    return nil
   }
 
   /// Records a new key of the mapping `frame`; past sixteen keys they are indexed.
-  private mutating func recordKey(_ identity: KeyIdentity, _ node: Int32, in frame: Int) {
+  private mutating func recordKey(_ identity: Int32, _ node: Int32, in frame: Int) {
     if stack[frame].keyIndex != nil {
+      let identity = keyIdentity(identity)
       stack[frame].keyIndex?[identity] = node
       return
     }
@@ -452,7 +491,7 @@ private struct TreeBuilder {
     let start = stack[frame].keyStart
     if keys.count - start > 16 {
       stack[frame].keyIndex = Dictionary(
-        keys[start...].map { ($0.identity, $0.node) }, uniquingKeysWith: { first, _ in first })
+        keys[start...].map { (keyIdentity($0.identity), $0.node) }, uniquingKeysWith: { first, _ in first })
       keys.removeSubrange(start...)
     }
   }
@@ -468,13 +507,13 @@ enum KeyIdentity: Hashable {
   case float(String)
   case string(String)
 
-  init(_ scalar: YAMLScalar) {
-    switch scalar.resolved {
+  init(text: String, resolved: YAMLScalar.Resolved) {
+    switch resolved {
     case .null: self = .null
     case .bool(let b): self = .bool(b)
     case .int(let i): self = .int(i)
     case .float(let d): self = .float("\(d)")
-    case .string: self = .string(scalar.text)
+    case .string: self = .string(text)
     }
   }
 }

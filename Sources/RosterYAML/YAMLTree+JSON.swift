@@ -3,7 +3,8 @@ public import JSONSchema
 extension YAMLTree {
   /// The tree as JSON, entry for entry, for a JSON Schema to validate: scalars by the YAML 1.2
   /// core schema, mapping keys as their text (a key that is a collection as ""). The runs of
-  /// children are shared, not copied; the value of ``YAMLNode`` `n` is entry `n.position`.
+  /// children and the texts are shared, not copied (each text copied into an entry was a
+  /// reference counted for each); the value of ``YAMLNode`` `n` is entry `n.position`.
   public var json: JSONTree {
     var out = pool?.takeJSON() ?? []
     out.reserveCapacity(entries.count)
@@ -15,7 +16,7 @@ extension YAMLTree {
         case .bool(let b): out.append(.bool(b))
         case .int(let i): out.append(.number(Double(i)))
         case .float(let f): out.append(.number(f))
-        case .string: out.append(.string(scalars[Int(entry.first)].text))
+        case .string: out.append(.text(entry.first))
         }
       case .sequence: out.append(.array(first: entry.first, count: entry.count))
       case .mapping: out.append(.object(first: entry.first, count: entry.count))
@@ -25,10 +26,10 @@ extension YAMLTree {
     // already, so only the others, which the reader listed, are written again.
     for key in textKeys {
       let entry = entries[Int(key)]
-      out[Int(key)] = .string(entry.kind == .scalar ? scalars[Int(entry.first)].text : "")
+      out[Int(key)] = entry.kind == .scalar ? .text(entry.first) : .string("")
     }
-    guard let pool else { return JSONTree(entries: out, children: children) }
-    return JSONTree(entries: out, children: children, release: { pool.give($0) })
+    guard let pool else { return JSONTree(entries: out, children: children, texts: texts) }
+    return JSONTree(entries: out, children: children, texts: texts, release: { pool.give($0) })
   }
 }
 

@@ -160,6 +160,19 @@ struct YAMLReaderTests {
     #expect(stream.errors.map(\.mark) == [YAMLMark(line: 41, column: 1), YAMLMark(line: 42, column: 1)])
     #expect(stream.errors.map(\.related) == [YAMLMark(line: 3, column: 1), YAMLMark(line: 40, column: 1)])
     #expect(stream.documents.first?.root["k41"]?.string == "new")
+    // Past sixteen keys too, a key that is not a string is the same as another with its value
+    // (`07` is 7) or with its text (`'7'`), and a collection key the same as "".
+    let numbers = (1...20).map { "\($0): n" } + ["'7': text", "07: value", "? [a]\n: list", "'': empty", "21: new"]
+    let mixed = read(numbers.joined(separator: "\n") + "\n")
+    #expect(
+      mixed.errors.map(\.mark) == [
+        YAMLMark(line: 21, column: 1), YAMLMark(line: 22, column: 1), YAMLMark(line: 25, column: 1),
+      ])
+    #expect(
+      mixed.errors.map(\.related) == [
+        YAMLMark(line: 7, column: 1), YAMLMark(line: 7, column: 1), YAMLMark(line: 23, column: 3),
+      ])
+    #expect(mixed.documents.first?.root.mapping?.count == 22)
   }
 
   @Test("duplicate keys in nested mappings are found too")
