@@ -90,20 +90,23 @@ public enum YAMLReader {
 /// A collection's children are gathered on one shared list while it is open and copied as one run
 /// into `children` when it closes; its entry follows them. Nothing is allocated per node.
 private struct TreeBuilder {
+  /// An open collection. Plain values only (its rare anchor and key index are kept apart, by
+  /// its depth): one is made and let go for each collection.
   struct Frame {
     var isMapping: Bool
     var line: Int32
     var column: Int32
     var tag: Int32
-    var anchor: String?
+    /// Whether it has an anchor (in `frameAnchors`).
+    var hasAnchor: Bool
     /// Where this collection's children start on `pending`, and its keys on `keys`.
     var childStart: Int
     var keyStart: Int
     /// A key read whose value has not come yet (-1: none).
     var pendingKey: Int32 = -1
-    /// This mapping's keys, indexed once it has more than sixteen (most have a handful, found
-    /// faster by looking through them).
-    var keyIndex: [KeyIdentity: Int32]?
+    /// Whether this mapping's keys are indexed (in `keyIndexes`): once it has more than sixteen
+    /// (most have a handful, found faster by looking through them).
+    var indexed = false
     /// Nodes in the subtree, counting aliases by what they stand for.
     var weight = 1
   }
@@ -121,6 +124,9 @@ private struct TreeBuilder {
   var roots: [(index: Int, root: Int32)] = []
   var errors: [YAMLError] = []
   var stack: [Frame] = []
+  /// The anchors and the key indexes of the open collections that have them, by depth.
+  var frameAnchors: [Int: String] = [:]
+  var keyIndexes: [Int: [KeyIdentity: Int32]] = [:]
   /// The children of the open collections, innermost last.
   var pending: [Int32] = []
   /// The keys of the open mappings, with where each appeared.
@@ -280,6 +286,8 @@ private struct TreeBuilder {
     switch event.type {
     case YAML_DOCUMENT_START_EVENT:
       stack.removeAll()
+      frameAnchors.removeAll()
+      keyIndexes.removeAll()
       pending.removeAll()
       keys.removeAll()
       otherKeys.removeAll()
@@ -306,9 +314,18 @@ private struct TreeBuilder {
       default: style = .plain
       }
       let tag = Self.string(data.tag)
-      scalars.append(
-        YAMLTree.Scalar(style: style, resolved: YAMLScalar.resolve(text, plain: style == .plain, tag: tag)))
-      texts.append(text)
+      // Most scalars are strings at a glance: quoted or block ones, and plain words that start
+      // with a byte no other type starts with.
+      let resolved: YAMLScalar.Resolved
+      if tag == nil,
+        style != .plain || (data.length > 0 && data.value.map { Self.startsOnlyStrings($0[0]) } == true)
+      {
+        resolved = .string
+      } else {
+        resolved = YAMLScalar.resolve(text, plain: style == .plain, tag: tag)
+      }
+      scalars.append(YAMLTree.Scalar(style: style, resolved: resolved))
+      texts.append(consume text)
       entries.append(
         YAMLTree.Entry(
           kind: .scalar, line: line, column: column, tag: record(tag), first: Int32(scalars.count - 1), count: 0))
@@ -347,12 +364,15 @@ private struct TreeBuilder {
         isMapping
         ? Self.string(event.data.mapping_start.anchor)
         : Self.string(event.data.sequence_start.anchor)
+      if let anchor { frameAnchors[stack.count] = anchor }
       stack.append(
         Frame(
-          isMapping: isMapping, line: line, column: column, tag: record(tag), anchor: anchor,
+          isMapping: isMapping, line: line, column: column, tag: record(tag), hasAnchor: anchor != nil,
           childStart: pending.count, keyStart: keys.count))
     case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
       guard let frame = stack.popLast() else { return true }
+      let anchor = frame.hasAnchor ? frameAnchors.removeValue(forKey: stack.count) : nil
+      if frame.indexed { keyIndexes[stack.count] = nil }
       let start = children.count
       children.append(contentsOf: pending[frame.childStart...])
       pending.removeSubrange(frame.childStart...)
@@ -361,11 +381,25 @@ private struct TreeBuilder {
         YAMLTree.Entry(
           kind: frame.isMapping ? .mapping : .sequence, line: frame.line, column: frame.column, tag: frame.tag,
           first: Int32(start), count: Int32(children.count - start)))
-      return add(Int32(entries.count - 1), weight: frame.weight, anchor: frame.anchor)
+      return add(Int32(entries.count - 1), weight: frame.weight, anchor: anchor)
     default:
       break
     }
     return true
+  }
+
+  /// Whether a plain scalar that starts with `byte` can only be a string: null, booleans and
+  /// numbers start with one of `nNtTfF~.+-` or a digit.
+  @inline(__always)
+  private static func startsOnlyStrings(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"),
+      UInt8(ascii: "F"), UInt8(ascii: "~"), UInt8(ascii: "."), UInt8(ascii: "+"), UInt8(ascii: "-"),
+      UInt8(ascii: "0")...UInt8(ascii: "9"):
+      return false
+    default:
+      return true
+    }
   }
 
   /// Keeps an explicit tag; its index, or -1 for none.
@@ -475,23 +509,23 @@ private struct TreeBuilder {
   /// The key node of the mapping `frame` that `identity` (a ``Key`` code) first appeared as,
   /// if it did.
   private func firstKey(_ identity: Int32, in frame: Int) -> Int32? {
-    if let keyIndex = stack[frame].keyIndex { return keyIndex[keyIdentity(identity)] }
+    if stack[frame].indexed { return keyIndexes[frame]?[keyIdentity(identity)] }
     for key in keys[stack[frame].keyStart...] where same(key.identity, identity) { return key.node }
     return nil
   }
 
   /// Records a new key of the mapping `frame`; past sixteen keys they are indexed.
   private mutating func recordKey(_ identity: Int32, _ node: Int32, in frame: Int) {
-    if stack[frame].keyIndex != nil {
-      let identity = keyIdentity(identity)
-      stack[frame].keyIndex?[identity] = node
+    if stack[frame].indexed {
+      keyIndexes[frame, default: [:]][keyIdentity(identity)] = node
       return
     }
     keys.append(Key(identity: identity, node: node))
     let start = stack[frame].keyStart
     if keys.count - start > 16 {
-      stack[frame].keyIndex = Dictionary(
+      keyIndexes[frame] = Dictionary(
         keys[start...].map { (keyIdentity($0.identity), $0.node) }, uniquingKeysWith: { first, _ in first })
+      stack[frame].indexed = true
       keys.removeSubrange(start...)
     }
   }
