@@ -400,6 +400,45 @@ struct ModelInvariantTests {
     }
   }
 
+  @Test("members the resolver refuses, naming no user, or listed twice are refused where written, as one by one")
+  func relateMembersResolved() throws {
+    var start = try tinyModel(tinyCatalog(nesting: .any))
+    for i in 0..<2_000 { try start.addUser(User(email: "u\(i)@acme.example")) }
+    for i in 0..<10 { try start.addGroup(Group(name: "g\(i)")) }
+    // Some texts the resolver refuses, some name no user, some are listed twice.
+    var members: [(member: String, group: String)] = []
+    for i in 0..<3_000 {
+      let text = i % 211 == 0 ? "nobody \(i)" : "u\((i * 13) % 2_050)@acme.example"
+      members.append((text, "g\(i % 10)"))
+    }
+    @Sendable func resolve(_ text: String, _ model: AccessModel) throws(ModelError) -> PrincipalID {
+      guard text.contains("@") else { throw ModelError(.unknownReference, "unknown principal '\(text)'") }
+      guard let found = model.existing(.user(text)) else {
+        throw ModelError(.unknownReference, "unknown user '\(text)'")
+      }
+      return found
+    }
+    var together = start
+    let (refusals, _) = together.relate(
+      members: GroupMembers(members), resolve: resolve, bindings: [], found: true)
+    var oneByOne = start
+    var expected: [(place: Int, refusal: ModelError)] = []
+    for (place, item) in members.enumerated() {
+      do throws(ModelError) {
+        try oneByOne.addMember(try resolve(item.member, oneByOne), to: item.group)
+      } catch { expected.append((place, error)) }
+    }
+    #expect(refusals.map(\.place) == expected.map(\.place))
+    #expect(refusals.map(\.refusal) == expected.map(\.refusal))
+    // Refused by the resolver, naming no user, and listed twice: each where it was written.
+    let why = refusals.map {
+      $0.refusal.kind == .duplicate ? "twice" : $0.refusal.message.hasPrefix("unknown principal") ? "resolver" : "user"
+    }
+    #expect(Set(why) == ["resolver", "user", "twice"])
+    #expect(together.groups == oneByOne.groups)
+    #expect(together.groupsByMember == oneByOne.groupsByMember)
+  }
+
   @Test("built-in roles are immutable; custom roles only at the allowed levels")
   func customRoles() throws {
     var model = try tinyModel()
