@@ -39,6 +39,15 @@ public final class JSONTree: Sendable {
   /// The value of entry `index`.
   public subscript(index: Int) -> Node { Node(tree: self, index: Int32(index)) }
 
+  /// The string of entry `index`, if it is one (kept in the entry or in `texts`).
+  func string(at index: Int32) -> String? {
+    switch entries[Int(index)] {
+    case .string(let text): return text
+    case .text(let i): return texts[Int(i)]
+    default: return nil
+    }
+  }
+
   /// A value of the tree.
   public struct Node: Sendable {
     let tree: JSONTree
@@ -105,13 +114,7 @@ public final class JSONTree: Sendable {
       return (key(at), Node(tree: tree, index: tree.children[at + 1]))
     }
 
-    func key(_ at: Int) -> String {
-      switch tree.entries[Int(tree.children[at])] {
-      case .string(let key): return key
-      case .text(let i): return tree.texts[Int(i)]
-      default: return ""
-      }
-    }
+    func key(_ at: Int) -> String { tree.string(at: tree.children[at]) ?? "" }
   }
 }
 
@@ -209,13 +212,7 @@ struct TreeValue: JSONInstance {
     return 0
   }
 
-  var text: String {
-    switch tree.entries[Int(index)] {
-    case .string(let s): return s
-    case .text(let i): return tree.texts[Int(i)]
-    default: return ""
-    }
-  }
+  var text: String { tree.string(at: index) ?? "" }
 
   var items: Items {
     guard case .array(let first, let count) = tree.entries[Int(index)] else {
@@ -262,13 +259,7 @@ struct TreeValue: JSONInstance {
     subscript(position: Int) -> (key: String, value: TreeValue) {
       precondition(position >= 0 && position < count, "index out of range")
       let at = first + 2 * position
-      let key: String
-      switch tree.entries[Int(tree.children[at])] {
-      case .string(let text): key = text
-      case .text(let i): key = tree.texts[Int(i)]
-      default: key = ""
-      }
-      return (key, TreeValue(tree, tree.children[at + 1]))
+      return (tree.string(at: tree.children[at]) ?? "", TreeValue(tree, tree.children[at + 1]))
     }
 
     /// The first member named `key`.
@@ -294,6 +285,15 @@ struct TreeLists {
   let children: UnsafeBufferPointer<Int32>
   let texts: UnsafeBufferPointer<String>
   let owner: Unmanaged<JSONTree>
+
+  /// The string of entry `index`, if it is one (as ``JSONTree/string(at:)``).
+  func string(at index: Int32) -> String? {
+    switch entries[Int(index)] {
+    case .string(let text): return text
+    case .text(let i): return texts[Int(i)]
+    default: return nil
+    }
+  }
 }
 
 extension JSONTree {
