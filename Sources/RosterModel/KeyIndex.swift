@@ -13,8 +13,10 @@ import Darwin
 /// (where its bytes are, and its hash: 12; its slot in an index a quarter to half full: 8–16),
 /// and it can be found from bytes written into a reused buffer, with no string made. Keys keep
 /// the order they were added in (a removed one leaves a hole), so walking the positions is
-/// deterministic; the hash is Swift's own, seeded per process, so crafted keys cannot make
-/// every lookup collide.
+/// deterministic. Keys are hashed eight bytes at a time with a seed drawn for each process
+/// (Swift's own hasher, SipHash, was a third of adding a key and of finding one); should a key's
+/// search for its slot pass `longestSearch` slots as it is added (keys made to collide), the
+/// index hashes every key again with Swift's hasher, seeded per process too, from then on.
 struct KeyIndex: Sendable {
   /// Every key's bytes, in the order the keys were added (a removed key's stay).
   private var bytes: [UInt8] = []
@@ -26,6 +28,9 @@ struct KeyIndex: Sendable {
   private(set) var count = 0
   /// How many slots are not empty (present and removed keys).
   private var used = 0
+  /// Whether keys are hashed with Swift's hasher (see above).
+  private(set) var hashesStrongly = false
+  static let longestSearch = 64
 
   private struct Entry: Sendable {
     var start: UInt32
@@ -84,7 +89,7 @@ struct KeyIndex: Sendable {
   /// The position of a key, if present.
   func position(of key: UnsafeBufferPointer<UInt8>) -> Int? {
     guard count > 0 else { return nil }
-    let hash = Self.hash(key)
+    let hash = hash(key)
     return bytes.withUnsafeBufferPointer { all in
       find(key, hash: hash, in: all).position
     }
@@ -93,8 +98,13 @@ struct KeyIndex: Sendable {
   /// The position of a key, added if it was not present.
   mutating func insert(_ key: UnsafeBufferPointer<UInt8>) -> (position: Int, inserted: Bool) {
     if (used + 1) * 2 > slots.count { rehash(minimumKeys: count + 1) }
-    let hash = Self.hash(key)
-    let (found, slot) = bytes.withUnsafeBufferPointer { find(key, hash: hash, in: $0) }
+    var hash = hash(key)
+    var (found, slot, searched) = bytes.withUnsafeBufferPointer { find(key, hash: hash, in: $0) }
+    if found == nil, searched > Self.longestSearch, !hashesStrongly {
+      hashStrongly()
+      hash = self.hash(key)
+      (found, slot, searched) = bytes.withUnsafeBufferPointer { find(key, hash: hash, in: $0) }
+    }
     if let found { return (found, false) }
     precondition(
       bytes.count + key.count < Int(UInt32.max) && entries.count < Int(Self.removedSlot) - 1,
@@ -121,24 +131,27 @@ struct KeyIndex: Sendable {
 
   /// Where `key` is, or the slot it would go in (the first removed slot met on its way, else
   /// the empty one that ended the search).
+  /// How many slots were looked at past the first, to tell keys made to collide.
   private func find(_ key: UnsafeBufferPointer<UInt8>, hash: UInt32, in all: UnsafeBufferPointer<UInt8>) -> (
-    position: Int?, slot: Int
+    position: Int?, slot: Int, searched: Int
   ) {
     let mask = slots.count - 1
     var slot = Int(hash) & mask
     var free: Int?
+    var searched = 0
     while true {
       let value = slots[slot]
-      if value == 0 { return (nil, free ?? slot) }
+      if value == 0 { return (nil, free ?? slot, searched) }
       if value == Self.removedSlot {
         if free == nil { free = slot }
       } else {
         let entry = entries[Int(value) - 1]
         if entry.hash == hash, Int(entry.length) == key.count, Self.equal(all, at: Int(entry.start), key) {
-          return (Int(value) - 1, slot)
+          return (Int(value) - 1, slot, searched)
         }
       }
       slot = (slot + 1) & mask
+      searched += 1
     }
   }
 
@@ -164,9 +177,63 @@ struct KeyIndex: Sendable {
     }
   }
 
-  private static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
+  /// Hashes every key again with Swift's hasher, for good.
+  private mutating func hashStrongly() {
+    hashesStrongly = true
+    let all = bytes
+    all.withUnsafeBufferPointer { all in
+      for i in entries.indices where entries[i].length != Self.removed {
+        let (start, length) = (Int(entries[i].start), Int(entries[i].length))
+        entries[i].hash = Self.strongHash(UnsafeBufferPointer(rebasing: all[start..<start + length]))
+      }
+    }
+    rehash(minimumKeys: count)
+  }
+
+  private func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    hashesStrongly ? Self.strongHash(key) : Self.quickHash(key)
+  }
+
+  private static func strongHash(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
     var hasher = Hasher()
     hasher.combine(bytes: UnsafeRawBufferPointer(key))
     return UInt32(truncatingIfNeeded: hasher.finalize())
+  }
+
+  @inline(__always)
+  private static func fold(_ value: UInt64) -> UInt64 {
+    let (high, low) = value.multipliedFullWidth(by: 0x9E37_79B9_7F4A_7C15)
+    return high ^ low
+  }
+
+  /// Drawn once for each process, so that which keys collide differs from one run to the next.
+  private static let seed = UInt64.random(in: .min ... .max)
+
+  /// The bytes eight at a time (the last eight read whole, overlapping the word before them),
+  /// each word folded into the state by a full multiply (its high and low halves joined), then
+  /// the state's bits mixed (MurmurHash3's finaliser). The length is in the seed's word.
+  static func quickHash(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    var state = seed ^ UInt64(key.count)
+    if let base = key.baseAddress {
+      let (raw, count) = (UnsafeRawPointer(base), key.count)
+      if count >= 8 {
+        var offset = 0
+        while offset + 8 < count {
+          state = fold(state ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+          offset += 8
+        }
+        state = fold(state ^ raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+      } else if count > 0 {
+        var word: UInt64 = 0
+        for i in 0..<count { word |= UInt64(base[i]) << (8 * UInt64(i)) }
+        state = fold(state ^ word)
+      }
+    }
+    state ^= state >> 33
+    state &*= 0xFF51_AFD7_ED55_8CCD
+    state ^= state >> 33
+    state &*= 0xC4CE_B9FE_1A85_EC53
+    state ^= state >> 33
+    return UInt32(truncatingIfNeeded: state)
   }
 }

@@ -181,6 +181,36 @@ struct StateSnapshotTests {
     #expect(snapshot.isEmpty)
   }
 
+  @Test("keys made to collide are all found: the index hashes every key again with Swift's hasher")
+  func collidingKeys() {
+    // Keys whose quick hash names one slot of a 256-slot index, found by trying (one in 256).
+    var colliding: [[UInt8]] = []
+    var n = 0
+    while colliding.count < 80 {
+      let key = Array("member-\(n)@example.com".utf8)
+      n += 1
+      if key.withUnsafeBufferPointer({ KeyIndex.quickHash($0) }) & 255 == 0 { colliding.append(key) }
+    }
+    var index = KeyIndex()
+    index.reserve(colliding.count, bytes: colliding.count * 24)
+    for (i, key) in colliding.enumerated() {
+      let (position, inserted) = key.withUnsafeBufferPointer { index.insert($0) }
+      #expect(inserted && position == i)
+      // Each key searches past the ones before it until the search is too long.
+      #expect(index.hashesStrongly == (i > KeyIndex.longestSearch))
+    }
+    for (i, key) in colliding.enumerated() {
+      #expect(key.withUnsafeBufferPointer { index.position(of: $0) } == i)
+      #expect(key.withUnsafeBufferPointer { index.insert($0) } == (i, false))
+    }
+    #expect(Array("absent".utf8).withUnsafeBufferPointer { index.position(of: $0) } == nil)
+    #expect(index.count == colliding.count)
+    // Keys that do not collide leave the quick hash in place.
+    var ordinary = KeyIndex()
+    for i in 0..<10_000 { _ = Array("user\(i)@example.com".utf8).withUnsafeBufferPointer { ordinary.insert($0) } }
+    #expect(!ordinary.hashesStrongly && ordinary.count == 10_000)
+  }
+
   @Test("a table finds, replaces and removes by key through thousands of changes, as a dictionary does")
   func tableAgainstDictionary() {
     // Keys of every length (empty, short, long, non-ASCII, and texts Unicode counts as equal but
