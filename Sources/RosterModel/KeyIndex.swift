@@ -130,8 +130,8 @@ struct KeyIndex: Sendable {
   }
 
   /// Where `key` is, or the slot it would go in (the first removed slot met on its way, else
-  /// the empty one that ended the search).
-  /// How many slots were looked at past the first, to tell keys made to collide.
+  /// the empty one that ended the search); and how many slots it looked at past the first, to
+  /// tell keys made to collide.
   private func find(_ key: UnsafeBufferPointer<UInt8>, hash: UInt32, in all: UnsafeBufferPointer<UInt8>) -> (
     position: Int?, slot: Int, searched: Int
   ) {
@@ -177,7 +177,7 @@ struct KeyIndex: Sendable {
     }
   }
 
-  /// Hashes every key again with Swift's hasher, for good.
+  /// Hashes every key again with Swift's hasher, for good (with room for the key being added).
   private mutating func hashStrongly() {
     hashesStrongly = true
     let all = bytes
@@ -187,7 +187,7 @@ struct KeyIndex: Sendable {
         entries[i].hash = Self.strongHash(UnsafeBufferPointer(rebasing: all[start..<start + length]))
       }
     }
-    rehash(minimumKeys: count)
+    rehash(minimumKeys: count + 1)
   }
 
   private func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
