@@ -39,14 +39,9 @@ public final class JSONTree: Sendable {
   /// The value of entry `index`.
   public subscript(index: Int) -> Node { Node(tree: self, index: Int32(index)) }
 
-  /// The string of entry `index`, if it is one (kept in the entry or in `texts`).
-  func string(at index: Int32) -> String? {
-    switch entries[Int(index)] {
-    case .string(let text): return text
-    case .text(let i): return texts[Int(i)]
-    default: return nil
-    }
-  }
+  /// The string of entry `index`, if it is one (kept in the entry or in `texts`): as the
+  /// validator reads it (``TreeLists/string(at:)``).
+  func string(at index: Int32) -> String? { withLists { $0.string(at: index) } }
 
   /// A value of the tree.
   public struct Node: Sendable {
