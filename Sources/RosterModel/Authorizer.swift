@@ -21,8 +21,13 @@ public struct Authorizer: Sendable {
   private(set) var principals: [PrincipalID] = []
   private(set) var scopeIndex: [Scope: Int32] = [:]
   private var scopeParent: [Int32] = []
-  /// (principal << 32 | scope) → entry number; each entry is 3 bitsets in `bits`.
-  private var entries: [Int64: Int32] = [:]
+  /// Each principal's entries, by its number p: entries `runs[p]..<runs[p + 1]`, one for each
+  /// scope it holds something at, that scope's number in `heldScopes`, in increasing order (a
+  /// check finds its scope and the scopes above it among the few of one principal, side by side,
+  /// where a table of all principals' entries was a cache miss for each). Entry i's three bitsets
+  /// are `bits[3 * words * i ..< 3 * words * (i + 1)]`.
+  private var runs: [Int32] = [0]
+  private var heldScopes: [Int32] = []
   private var bits: [UInt64] = []
 
   /// Compiles the model. Linear in bindings, memberships and principals.
@@ -56,10 +61,11 @@ public struct Authorizer: Sendable {
     if catalog.platformOperator != nil { accounts.append(.operator) }
     accounts.sort()
 
+    var granted: [(scope: Int32, bits: [UInt64])] = []
     for principal in accounts {
-      let index = Int32(principals.count)
+      principalIndex[principal] = Int32(principals.count)
       principals.append(principal)
-      principalIndex[principal] = index
+      defer { runs.append(Int32(heldScopes.count)) }
       if case .user(let email) = principal, model.user(email)?.disabled == true { continue }
       var held: [(String, Scope)] = []
       switch principal {
@@ -73,18 +79,20 @@ public struct Authorizer: Sendable {
         groups += model.automaticGroups(of: principal).filter { !groups.contains($0) }
         for group in groups { held += effective(group) }
       }
+      granted.removeAll(keepingCapacity: true)
       for (role, scope) in held {
         guard let roleBits = roleBits[role], let scopeNumber = scopeIndex[scope] else { continue }
-        let key = Int64(index) << 32 | Int64(scopeNumber)
-        let entry: Int
-        if let existing = entries[key] {
-          entry = Int(existing)
-        } else {
-          entry = bits.count / (3 * words)
-          entries[key] = Int32(entry)
+        granted.append((scopeNumber, roleBits))
+      }
+      granted.sort { $0.scope < $1.scope }
+      let first = heldScopes.count
+      for (scope, roleBits) in granted {
+        if heldScopes.count == first || heldScopes[heldScopes.count - 1] != scope {
+          heldScopes.append(scope)
           bits.append(contentsOf: repeatElement(0, count: 3 * words))
         }
-        for w in 0..<(3 * words) { bits[entry * 3 * words + w] |= roleBits[w] }
+        let base = (heldScopes.count - 1) * 3 * words
+        for w in 0..<(3 * words) { bits[base + w] |= roleBits[w] }
       }
     }
   }
@@ -129,11 +137,12 @@ public struct Authorizer: Sendable {
     let mask: UInt64 = 1 << UInt64(permission % 64)
     var own = false
     var ownAccount = false
+    guard principal >= 0, Int(principal) < principals.count else { return .denied }
+    let (lower, upper) = (Int(runs[Int(principal)]), Int(runs[Int(principal) + 1]))
     var s = scope
-    let high = Int64(principal) << 32
-    while s >= 0 {
-      if let entry = entries[high | Int64(s)] {
-        let base = Int(entry) * 3 * words
+    while lower < upper, s >= 0 {
+      if let entry = entry(of: s, in: lower, upper) {
+        let base = entry * 3 * words
         if bits[base + word] & mask != 0 { return .allowed }
         if bits[base + words + word] & mask != 0 { own = true }
         if bits[base + 2 * words + word] & mask != 0 { ownAccount = true }
@@ -143,6 +152,17 @@ public struct Authorizer: Sendable {
     if own { return .ownOnly }
     if ownAccount { return .selfOnly }
     return .denied
+  }
+
+  /// The entry of `scope` among entries `lower..<upper` (one principal's), by halving.
+  @inline(__always)
+  private func entry(of scope: Int32, in lower: Int, _ upper: Int) -> Int? {
+    var (low, high) = (lower, upper)
+    while low < high {
+      let middle = (low + high) / 2
+      if heldScopes[middle] < scope { low = middle + 1 } else { high = middle }
+    }
+    return low < upper && heldScopes[low] == scope ? low : nil
   }
 
   /// Whether `principal` may use `permission` at `scope`, on a resource owned by `owner`

@@ -163,8 +163,15 @@ struct DecisionTests {
     try model.bind(Binding(principal: .robot("nightly"), role: "runner", scope: finance))
     try model.bind(Binding(principal: bob, role: "tenant-admin", scope: Scope(tenant: "apac")))
     try model.bind(Binding(principal: ada, role: "runner", scope: Scope(tenant: "emea", service: "orchestrator")))
+    // One principal holding something at many scopes, bound in no particular order: the tables
+    // find each scope among its own.
+    try model.addRobot(RobotAccount(name: "sweeper"))
+    for scope in [finance, Scope(tenant: "apac"), .organization, shared, Scope(tenant: "emea")] {
+      try model.bind(
+        Binding(principal: .robot("sweeper"), role: scope == .organization ? "exporter" : "runner", scope: scope))
+    }
     let authorizer = Authorizer(model)
-    let principals: [PrincipalID] = [ada, bob, .robot("nightly"), .group("Ops")]
+    let principals: [PrincipalID] = [ada, bob, .robot("nightly"), .robot("sweeper"), .group("Ops")]
     var checked = 0
     for principal in principals {
       for permission in model.catalog.permissions {
@@ -178,6 +185,6 @@ struct DecisionTests {
         }
       }
     }
-    #expect(checked == 4 * 6 * model.allScopes.count * 3)
+    #expect(checked == 5 * 6 * model.allScopes.count * 3)
   }
 }
