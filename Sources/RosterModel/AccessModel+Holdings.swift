@@ -57,6 +57,12 @@ extension AccessModel {
   /// Every way `principal` holds a role, with the group chain of each. Meant for explaining
   /// one decision; the ``Authorizer`` compiles the same facts into tables for speed.
   public func holdings(of principal: PrincipalID) -> [Holding] {
+    holdings(of: principal, memberOf: groupsByMember)
+  }
+
+  /// The same, with the groups each principal is listed in given: ``groupsByMember`` or, for a
+  /// few accounts, ``groupsByMember(of:)`` of them.
+  public func holdings(of principal: PrincipalID, memberOf: [PrincipalID: [String]]) -> [Holding] {
     let principal = canonical(principal)
     if principal == .operator {
       return (catalog.platformOperator?.roles ?? []).map {
@@ -64,7 +70,6 @@ extension AccessModel {
       }
     }
     let byPrincipal = bindingsByPrincipal
-    let memberOf = groupsByMember
     var result: [Holding] = (byPrincipal[principal] ?? []).map {
       Holding(role: $0.role, scope: $0.scope, via: [], source: .binding, automatic: false)
     }

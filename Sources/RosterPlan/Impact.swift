@@ -95,15 +95,18 @@ public enum Impact {
       }
     }
     guard !causes.isEmpty, let before = lazyBefore.value else { return [] }
-    let beforeAuthorizer = Authorizer(before)
-    let afterAuthorizer = Authorizer(after)
+    // Tables of the accounts reached alone (the whole organisation's took most of a plan's time).
+    let reached = Set(causes.keys)
+    let beforeAuthorizer = Authorizer(before, only: reached)
+    let afterAuthorizer = Authorizer(after, only: reached)
+    let memberOf = [before.groupsByMember(of: reached), after.groupsByMember(of: reached)]
     let permissions = after.catalog.permissions
     var grouped: [String: ImpactEntry] = [:]
     for (principal, cause) in causes.sorted(by: { $0.key < $1.key }) {
       // The scopes to compare: the organisation and every scope a role is held at, outermost first.
       var scopes = Set<Scope>([.organization])
-      for model in [before, after] where model.exists(principal) {
-        for holding in model.holdings(of: principal) where model.scopeExists(holding.scope) {
+      for (model, memberOf) in zip([before, after], memberOf) where model.exists(principal) {
+        for holding in model.holdings(of: principal, memberOf: memberOf) where model.scopeExists(holding.scope) {
           scopes.insert(holding.scope)
         }
       }

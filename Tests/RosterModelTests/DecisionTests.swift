@@ -171,8 +171,13 @@ struct DecisionTests {
         Binding(principal: .robot("sweeper"), role: scope == .organization ? "exporter" : "runner", scope: scope))
     }
     let authorizer = Authorizer(model)
+    // Tables of two principals (one named with another case) answer for those two as the whole
+    // tables do, and deny every other.
+    let chosen: Set<PrincipalID> = [.user("Ada@Acme.example"), .robot("sweeper")]
+    let some = Authorizer(model, only: chosen)
     let principals: [PrincipalID] = [ada, bob, .robot("nightly"), .robot("sweeper"), .group("Ops")]
     var checked = 0
+    var allowedToOthers = 0
     for principal in principals {
       for permission in model.catalog.permissions {
         for scope in model.allScopes {
@@ -180,11 +185,18 @@ struct DecisionTests {
             let fast = authorizer.isAllowed(principal, permission.id, at: scope, owner: owner)
             let slow = try decide(model, principal, permission.id, scope, owner: owner).allowed
             #expect(fast == slow, "\(principal) \(permission.id) \(scope) owner \(String(describing: owner))")
+            let chosenOne = principal == ada || principal == .robot("sweeper")
+            if !chosenOne && fast { allowedToOthers += 1 }
+            #expect(
+              some.isAllowed(principal, permission.id, at: scope, owner: owner) == (chosenOne && fast),
+              "only \(chosen): \(principal) \(permission.id) \(scope) owner \(String(describing: owner))")
             checked += 1
           }
         }
       }
     }
+    #expect(some.whoCan("flows.run", at: shared).map(\.0) == [ada, .robot("sweeper")])
     #expect(checked == 5 * 6 * model.allScopes.count * 3)
+    #expect(allowedToOthers > 0, "the principals left out hold something the tables of two must deny")
   }
 }

@@ -296,8 +296,8 @@ public enum Safety {
           hint: "run as an administrator's account: --actor EMAIL (or ROSTER_ACTOR)")
       ]
     }
-    // Made only if a role is given or taken.
-    let rights = Lazy<Authorizer> { Authorizer(before) }
+    // Made only if a role is given or taken, for the actor alone (whose rights are all it asks).
+    let rights = Lazy<Authorizer> { Authorizer(before, only: [principal]) }
     var findings: [SafetyFinding] = []
     // Defining or changing a custom role is granting its permissions to everyone who holds it:
     // the actor must hold every one of them (as Kubernetes RBAC's escalation check).
