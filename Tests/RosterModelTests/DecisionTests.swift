@@ -197,6 +197,13 @@ struct DecisionTests {
     }
     #expect(some.whoCan("flows.run", at: shared).map(\.0) == [ada, .robot("sweeper")])
     #expect(checked == 5 * 6 * model.allScopes.count * 3)
+    // The groups of a few principals, found without the whole index, give each the holdings the
+    // whole index gives (Ada's through Ops and, nested, Leads).
+    for principal in principals + [.user("Ada@Acme.example")] {
+      let few = model.groupsByMember(of: [principal])
+      #expect(model.holdings(of: principal, memberOf: few) == model.holdings(of: principal), "\(principal)")
+    }
+    #expect(model.holdings(of: ada).contains { $0.via == ["Ops", "Leads"] && $0.role == "exporter" })
     #expect(allowedToOthers > 0, "the principals left out hold something the tables of two must deny")
   }
 }
