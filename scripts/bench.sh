@@ -136,8 +136,29 @@ for f in sorted(folder.glob('*.yaml')):
     f.write_text('\n'.join(out))
 PY
 git_ commit -qam "1% of users changed"
-# The plan with no changes (the commit before) and the 1%-changed plan run in turn, so that a
-# drift of the machine's speed through the run moves both alike.
+# 1% of the users' roles changed (one folder role each given another), on a branch of its own
+# from the same commit: what a pull request changing access is, where renames change no one's.
+# The plan then builds the current state's model and asks the safety rules and the access impact.
+git_ checkout -q -b roles HEAD~1
+python3 - "$repo/config/users" 100 <<'PY'
+import sys, pathlib
+folder, step = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+for f in sorted(folder.glob('*.yaml')):
+    out, pending = [], False
+    for line in f.read_text().split('\n'):
+        if line.startswith('  - email: user'):
+            pending = int(line.split('user')[1][:6]) % step == 1
+        if pending and line.startswith('      - {role: ') and '/folder/' in line:
+            role = line.split('role: ')[1].split(',')[0]
+            other = 'folder-administrator' if role != 'folder-administrator' else 'automation-user'
+            line, pending = line.replace('role: ' + role + ',', 'role: ' + other + ',', 1), False
+        out.append(line)
+    f.write_text('\n'.join(out))
+PY
+git_ commit -qam "1% of users' roles changed"
+git_ checkout -q main
+# The plan with no changes (the commit before) and the 1%-changed plans run in turn, so that a
+# drift of the machine's speed through the run moves them alike.
 for store in "${stores[@]}"; do
   for ((i = 0; i < runs; i++)); do
     floor_run "plans_$store"
@@ -149,10 +170,18 @@ for store in "${stores[@]}"; do
     measure "plan_one_percent_$store" "$roster" plan "${src[@]}" --state "${at[$store]}" --detailed-exitcode
     pair "plan_one_percent_$store" "${paired_cpu}" "${paired_wall}"
     keep "plan_one_percent_$store"
+    measure "plan_roles_$store" "$roster" plan --repo "$repo" --ref roles --path config --state "${at[$store]}" \
+      --detailed-exitcode
+    pair "plan_roles_$store" "${paired_cpu}" "${paired_wall}"
+    keep "plan_roles_$store"
   done
 done
-for k in cpu wall rss; do eval "$k[plan_none]=\${$k[plan_none_sqlite]}; $k[plan_one_percent]=\${$k[plan_one_percent_sqlite]}"; done
+for k in cpu wall rss; do
+  eval "$k[plan_none]=\${$k[plan_none_sqlite]}; $k[plan_one_percent]=\${$k[plan_one_percent_sqlite]}"
+  eval "$k[plan_roles]=\${$k[plan_roles_sqlite]}"
+done
 changed=$(grep -c '^  ~ ' "$work/plan_one_percent_sqlite.out" || true)
+rebound=$(grep -c '^  + binding ' "$work/plan_roles_sqlite.out" || true)
 
 # 10,000 changes: every fifth user renamed, saved as a plan and applied.
 python3 - "$repo/config/users" 5 <<'PY'
@@ -211,6 +240,9 @@ paired plan_none_sqlite
 row "plan, 1% changed ($changed updates)" plan_one_percent \
   "≤ 1.1× no-change plan: $(against plan_one_percent "${cpu[plan_none]}" "${wall[plan_none]}")"
 paired plan_one_percent_sqlite "no-change plan"
+row "plan, $rebound users' roles changed" plan_roles \
+  "≤ 1.1× no-change plan: $(against plan_roles "${cpu[plan_none]}" "${wall[plan_none]}")"
+paired plan_roles_sqlite "no-change plan"
 row "apply $applied changes" apply "≤ 2 s"
 printf '%-34s %10s checks/s, p50 %s ns, p99 %s ns (≥ 1,000,000/s, p99 ≤ 5,000 ns); compile %s s\n' \
   "checks ($nchecks, one core)" "$persec" "$p50" "$p99" "$compile"
@@ -218,7 +250,7 @@ printf '%-34s %10s MiB = %s× the YAML bytes (≤ 10×)\n' "peak memory (any ste
   "$(ratio "$((peak * 1024))" "$bytes")"
 printf '\nThe state on each store (CPU of the roster process, without the server; and wall time):\n'
 printf '%-34s' "measure"; for store in "${stores[@]}"; do printf ' %22s' "$store cpu/wall s"; done; echo
-for m in plan_none plan_one_percent apply check; do
+for m in plan_none plan_one_percent plan_roles apply check; do
   printf '%-34s' "$m"
   for store in "${stores[@]}"; do printf ' %22s' "${cpu[${m}_$store]} / ${wall[${m}_$store]}"; done; echo
 done
