@@ -97,9 +97,9 @@ public enum Impact {
     guard !causes.isEmpty, let before = lazyBefore.value else { return [] }
     // Tables of the accounts reached alone (the whole organisation's took most of a plan's time).
     let reached = Set(causes.keys)
-    let beforeAuthorizer = Authorizer(before, only: reached)
-    let afterAuthorizer = Authorizer(after, only: reached)
     let memberOf = [before.groupsByMember(of: reached), after.groupsByMember(of: reached)]
+    let beforeAuthorizer = Authorizer(before, only: reached, memberOf: memberOf[0])
+    let afterAuthorizer = Authorizer(after, only: reached, memberOf: memberOf[1])
     let permissions = after.catalog.permissions
     var grouped: [String: ImpactEntry] = [:]
     for (principal, cause) in causes.sorted(by: { $0.key < $1.key }) {
