@@ -14,8 +14,12 @@ public struct AccessModel: Sendable {
   public private(set) var robots: [String: RobotAccount] = [:]
   public private(set) var apps: [String: ExternalApp] = [:]
   public private(set) var customRoles: [String: Role] = [:]
-  /// Bindings made directly (default groups' own roles are not listed: see ``groupRoles(_:)``).
-  public private(set) var bindings: [Binding] = []
+  /// Bindings made directly, sorted (default groups' own roles are not listed: see
+  /// ``groupRoles(_:)``). Made from ``bindingsByPrincipal`` when asked: a list of them kept as
+  /// well held each a second time (6.4 MB at 50,000 users, in each model a plan builds).
+  public var bindings: [Binding] { bindingsByPrincipal.values.flatMap { $0 }.sorted() }
+  /// How many bindings ``bindings`` lists, without listing them.
+  public var bindingCount: Int { bindingsByPrincipal.values.reduce(0) { $0 + $1.count } }
 
   /// The bindings of every principal that holds ``listedBindings`` or more, for finding a
   /// duplicate without looking through them all; a principal's few are looked through.
@@ -41,9 +45,14 @@ public struct AccessModel: Sendable {
     _ groups: [String: Group], taking: (PrincipalID) -> Bool = { _ in true }
   ) -> [PrincipalID: [String]] {
     var index: [PrincipalID: [String]] = [:]
-    for (name, group) in groups.sorted(by: { $0.key < $1.key }) {
-      for member in group.members where taking(member) { index[member, default: []].append(name) }
+    // Each member is looked at where it is in its list, not copied out of it: a copy retained
+    // its text, a cache miss for each of 100,000 members, most of them not taken.
+    for group in groups.values {
+      group.members.withUnsafeBufferPointer { members in
+        for i in members.indices where taking(members[i]) { index[members[i], default: []].append(group.name) }
+      }
     }
+    for entry in index.indices { index.values[entry].sort() }
     return index
   }
   /// Where ``groupsByMember`` is kept once made: a new one whenever members are added, so that a
@@ -328,6 +337,18 @@ public struct AccessModel: Sendable {
     memberIndex = MemberIndex()
   }
 
+  /// Takes a member out of a group. Refused when the group does not list it.
+  public mutating func removeMember(_ member: PrincipalID, from groupName: String) throws(ModelError) {
+    guard let group = groups.index(forKey: groupName) else {
+      throw .unknown("group", groupName, among: groups.keys)
+    }
+    let member = canonical(member)
+    guard groups.values[group].removeMember(member) else {
+      throw ModelError(.unknownReference, "\(member) is not a member of group '\(groupName)'")
+    }
+    memberIndex = MemberIndex()
+  }
+
   /// `group`: where `groupName` is in ``groups`` (nil: it is not); `listed`: its members, to
   /// which the member is added (``groupsByMember`` is left to the caller to make anew).
   private mutating func addMember(
@@ -449,9 +470,26 @@ public struct AccessModel: Sendable {
   /// and the platform's rules.
   public mutating func bind(_ binding: Binding) throws(ModelError) {
     var roles = FoundRoles()
-    var binding = binding
-    binding.principal = try holdBinding(binding, found: false, roles: &roles)
-    bindings.append(binding)
+    try holdBinding(binding, found: false, roles: &roles)
+  }
+
+  /// Takes a binding away. Refused when the principal does not hold the role at the scope.
+  public mutating func unbind(_ binding: Binding) throws(ModelError) {
+    let principal = canonical(binding.principal)
+    guard let entry = bindingsByPrincipal.index(forKey: principal),
+      let place = bindingsByPrincipal.values[entry].firstIndex(where: {
+        $0.role == binding.role && $0.scope == binding.scope
+      })
+    else {
+      throw ModelError(.unknownReference, "\(principal) holds no '\(binding.role)' at \(binding.scope)")
+    }
+    let removed = bindingsByPrincipal.values[entry].remove(at: place)
+    if bindingsByPrincipal.values[entry].isEmpty { bindingsByPrincipal.remove(at: entry) }
+    bindingSet.remove(removed)
+    if removed.scope == .organization, let roles = organizationRoles.index(forKey: principal) {
+      organizationRoles.values[roles].removeAll { $0 == removed.role }
+      if organizationRoles.values[roles].isEmpty { organizationRoles.remove(at: roles) }
+    }
   }
 
   /// Roles found by id for a run of bindings, each copied out of its table once and read by
@@ -475,12 +513,12 @@ public struct AccessModel: Sendable {
     }
   }
 
-  /// Makes a binding, as ``bind(_:)`` does, but for adding it to ``bindings``: returns its
-  /// principal as the model holds it (as ``existing(_:)`` gives it). `roles`: those found for
-  /// the bindings made before it; `scopeChecked`: its scope is known to exist.
+  /// Makes a binding, its principal as the model holds it (as ``existing(_:)`` gives it).
+  /// `roles`: those found for the bindings made before it; `found`: the binding names its
+  /// principal so already; `scopeChecked`: its scope is known to exist.
   private mutating func holdBinding(
     _ binding: Binding, found: Bool, roles: inout FoundRoles, scopeChecked: Bool = false
-  ) throws(ModelError) -> PrincipalID {
+  ) throws(ModelError) {
     assert(!found || existing(binding.principal) == binding.principal, "\(binding.principal) was given as found")
     let principal = found ? binding.principal : existing(binding.principal)
     guard let role = roles.role(binding.role, in: self) else {
@@ -495,7 +533,6 @@ public struct AccessModel: Sendable {
       held.principal = principal
       try hold(held, role: role, scopeChecked: scopeChecked)
     }
-    return principal
   }
 
   /// The checks of a binding whose principal is as the model holds it, its role `found`, and
@@ -576,7 +613,7 @@ public struct AccessModel: Sendable {
     members: GroupMembers,
     resolve: @Sendable (String, AccessModel) throws(ModelError) -> PrincipalID,
     bindings: consuming [Binding], found: Bool, scopes: Set<Scope>? = nil
-  ) -> (members: [(place: Int, refusal: ModelError)], bindings: [(place: Int, refusal: ModelError)]) {
+  ) -> (members: Refusals, bindings: Refusals) {
     let scopesChecked = scopes.map { $0.allSatisfy { (try? checkScope($0)) != nil } } ?? false
     if scopesChecked, let scopes { boundScopes.formUnion(scopes) }
     let start = self
@@ -585,6 +622,7 @@ public struct AccessModel: Sendable {
     let ((joined, memberRefusals), (bound, bindingRefusals)) = concurrently(
       {
         var model = start
+        guard !members.isEmpty else { return (model, Refusals()) }
         model.memberIndex = MemberIndex()
         // Each group is found once for the run of its members (they come group by group), and
         // its members are kept in a set for the run, to find one listed twice.
@@ -604,10 +642,12 @@ public struct AccessModel: Sendable {
       },
       {
         var model = start
+        // (Room made in a table the model shares with another copies it whole.)
+        guard !given.isEmpty else { return (model, Refusals()) }
         model.bindingsByPrincipal.reserveCapacity(principals)
         var roles = FoundRoles()
         let refusals = Self.refusals(given.indices) { place throws(ModelError) in
-          _ = try model.holdBinding(given[place], found: found, roles: &roles, scopeChecked: scopesChecked)
+          try model.holdBinding(given[place], found: found, roles: &roles, scopeChecked: scopesChecked)
         }
         return (model, refusals)
       })
@@ -616,34 +656,17 @@ public struct AccessModel: Sendable {
     self = joined
     (bindingSet, bindingsByPrincipal, organizationRoles, boundScopes) =
       (bound.bindingSet, bound.bindingsByPrincipal, bound.organizationRoles, bound.boundScopes)
-    // The list of bindings is the one given, those refused taken out, each principal as the
-    // model holds it: made in place, not copied (100,000 bindings are 6.4 MB).
-    var made = consume given
-    if !bindingRefusals.isEmpty {
-      var refused = bindingRefusals.map(\.place)[...]
-      var kept = 0
-      for place in made.indices {
-        if refused.first == place {
-          refused.removeFirst()
-          continue
-        }
-        made.swapAt(kept, place)
-        kept += 1
-      }
-      made.removeLast(made.count - kept)
-    }
-    if !found {
-      for i in made.indices { made[i].principal = existing(made[i].principal) ?? made[i].principal }
-    }
-    if self.bindings.isEmpty { self.bindings = made } else { self.bindings += made }
     return (memberRefusals, bindingRefusals)
   }
+
+  /// What a run of additions refused, each with its place in the run.
+  public typealias Refusals = [(place: Int, refusal: ModelError)]
 
   /// Runs `body` on each item in turn; what it refused, with the item's place.
   private static func refusals<Items: RandomAccessCollection>(
     _ items: Items, _ body: (Items.Element) throws(ModelError) -> Void
-  ) -> [(place: Int, refusal: ModelError)] where Items.Index == Int {
-    var refusals: [(place: Int, refusal: ModelError)] = []
+  ) -> Refusals where Items.Index == Int {
+    var refusals: Refusals = []
     for place in items.indices {
       do throws(ModelError) { try body(items[place]) } catch { refusals.append((place, error)) }
     }

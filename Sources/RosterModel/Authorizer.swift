@@ -179,6 +179,26 @@ public struct Authorizer: Sendable {
     return low < upper && heldScopes[low] == scope ? low : nil
   }
 
+  /// The permissions `principal` may use at `scope` on its own account and on what it owns,
+  /// each as ``isAllowed(_:_:at:owner:)`` answers with the principal as `owner`: a bitset by
+  /// permission number (``PlatformCatalog/permissionNumber(_:)``), all clear for a principal or
+  /// a scope not compiled. For comparing all of a principal's permissions at once, as a plan's
+  /// access impact does (asked one by one, each question looked its principal, scope and
+  /// permission up by text again).
+  public func permissions(of principal: PrincipalID, at scope: Scope) -> [UInt64] {
+    var result = [UInt64](repeating: 0, count: words)
+    guard let p = number(of: principal), var s = number(of: scope) else { return result }
+    let (lower, upper) = (Int(runs[Int(p)]), Int(runs[Int(p) + 1]))
+    while lower < upper, s >= 0 {
+      if let entry = entry(of: s, in: lower, upper) {
+        let base = entry * 3 * words
+        for w in 0..<words { result[w] |= bits[base + w] | bits[base + words + w] | bits[base + 2 * words + w] }
+      }
+      s = scopeParent[Int(s)]
+    }
+    return result
+  }
+
   /// Whether `principal` may use `permission` at `scope`, on a resource owned by `owner`
   /// (for *self* permissions: the account acted on; nil means the principal's own).
   public func isAllowed(

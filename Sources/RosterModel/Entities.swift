@@ -139,6 +139,13 @@ public struct Group: Sendable, Hashable {
   }
 
   mutating func appendMember(_ member: PrincipalID) { members.append(member) }
+
+  /// Takes `member` off the list; false when it is not on it.
+  mutating func removeMember(_ member: PrincipalID) -> Bool {
+    guard let place = members.firstIndex(of: member) else { return false }
+    members.remove(at: place)
+    return true
+  }
 }
 
 /// An unattended account that runs automations.

@@ -616,7 +616,7 @@ extension AccessModel {
       table.reserve(groups.values.reduce(0) { $0 + $1.members.count })
       forEachRelationKey(kind) { table.insert($0, own: nil) }
     case .binding:
-      table.reserve(bindings.count)
+      table.reserve(bindingCount)
       forEachRelationKey(kind) { table.insert($0, own: nil) }
     }
     return table
@@ -653,6 +653,15 @@ extension AccessModel {
       }
     default: break
     }
+  }
+
+  /// A member as the state writes it (`user:ada@acme.example`), for
+  /// ``relate(members:resolve:bindings:found:)``.
+  @Sendable public static func member(canonical text: String, in _: AccessModel) throws(ModelError) -> PrincipalID {
+    guard let member = PrincipalID(canonical: text) else {
+      throw ModelError(.invalidValue, "member '\(text)' is malformed")
+    }
+    return member
   }
 
   /// Builds a model from a snapshot through the model's own mutations, so every invariant is
@@ -751,13 +760,7 @@ extension AccessModel {
     }
     let (memberRefusals, bindingRefusals) = relate(
       members: members,
-      resolve: { text, _ throws(ModelError) in
-        guard let member = PrincipalID(canonical: text) else {
-          throw ModelError(.invalidValue, "member '\(text)' is malformed")
-        }
-        return member
-      },
-      bindings: consume bindings, found: false)
+      resolve: Self.member(canonical:in:), bindings: consume bindings, found: false)
     // The refusal that adding them one by one, members first, would have met first.
     if let first = memberRefusals.first ?? bindingRefusals.first { throw first.refusal }
   }

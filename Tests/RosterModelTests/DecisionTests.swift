@@ -185,6 +185,16 @@ struct DecisionTests {
             let fast = authorizer.isAllowed(principal, permission.id, at: scope, owner: owner)
             let slow = try decide(model, principal, permission.id, scope, owner: owner).allowed
             #expect(fast == slow, "\(principal) \(permission.id) \(scope) owner \(String(describing: owner))")
+            // All of a principal's permissions at once say what one question with itself as
+            // the owner says.
+            if owner == nil {
+              let number = try #require(model.catalog.permissionNumber(permission.id))
+              let all = authorizer.permissions(of: principal, at: scope)
+              let ownerItself = authorizer.isAllowed(principal, permission.id, at: scope, owner: principal)
+              #expect(
+                (all[number / 64] & (1 << UInt64(number % 64)) != 0) == ownerItself,
+                "\(principal) \(permission.id) \(scope)")
+            }
             let chosenOne = principal == ada || principal == .robot("sweeper")
             if !chosenOne && fast { allowedToOthers += 1 }
             #expect(

@@ -122,6 +122,67 @@ struct ModelInvariantTests {
     #expect(model.bindingsByPrincipal[.user("bob@acme.example")]?.count == 1)
   }
 
+  @Test("a binding taken away is gone, however many its principal holds, and can be made again")
+  func unbinding() throws {
+    var model = try tinyModel(tinyCatalog(maxOrgRoles: 1))
+    let ada = PrincipalID.user("ada@acme.example")
+    // 40 tenants: ada's bindings are past the point where they are indexed.
+    for i in 0..<40 {
+      try model.addTenant(Tenant(name: "t\(i)"))
+      try model.bind(Binding(principal: ada, role: "runner", scope: Scope(tenant: "t\(i)")))
+    }
+    try model.bind(Binding(principal: ada, role: "editor"))
+    let original = model
+    // Named in another case, as a configuration may.
+    try model.unbind(Binding(principal: .user("ADA@acme.example"), role: "runner", scope: Scope(tenant: "t7")))
+    try model.unbind(Binding(principal: ada, role: "editor"))
+    #expect(model.bindingCount == 39)
+    #expect(!model.bindings.contains { $0.scope == Scope(tenant: "t7") || $0.role == "editor" })
+    let decisions = Authorizer(model)
+    #expect(!decisions.isAllowed(ada, "flows.run", at: Scope(tenant: "t7")))
+    #expect(decisions.isAllowed(ada, "flows.run", at: Scope(tenant: "t8")))
+    // Taken away once only; what is not held is refused, and changes nothing.
+    let gone = Binding(principal: ada, role: "runner", scope: Scope(tenant: "t7"))
+    let message = expectRefused(.unknownReference) { try model.unbind(gone) }
+    #expect(message.contains("holds no 'runner' at tenant/t7"))
+    expectRefused(.unknownReference) { try model.unbind(Binding(principal: .user("bob@acme.example"), role: "runner")) }
+    #expect(model.bindingCount == 39)
+    // The organisation's one role per account is free again for another role; the tenant's
+    // binding can be made again, and only once.
+    try model.bind(Binding(principal: ada, role: "exporter"))
+    try model.bind(gone)
+    expectRefused(.duplicate) { try model.bind(gone) }
+    try model.unbind(Binding(principal: ada, role: "exporter"))
+    try model.bind(Binding(principal: ada, role: "editor"))
+    #expect(model.bindings == original.bindings)
+    #expect(Set(model.bindingsByPrincipal[ada] ?? []) == Set(original.bindingsByPrincipal[ada] ?? []))
+  }
+
+  @Test("a member taken out of a group is out of it, and can be added again")
+  func removingMembers() throws {
+    var model = try tinyModel(tinyCatalog(nesting: .any))
+    let (ada, bob) = (PrincipalID.user("ada@acme.example"), PrincipalID.user("bob@acme.example"))
+    for name in ["Ops", "Leads"] { try model.addGroup(Group(name: name)) }
+    try model.addMember(ada, to: "Ops")
+    try model.addMember(bob, to: "Ops")
+    try model.addMember(.group("Leads"), to: "Ops")
+    try model.bind(Binding(principal: .group("Ops"), role: "runner", scope: Scope(tenant: "emea")))
+    #expect(model.groupsByMember[ada] == ["Ops"])
+    try model.removeMember(.user("Ada@acme.example"), from: "Ops")
+    #expect(model.groups["Ops"]?.members == [bob, .group("Leads")])
+    // The index of members made before is not kept.
+    #expect(model.groupsByMember[ada] == nil && model.groupsByMember[bob] == ["Ops"])
+    #expect(!Authorizer(model).isAllowed(ada, "flows.run", at: Scope(tenant: "emea")))
+    expectRefused(.unknownReference) { try model.removeMember(ada, from: "Ops") }
+    expectRefused(.unknownReference) { try model.removeMember(ada, from: "Nobody") }
+    // Out of Ops, Leads may take Ops in without a cycle.
+    expectRefused(.platformRule) { try model.addMember(.group("Ops"), to: "Leads") }
+    try model.removeMember(.group("Leads"), from: "Ops")
+    try model.addMember(.group("Ops"), to: "Leads")
+    try model.addMember(ada, to: "Ops")
+    #expect(model.groupsByMember[ada] == ["Ops"] && model.groupsByMember[.group("Ops")] == ["Leads"])
+  }
+
   @Test("a refused mutation leaves the model as it was")
   func refusedChangesNothing() throws {
     var model = try tinyModel()
