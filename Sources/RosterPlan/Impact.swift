@@ -84,7 +84,10 @@ public enum Impact {
       case .app: reach(.app(change.key), change)
       case .role:
         for model in models() {
-          for binding in model.bindings where binding.role == change.key { reach(binding.principal, change) }
+          for (principal, bindings) in model.bindingsByPrincipal
+          where bindings.contains(where: { $0.role == change.key }) {
+            reach(principal, change)
+          }
         }
       case .organization:
         guard change.fields.contains(where: { $0.field == "tier" }) else { continue }
@@ -97,10 +100,18 @@ public enum Impact {
     guard !causes.isEmpty, let before = lazyBefore.value else { return [] }
     // Tables of the accounts reached alone (the whole organisation's took most of a plan's time).
     let reached = Set(causes.keys)
-    let memberOf = [before.groupsByMember(of: reached), after.groupsByMember(of: reached)]
+    let memberOfAfter = after.groupsByMember(of: reached)
+    // Where the plan changes no membership both states' groups are the same table.
+    let memberOf = [before.groups == after.groups ? memberOfAfter : before.groupsByMember(of: reached), memberOfAfter]
     let beforeAuthorizer = Authorizer(before, only: reached, memberOf: memberOf[0])
     let afterAuthorizer = Authorizer(after, only: reached, memberOf: memberOf[1])
     let permissions = after.catalog.permissions
+    // Each permission's number in the current state's catalog (the same but for a catalog changed).
+    let numberBefore = permissions.map { before.catalog.permissionNumber($0.id) }
+    func holds(_ bits: [UInt64], _ number: Int?) -> Bool {
+      guard let number, number / 64 < bits.count else { return false }
+      return bits[number / 64] & (1 << UInt64(number % 64)) != 0
+    }
     var grouped: [String: ImpactEntry] = [:]
     for (principal, cause) in causes.sorted(by: { $0.key < $1.key }) {
       // The scopes to compare: the organisation and every scope a role is held at, outermost first.
@@ -110,19 +121,19 @@ public enum Impact {
           scopes.insert(holding.scope)
         }
       }
+      let (existedBefore, existsAfter) = (before.exists(principal), after.exists(principal))
       var reported: [Scope: (gained: Set<String>, lost: Set<String>)] = [:]
       for scope in scopes.sorted(by: { $0.level.depth < $1.level.depth || ($0.level == $1.level && $0 < $1) }) {
+        // What the account may use there, on its own account and what it owns, in each state.
+        let was =
+          existedBefore && before.scopeExists(scope) ? beforeAuthorizer.permissions(of: principal, at: scope) : []
+        let now = existsAfter && after.scopeExists(scope) ? afterAuthorizer.permissions(of: principal, at: scope) : []
         var gained = Set<String>()
         var lost = Set<String>()
-        for permission in permissions {
-          let was =
-            before.exists(principal) && before.scopeExists(scope)
-            && beforeAuthorizer.isAllowed(principal, permission.id, at: scope, owner: principal)
-          let now =
-            after.exists(principal) && after.scopeExists(scope)
-            && afterAuthorizer.isAllowed(principal, permission.id, at: scope, owner: principal)
-          if now && !was { gained.insert(permission.title) }
-          if was && !now { lost.insert(permission.title) }
+        for (number, permission) in permissions.enumerated() {
+          let (had, has) = (holds(was, numberBefore[number]), holds(now, number))
+          if has && !had { gained.insert(permission.title) }
+          if had && !has { lost.insert(permission.title) }
         }
         // What an enclosing scope already reports is not repeated inside it.
         for (outer, seen) in reported where outer.contains(scope) {

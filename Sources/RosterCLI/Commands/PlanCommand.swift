@@ -45,42 +45,52 @@ enum Planning {
       applied: stored.applied)
     let drift = Differ.drift(current: stored.current, applied: stored.applied)
     let catalog = try StateOptions.catalog(for: stored)
-    // The current state's model, made at most once, and only if the safety rules or the access
-    // impact need it.
-    let before = Lazy<AccessModel?> { try? AccessModel(snapshot: stored.current, catalog: catalog) }
     // The state after the plan is usually exactly the desired one, whose model is built already.
     let result =
       !changes.isEmpty && Differ.leadsToDesired(changes, current: stored.current, desiredCounts: desiredCounts)
       ? desired : nil
-    var findings = Safety.check(
-      changes, current: stored.current, catalog: catalog, actor: actor, overrides: Set(overrides), model: before,
-      result: result)
-    // Guardrails: the AccessTest documents' mustNotGrant, on the state the plan leads to.
-    if !changes.isEmpty {
-      for test in loaded.accessTests {
-        for guardrail in test.mustNotGrant {
-          let violators = AccessTestRunner.violations(guardrail, model: desired)
-          guard !violators.isEmpty else { continue }
-          findings.append(
-            SafetyFinding(
-              .guardrail,
-              "after this plan, \(violators.map(\.description).joined(separator: ", ")) would hold "
-                + "'\(guardrail.permission)' in \(guardrail.scope), which AccessTest '\(test.name)' reserves to "
-                + Self.exceptions(guardrail),
-              hint: "change the plan, or the guardrail in \(test.file)"))
-        }
-      }
+    // The current state's model, made at most once, and only if the safety rules or the access
+    // impact need it: the desired one with the plan's changes undone when they can be (the state
+    // keeps no catalog of its own, so both use the one shipped), else built from the state.
+    let before = Lazy<AccessModel?> {
+      if let result, stored.catalogSource == nil, let undone = result.undoing(changes) { return undone }
+      return try? AccessModel(snapshot: stored.current, catalog: catalog)
     }
-    var entries: [ImpactEntry] = []
-    if impact != .none, !changes.isEmpty {
-      entries = Impact.compute(changes: changes, before: before, after: desired)
-    }
+    // The safety rules and the access impact on two cores at once: both only read, and the
+    // current state's model they may share is made by the first to ask.
+    let (findings, entries) = concurrently(
+      {
+        Safety.check(
+          changes, current: stored.current, catalog: catalog, actor: actor, overrides: Set(overrides), model: before,
+          result: result) + guardrails(loaded.accessTests, changes: changes, desired: desired)
+      },
+      { impact == .none || changes.isEmpty ? [] : Impact.compute(changes: changes, before: before, after: desired) })
     if lastStep { ProcessLifetime.keep(desired, loaded, stored, before, result as Any) }
     let plan = Plan(
       lineage: stored.lineage, serial: stored.serial, source: source.label, commit: commit, actor: actor,
       changes: changes, drift: drift, catalogSource: nil, findings: findings, overrides: overrides,
       impact: entries)
     return (plan, result == nil ? nil : stored)
+  }
+
+  /// The AccessTest documents' guardrails (mustNotGrant) that the state a plan leads to breaks.
+  static func guardrails(_ tests: [AccessTestDocument], changes: [Change], desired: AccessModel) -> [SafetyFinding] {
+    guard !changes.isEmpty else { return [] }
+    var findings: [SafetyFinding] = []
+    for test in tests {
+      for guardrail in test.mustNotGrant {
+        let violators = AccessTestRunner.violations(guardrail, model: desired)
+        guard !violators.isEmpty else { continue }
+        findings.append(
+          SafetyFinding(
+            .guardrail,
+            "after this plan, \(violators.map(\.description).joined(separator: ", ")) would hold "
+              + "'\(guardrail.permission)' in \(guardrail.scope), which AccessTest '\(test.name)' reserves to "
+              + Self.exceptions(guardrail),
+            hint: "change the plan, or the guardrail in \(test.file)"))
+      }
+    }
+    return findings
   }
 
   /// `group Ops, ada@acme.example`, or `nobody`.

@@ -11,14 +11,18 @@ public enum Safety {
   /// Everything the rules find in `changes` made by `actor` on `current`.
   /// - Parameter overrides: the override flags given (`--allow-mass-removal`, …).
   /// - Parameter model: the model of `current`, made only if a rule needs it (shared with the
-  ///   access impact); nil: made here from `current` when needed.
-  /// - Parameter result: the model of the state after the plan, when the caller has built it already.
+  ///   access impact); nil: made here when needed, from `result` by undoing the changes where
+  ///   they can be undone, else from `current`.
+  /// - Parameter result: the model of the state after the plan, on `catalog`, when the caller has
+  ///   built it already.
   public static func check(
     _ changes: [Change], current: StateSnapshot, catalog: PlatformCatalog, actor: String, overrides: Set<String>,
     model: Lazy<AccessModel?>? = nil, result: AccessModel? = nil
   ) -> [SafetyFinding] {
     guard !changes.isEmpty else { return [] }
-    let before = model ?? Lazy<AccessModel?> { try? AccessModel(snapshot: current, catalog: catalog) }
+    let before =
+      model
+      ?? Lazy<AccessModel?> { result?.undoing(changes) ?? (try? AccessModel(snapshot: current, catalog: catalog)) }
     // The state after the plan, built once and shared by the rules.
     let after =
       result ?? (try? current.applying(changes)).flatMap { try? AccessModel(snapshot: $0, catalog: catalog) }
@@ -261,7 +265,10 @@ public enum Safety {
       let parts = change.keyParts
       guard parts.count == 2, let member = PrincipalID(canonical: parts[1]) else { continue }
       let model = change.action == .create ? after : before
-      for holding in model?.holdings(of: .group(parts[0])) ?? [] {
+      // In the order of roles and scopes, not of the bindings (which differs between a model
+      // built from the configuration and one built from the state).
+      let holdings = (model?.holdings(of: .group(parts[0])) ?? []).sorted { ($0.role, $0.scope) < ($1.role, $1.scope) }
+      for holding in holdings {
         event(
           RoleEvent(
             target: member, operation: change.action == .create ? .grant : .revoke, role: holding.role,

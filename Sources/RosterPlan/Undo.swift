@@ -1,0 +1,51 @@
+import RosterModel
+
+extension AccessModel {
+  /// The model of the state a plan starts from, made from this one, the model of the state the
+  /// plan leads to, by undoing the plan's changes: when every change makes or takes away a
+  /// relation (a membership, a binding) or adopts an object (which changes no value). Nil for
+  /// any other change, or for one that cannot be undone; the caller then builds the model from
+  /// the state.
+  ///
+  /// A pull request that changes access changes relations: the current state's model built from
+  /// its 235,000 rows at 50,000 users took 0.6 s of CPU and 30 MB, where this copies the few
+  /// tables the changes touch.
+  public func undoing(_ changes: [Change]) -> AccessModel? {
+    func relation(_ change: Change) -> Bool {
+      (change.kind == .binding || change.kind == .membership) && (change.action == .create || change.action == .delete)
+    }
+    guard changes.allSatisfy({ $0.action == .adopt || relation($0) }) else { return nil }
+    var model = self
+    // What the plan makes is taken away first, then what it takes away is made again (through
+    // the model's checks): a role it replaces where the platform allows one is bound again only
+    // once the new one is gone.
+    var members = GroupMembers()
+    var bindings: [Binding] = []
+    do throws(ModelError) {
+      for change in changes where relation(change) {
+        let parts = change.keyParts
+        switch (change.kind, change.action) {
+        case (.membership, .create):
+          guard parts.count == 2, let member = PrincipalID(canonical: parts[1]) else { return nil }
+          try model.removeMember(member, from: parts[0])
+        case (.membership, _):
+          guard parts.count == 2 else { return nil }
+          members.append(parts[1], group: parts[0])
+        default:
+          guard parts.count == 3, let principal = PrincipalID(canonical: parts[0]),
+            let scope = try? Scope(parsing: parts[2])
+          else { return nil }
+          let binding = Binding(principal: principal, role: parts[1], scope: scope)
+          if change.action == .create { try model.unbind(binding) } else { bindings.append(binding) }
+        }
+      }
+      for binding in bindings { try model.bind(binding) }
+    } catch {
+      return nil
+    }
+    // Members many at a time (one by one, each looks through its group's list for a repeat).
+    guard !members.isEmpty else { return model }
+    let refused = model.relate(members: members, resolve: AccessModel.member(canonical:in:), bindings: [], found: false)
+    return refused.members.isEmpty ? model : nil
+  }
+}
