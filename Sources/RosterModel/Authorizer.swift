@@ -44,10 +44,12 @@ public struct Authorizer: Sendable {
     self.model = model
     let catalog = model.catalog
     words = max(1, (catalog.permissions.count + 63) / 64)
-    for scope in model.allScopes {
+    let scopes = model.allScopes
+    scopeIndex.reserveCapacity(scopes.count)
+    for scope in scopes {
       scopeIndex[scope] = Int32(scopeIndex.count)
     }
-    scopeParent = model.allScopes.map { scope in scope.parent.flatMap { scopeIndex[$0] } ?? -1 }
+    scopeParent = scopes.map { scope in scope.parent.flatMap { scopeIndex[$0] } ?? -1 }
 
     var accounts: [PrincipalID]
     if let chosen {

@@ -112,7 +112,8 @@ public enum Impact {
       guard let number, number / 64 < bits.count else { return false }
       return bits[number / 64] & (1 << UInt64(number % 64)) != 0
     }
-    var grouped: [String: ImpactEntry] = [:]
+    // The accounts of each entry (an entry without its accounts).
+    var grouped: [ImpactEntry: [String]] = [:]
     for (principal, cause) in causes.sorted(by: { $0.key < $1.key }) {
       // The scopes to compare: the organisation and every scope a role is held at, outermost first.
       var scopes = Set<Scope>([.organization])
@@ -142,14 +143,21 @@ public enum Impact {
         }
         guard !gained.isEmpty || !lost.isEmpty else { continue }
         reported[scope] = (gained, lost)
-        let key = "\(cause)|\(scope)|\(gained.sorted())|\(lost.sorted())"
-        if grouped[key] == nil {
-          grouped[key] = ImpactEntry(
-            principals: [], scope: scope.description, gained: gained.sorted(), lost: lost.sorted(), cause: cause)
-        }
-        grouped[key]?.principals.append(principal.description)
+        let entry = ImpactEntry(
+          principals: [], scope: scope.description, gained: gained.sorted(), lost: lost.sorted(), cause: cause)
+        grouped[entry, default: []].append(principal.description)
       }
     }
-    return grouped.sorted { $0.key < $1.key }.map(\.value)
+    // By cause, then scope, then the permissions gained and lost.
+    return grouped.map { entry, principals in
+      var entry = entry
+      entry.principals = principals
+      return entry
+    }.sorted {
+      ($0.cause, $0.scope) != ($1.cause, $1.scope)
+        ? ($0.cause, $0.scope) < ($1.cause, $1.scope)
+        : $0.gained != $1.gained
+          ? $0.gained.lexicographicallyPrecedes($1.gained) : $0.lost.lexicographicallyPrecedes($1.lost)
+    }
   }
 }

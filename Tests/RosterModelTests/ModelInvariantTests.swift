@@ -183,6 +183,27 @@ struct ModelInvariantTests {
     #expect(model.groupsByMember[ada] == ["Ops"] && model.groupsByMember[.group("Ops")] == ["Leads"])
   }
 
+  @Test("the groups of a few members are found however their names are written")
+  func groupsOfFewMembers() throws {
+    var model = try tinyModel()
+    // A robot named with a combining accent (and one with the Kelvin sign, which is K), asked for
+    // with the accent composed (and with K): the same names, in other bytes.
+    try model.addRobot(RobotAccount(name: "ze\u{301}ta"))
+    try model.addRobot(RobotAccount(name: "\u{212A}ilo"))
+    for (index, name) in ["Ops", "Staff", "Night"].enumerated() {
+      try model.addGroup(Group(name: name))
+      try model.addMember(.user(index == 2 ? "bob@acme.example" : "ada@acme.example"), to: name)
+    }
+    try model.addMember(.robot("ze\u{301}ta"), to: "Night")
+    try model.addMember(.robot("\u{212A}ilo"), to: "Ops")
+    let asked: Set<PrincipalID> = [.user("ADA@acme.example"), .robot("z\u{E9}ta"), .robot("Kilo")]
+    let few = model.groupsByMember(of: asked)
+    #expect(few[.user("ada@acme.example")] == ["Ops", "Staff"])
+    #expect(few[.robot("z\u{E9}ta")] == ["Night"] && few[.robot("Kilo")] == ["Ops"])
+    #expect(few[.user("bob@acme.example")] == nil)
+    for principal in asked { #expect(few[principal] == model.groupsByMember[principal], "\(principal)") }
+  }
+
   @Test("a refused mutation leaves the model as it was")
   func refusedChangesNothing() throws {
     var model = try tinyModel()
