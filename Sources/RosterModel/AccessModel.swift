@@ -36,21 +36,27 @@ public struct AccessModel: Sendable {
   /// questions about a few accounts (the index of 50,000 users' memberships took a tenth of a
   /// plan that asks about one).
   public func groupsByMember(of members: Set<PrincipalID>) -> [PrincipalID: [String]] {
-    let members = Set(members.map(canonical))
-    let sieve = NameSieve(members.map(\.name))
-    return Self.groupsByMember(groups) { $0.kind == .group || (sieve.mayHold($0.name) && members.contains($0)) }
+    Self.groupsByMember(groups, of: Set(members.map(canonical)))
   }
 
-  /// The groups each member `taking` takes is listed in, in name order.
+  /// The groups each member is listed in, in name order: of every member, or of `few` (and of
+  /// every group, for the groups they are in).
   fileprivate static func groupsByMember(
-    _ groups: [String: Group], taking: (PrincipalID) -> Bool = { _ in true }
+    _ groups: [String: Group], of few: Set<PrincipalID>? = nil
   ) -> [PrincipalID: [String]] {
+    let sieve = few.map { NameSieve($0.map(\.name)) }
     var index: [PrincipalID: [String]] = [:]
-    // Each member is looked at where it is in its list, not copied out of it: a copy retained
-    // its text, a cache miss for each of 100,000 members, most of them not taken.
     for group in groups.values {
+      // Each member is looked at where it is in its list, not copied out of it; for a few
+      // accounts, by its name's hash first, which says of most members that they are none of
+      // those without reading their names.
       group.members.withUnsafeBufferPointer { members in
-        for i in members.indices where taking(members[i]) { index[members[i], default: []].append(group.name) }
+        for i in members.indices {
+          if let few, let sieve, members[i].kind != .group {
+            guard sieve.mayHold(group.memberHashes[i]), few.contains(members[i]) else { continue }
+          }
+          index[members[i], default: []].append(group.name)
+        }
       }
     }
     for entry in index.indices { index.values[entry].sort() }
@@ -762,12 +768,13 @@ private final class MemberIndex: Sendable {
 
 /// A few names, for passing over most of many others cheaply: a name it does not hold is told
 /// by a hash of its bytes in a bitset (finding the groups of the few hundred accounts a plan
-/// reaches among 100,000 members, a set's lookup for each member took 600 instructions).
-private struct NameSieve {
+/// reaches among 100,000 members, a set's lookup for each member took 600 instructions and a
+/// cache miss). Only ASCII names are hashed: another may equal a name written in other bytes
+/// (the Kelvin sign is K), so its hash, 0, is held by every sieve.
+struct NameSieve {
   private var bits: [UInt64]
   private let mask: Int
-  /// Holds every name, as for a name not ASCII (which may equal a name written otherwise, as the
-  /// Kelvin sign does K, where their bytes differ).
+  /// Holds every hash, as for a name not ASCII among those it was made of.
   private var holdsAll = false
 
   init(_ names: [String]) {
@@ -776,23 +783,23 @@ private struct NameSieve {
     bits = Array(repeating: 0, count: size / 64)
     mask = size - 1
     for name in names {
-      guard let hash = Self.hash(name) else {
+      let hash = Self.hash(name)
+      guard hash != 0 else {
         holdsAll = true
         return
       }
-      bits[(hash & mask) >> 6] |= 1 << UInt64(hash & 63)
+      bits[(Int(hash) & mask) >> 6] |= 1 << UInt64(hash & 63)
     }
   }
 
-  /// False only when `name` is none of the names.
-  func mayHold(_ name: String) -> Bool {
-    guard !holdsAll, let hash = Self.hash(name) else { return true }
-    return bits[(hash & mask) >> 6] & (1 << UInt64(hash & 63)) != 0
+  /// False only when the name `hash` is of is none of the names.
+  func mayHold(_ hash: UInt32) -> Bool {
+    holdsAll || hash == 0 || bits[(Int(hash) & mask) >> 6] & (1 << UInt64(hash & 63)) != 0
   }
 
-  /// A hash of an ASCII name's bytes, eight at a time; nil for another name.
-  private static func hash(_ name: String) -> Int? {
-    let hashed = name.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
+  /// A hash of an ASCII name's bytes, eight at a time, never 0; 0 for another name.
+  static func hash(_ name: String) -> UInt32 {
+    let hashed = name.utf8.withContiguousStorageIfAvailable { bytes -> UInt32 in
       let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
       var hash = UInt64(bytes.count) &* multiplier
       var high: UInt64 = 0
@@ -810,9 +817,9 @@ private struct NameSieve {
         hash = (hash ^ UInt64(bytes[i])) &* multiplier
         i += 1
       }
-      guard high & 0x8080_8080_8080_8080 == 0 else { return nil }
-      return Int(truncatingIfNeeded: hash ^ (hash >> 32))
+      guard high & 0x8080_8080_8080_8080 == 0 else { return 0 }
+      return max(1, UInt32(truncatingIfNeeded: hash ^ (hash >> 32)))
     }
-    return hashed ?? nil
+    return hashed ?? 0
   }
 }

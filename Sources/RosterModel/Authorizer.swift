@@ -20,6 +20,8 @@ public struct Authorizer: Sendable {
   private(set) var principalIndex: [PrincipalID: Int32] = [:]
   private(set) var principals: [PrincipalID] = []
   private(set) var scopeIndex: [Scope: Int32] = [:]
+  /// The scopes by number: the model's every scope, outermost first.
+  private var scopes: [Scope] = []
   private var scopeParent: [Int32] = []
   /// Each principal's entries, by its number p: entries `runs[p]..<runs[p + 1]`, one for each
   /// scope it holds something at, that scope's number in `heldScopes`, in increasing order (a
@@ -44,7 +46,7 @@ public struct Authorizer: Sendable {
     self.model = model
     let catalog = model.catalog
     words = max(1, (catalog.permissions.count + 63) / 64)
-    let scopes = model.allScopes
+    scopes = model.allScopes
     scopeIndex.reserveCapacity(scopes.count)
     for scope in scopes {
       scopeIndex[scope] = Int32(scopeIndex.count)
@@ -199,6 +201,14 @@ public struct Authorizer: Sendable {
       s = scopeParent[Int(s)]
     }
     return result
+  }
+
+  /// The scopes where `principal` holds a role (bound there, or through a group), by number:
+  /// outside them it holds only what it holds at a scope around them. None for a disabled user
+  /// or a principal not compiled.
+  public func heldScopes(of principal: PrincipalID) -> [Scope] {
+    guard let p = number(of: principal) else { return [] }
+    return heldScopes[Int(runs[Int(p)])..<Int(runs[Int(p) + 1])].map { scopes[Int($0)] }
   }
 
   /// Whether `principal` may use `permission` at `scope`, on a resource owned by `owner`

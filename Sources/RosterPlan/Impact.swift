@@ -97,14 +97,15 @@ public enum Impact {
         continue
       }
     }
-    guard !causes.isEmpty, let before = lazyBefore.value else { return [] }
-    // Tables of the accounts reached alone (the whole organisation's took most of a plan's time).
+    guard !causes.isEmpty else { return [] }
+    // Tables of the accounts reached alone (the whole organisation's took most of a plan's time),
+    // the desired state's made while the current state's model is being made, if it is.
     let reached = Set(causes.keys)
-    let memberOfAfter = after.groupsByMember(of: reached)
-    // Where the plan changes no membership both states' groups are the same table.
-    let memberOf = [before.groups == after.groups ? memberOfAfter : before.groupsByMember(of: reached), memberOfAfter]
-    let beforeAuthorizer = Authorizer(before, only: reached, memberOf: memberOf[0])
-    let afterAuthorizer = Authorizer(after, only: reached, memberOf: memberOf[1])
+    let (madeBefore, afterAuthorizer) = concurrently(
+      { lazyBefore.value.map { Authorizer($0, only: reached, memberOf: $0.groupsByMember(of: reached)) } },
+      { Authorizer(after, only: reached, memberOf: after.groupsByMember(of: reached)) })
+    guard let beforeAuthorizer = madeBefore else { return [] }
+    let before = beforeAuthorizer.model
     let permissions = after.catalog.permissions
     // Each permission's number in the current state's catalog (the same but for a catalog changed).
     let numberBefore = permissions.map { before.catalog.permissionNumber($0.id) }
@@ -115,20 +116,17 @@ public enum Impact {
     // The accounts of each entry (an entry without its accounts).
     var grouped: [ImpactEntry: [String]] = [:]
     for (principal, cause) in causes.sorted(by: { $0.key < $1.key }) {
-      // The scopes to compare: the organisation and every scope a role is held at, outermost first.
+      // The scopes to compare: the organisation and every scope a role is held at in either
+      // state (elsewhere each holds what it holds around), outermost first.
       var scopes = Set<Scope>([.organization])
-      for (model, memberOf) in zip([before, after], memberOf) where model.exists(principal) {
-        for holding in model.holdings(of: principal, memberOf: memberOf) where model.scopeExists(holding.scope) {
-          scopes.insert(holding.scope)
-        }
-      }
-      let (existedBefore, existsAfter) = (before.exists(principal), after.exists(principal))
+      scopes.formUnion(beforeAuthorizer.heldScopes(of: principal))
+      scopes.formUnion(afterAuthorizer.heldScopes(of: principal))
       var reported: [Scope: (gained: Set<String>, lost: Set<String>)] = [:]
       for scope in scopes.sorted(by: { $0.level.depth < $1.level.depth || ($0.level == $1.level && $0 < $1) }) {
-        // What the account may use there, on its own account and what it owns, in each state.
-        let was =
-          existedBefore && before.scopeExists(scope) ? beforeAuthorizer.permissions(of: principal, at: scope) : []
-        let now = existsAfter && after.scopeExists(scope) ? afterAuthorizer.permissions(of: principal, at: scope) : []
+        // What the account may use there, on its own account and what it owns, in each state
+        // (nothing where it or the scope does not exist).
+        let was = beforeAuthorizer.permissions(of: principal, at: scope)
+        let now = afterAuthorizer.permissions(of: principal, at: scope)
         var gained = Set<String>()
         var lost = Set<String>()
         for (number, permission) in permissions.enumerated() {
