@@ -15,8 +15,8 @@ public struct AccessModel: Sendable {
   public private(set) var apps: [String: ExternalApp] = [:]
   public private(set) var customRoles: [String: Role] = [:]
   /// Bindings made directly, sorted (default groups' own roles are not listed: see
-  /// ``groupRoles(_:)``). Made from ``bindingsByPrincipal`` when asked: a list of them kept as
-  /// well held each a second time (6.4 MB at 50,000 users, in each model a plan builds).
+  /// ``groupRoles(_:)``). Made from ``bindingsByPrincipal`` when asked: a list kept beside it
+  /// held every binding twice (6.4 MB at 50,000 users, in each model a plan builds).
   public var bindings: [Binding] { bindingsByPrincipal.values.flatMap { $0 }.sorted() }
   /// How many bindings ``bindings`` lists, without listing them.
   public var bindingCount: Int { bindingsByPrincipal.values.reduce(0) { $0 + $1.count } }

@@ -203,9 +203,9 @@ public struct Authorizer: Sendable {
     return result
   }
 
-  /// The scopes where `principal` holds a role (bound there, or through a group), by number:
-  /// outside them it holds only what it holds at a scope around them. None for a disabled user
-  /// or a principal not compiled.
+  /// The scopes where `principal` holds a role (bound there, or through a group), in the order
+  /// of ``AccessModel/allScopes``: elsewhere it holds only what it holds at a scope around.
+  /// None for a disabled user or a principal not compiled.
   public func heldScopes(of principal: PrincipalID) -> [Scope] {
     guard let p = number(of: principal) else { return [] }
     return heldScopes[Int(runs[Int(p)])..<Int(runs[Int(p) + 1])].map { scopes[Int($0)] }

@@ -11,8 +11,8 @@ public enum Safety {
   /// Everything the rules find in `changes` made by `actor` on `current`.
   /// - Parameter overrides: the override flags given (`--allow-mass-removal`, …).
   /// - Parameter model: the model of `current`, made only if a rule needs it (shared with the
-  ///   access impact); nil: made here when needed, from `result` by undoing the changes where
-  ///   they can be undone, else from `current`.
+  ///   access impact); nil: made here when needed, from the state after the plan by undoing the
+  ///   changes where they can be undone, else from `current`.
   /// - Parameter result: the model of the state after the plan, on `catalog`, when the caller has
   ///   built it already.
   public static func check(
@@ -20,12 +20,11 @@ public enum Safety {
     model: Lazy<AccessModel?>? = nil, result: AccessModel? = nil
   ) -> [SafetyFinding] {
     guard !changes.isEmpty else { return [] }
-    let before =
-      model
-      ?? Lazy<AccessModel?> { result?.undoing(changes) ?? (try? AccessModel(snapshot: current, catalog: catalog)) }
     // The state after the plan, built once and shared by the rules.
     let after =
       result ?? (try? current.applying(changes)).flatMap { try? AccessModel(snapshot: $0, catalog: catalog) }
+    let before =
+      model ?? Lazy<AccessModel?> { after?.undoing(changes) ?? (try? AccessModel(snapshot: current, catalog: catalog)) }
     var findings: [SafetyFinding] = []
     findings += administrators(changes, current: current, before: before, after: after, catalog: catalog)
     findings += roleChanges(changes, before: before, after: after, catalog: catalog, actor: actor)
