@@ -44,7 +44,8 @@ struct UndoTests {
     "undoing a plan's memberships and bindings gives the model of the state it starts from",
     arguments: ["integration-hub", "packaging", "automation-cloud"])
   func undoingRelations(_ name: String) throws {
-    let whole = try example(name).snapshot
+    let model = try example(name)
+    let (whole, catalog) = (model.snapshot, model.catalog)
     // The plan makes a third of the relations and takes another third away.
     let current = try without(whole) { $0 % 3 == 0 }
     let desired = try without(whole) { $0 % 3 == 1 }
@@ -56,7 +57,6 @@ struct UndoTests {
     }
     #expect(changes.contains { $0.kind == .binding && $0.action == .create })
     #expect(changes.contains { $0.kind == .binding && $0.action == .delete })
-    let catalog = try example(name).catalog
     let after = try AccessModel(snapshot: desired, catalog: catalog)
     let built = try AccessModel(snapshot: current, catalog: catalog)
     let undone = try #require(after.undoing(changes))
