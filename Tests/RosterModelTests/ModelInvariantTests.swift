@@ -170,9 +170,9 @@ struct ModelInvariantTests {
     #expect(model.groupsByMember[ada] == ["Ops"])
     try model.removeMember(.user("Ada@acme.example"), from: "Ops")
     #expect(model.groups["Ops"]?.members == [bob, .group("Leads")])
-    // The index of members made before is not kept.
+    // The index of members made before is not kept, and the groups of a few are found after it
+    // (the members' hashes moved with them).
     #expect(model.groupsByMember[ada] == nil && model.groupsByMember[bob] == ["Ops"])
-    // So do the groups of a few (whose members' hashes moved with them).
     #expect(model.groupsByMember(of: [bob]) == [bob: ["Ops"], .group("Leads"): ["Ops"]])
     #expect(!Authorizer(model).isAllowed(ada, "flows.run", at: Scope(tenant: "emea")))
     expectRefused(.unknownReference) { try model.removeMember(ada, from: "Ops") }
