@@ -37,12 +37,9 @@ public struct Authorizer: Sendable {
   /// With `only`, the tables hold those principals alone: any other is denied everything and
   /// `whoCan` does not list it. For questions about a few accounts of a large model, as a plan's
   /// access impact and its safety rules ask (compiling every account of 50,000 users for the one
-  /// a change reaches took most of such a plan's time). `memberOf`, with `only`: the groups of
-  /// those principals, as ``AccessModel/groupsByMember(of:)`` gives them, when the caller has
-  /// them already.
-  public init(
-    _ model: AccessModel, only chosen: Set<PrincipalID>? = nil, memberOf given: [PrincipalID: [String]]? = nil
-  ) {
+  /// a change reaches took most of such a plan's time); their groups are found with
+  /// ``AccessModel/groupsByMember(of:)``.
+  public init(_ model: AccessModel, only chosen: Set<PrincipalID>? = nil) {
     self.model = model
     let catalog = model.catalog
     words = max(1, (catalog.permissions.count + 63) / 64)
@@ -67,7 +64,7 @@ public struct Authorizer: Sendable {
 
     let roleBits = Self.compileRoles(model, words: words)
     let byPrincipal = model.bindingsByPrincipal
-    let memberOf = chosen == nil ? model.groupsByMember : given ?? model.groupsByMember(of: Set(accounts))
+    let memberOf = chosen == nil ? model.groupsByMember : model.groupsByMember(of: Set(accounts))
 
     // Each group's roles, including those of the groups it is (transitively) in.
     var groupHoldings: [String: [(String, Scope)]] = [:]

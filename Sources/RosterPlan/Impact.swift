@@ -102,8 +102,7 @@ public enum Impact {
     // the desired state's made while the current state's model is being made, if it is.
     let reached = Set(causes.keys)
     let (madeBefore, afterAuthorizer) = concurrently(
-      { lazyBefore.value.map { Authorizer($0, only: reached, memberOf: $0.groupsByMember(of: reached)) } },
-      { Authorizer(after, only: reached, memberOf: after.groupsByMember(of: reached)) })
+      { lazyBefore.value.map { Authorizer($0, only: reached) } }, { Authorizer(after, only: reached) })
     guard let beforeAuthorizer = madeBefore else { return [] }
     let before = beforeAuthorizer.model
     let permissions = after.catalog.permissions

@@ -76,9 +76,7 @@ struct DifferTests {
 
   @Test("a relation kind's keys taken in shares (as the differ takes them on several cores) are each key once")
   func relationKeysInShares() throws {
-    let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().appending(path: "examples/automation-cloud")
-    let example = try #require(ConfigLoader.load(try ConfigDirectory.read(folder.path)).model)
+    let example = try exampleModel("automation-cloud")
     for kind in [ObjectKind.membership, .binding] {
       var whole: [String] = []
       example.forEachRelationKey(kind) { whole.append(String(decoding: $0, as: UTF8.self)) }

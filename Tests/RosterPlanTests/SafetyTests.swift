@@ -285,10 +285,7 @@ struct SafetyTests {
     "the administrator census agrees with the explained holdings on every example",
     arguments: ["integration-hub", "packaging", "automation-cloud"])
   func censusOnExamples(_ example: String) throws {
-    let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().appending(path: "examples/\(example)")
-    let loaded = ConfigLoader.load(try ConfigDirectory.read(folder.path))
-    let model = try #require(loaded.model, "\(loaded.diagnostics)")
+    let model = try exampleModel(example)
     let census = Safety.census(model)
     #expect(!census.holders.isEmpty)
     #expect(census.holders == administratorsByHoldings(model))

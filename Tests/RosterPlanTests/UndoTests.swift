@@ -6,8 +6,8 @@ import Testing
 
 @testable import RosterPlan
 
-/// The model of an example's configuration.
-private func example(_ name: String) throws -> AccessModel {
+/// The model of an example's configuration (`examples/NAME`).
+func exampleModel(_ name: String) throws -> AccessModel {
   let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appending(path: "examples/\(name)")
   let loaded = ConfigLoader.load(try ConfigDirectory.read(folder.path))
@@ -44,7 +44,7 @@ struct UndoTests {
     "undoing a plan's memberships and bindings gives the model of the state it starts from",
     arguments: ["integration-hub", "packaging", "automation-cloud"])
   func undoingRelations(_ name: String) throws {
-    let model = try example(name)
+    let model = try exampleModel(name)
     let (whole, catalog) = (model.snapshot, model.catalog)
     // The plan makes a third of the relations and takes another third away.
     let current = try without(whole) { $0 % 3 == 0 }
@@ -125,7 +125,7 @@ struct UndoTests {
 
   @Test("any other change, or one the model does not fit, is not undone")
   func notUndone() throws {
-    let model = try example("integration-hub")
+    let model = try exampleModel("integration-hub")
     let user = try #require(model.users.values.map(\.email).min())
     let renamed = Change(
       action: .update, kind: .user, key: user.userKey,
