@@ -359,6 +359,73 @@ public struct AccessModel: Sendable {
     memberIndex = MemberIndex()
   }
 
+  /// Takes principals away, all of them or (refused) none: each must exist, hold no binding
+  /// and be a member of no group, and a group must be one of the configuration's, without
+  /// members. (Their memberships and bindings are taken away first, each on its own.)
+  public mutating func removePrincipals(_ principals: [PrincipalID]) throws(ModelError) {
+    let gone = principals.map(canonical)
+    for principal in gone {
+      guard principal.kind != .operator, exists(principal) else { throw unknownPrincipal(principal) }
+      if let held = bindingsByPrincipal[principal]?.first {
+        throw ModelError(.invalidValue, "\(principal) cannot go while it holds '\(held.role)' at \(held.scope)")
+      }
+      if case .group(let name) = principal, let group = groups[name] {
+        guard !group.isDefault else {
+          throw ModelError(.invalidValue, "'\(name)' is a default group of platform '\(catalog.name)'")
+        }
+        guard group.members.isEmpty else {
+          throw ModelError(.invalidValue, "group '\(name)' cannot go while it has members")
+        }
+      }
+    }
+    // One pass over every group's members for all of them.
+    let memberships = Self.groupsByMember(groups, of: Set(gone))
+    for principal in gone {
+      if let group = memberships[principal]?.first {
+        throw ModelError(.invalidValue, "\(principal) cannot go while it is a member of group '\(group)'")
+      }
+    }
+    for principal in gone {
+      switch principal {
+      case .user(let email): users[email.userKey] = nil
+      case .group(let name): groups[name] = nil
+      case .robot(let name): robots[name] = nil
+      case .app(let name): apps[name] = nil
+      case .operator: break
+      }
+    }
+    memberIndex = MemberIndex()
+  }
+
+  /// Puts `user`'s fields in place of those of the user with its email (compared without
+  /// regard to case, as ever).
+  public mutating func replaceUser(_ user: User) throws(ModelError) {
+    guard user.email.hasByte(where: { $0 == UInt8(ascii: "@") }) else {
+      throw ModelError(.invalidValue, "user '\(user.email)' needs an email address")
+    }
+    guard let index = users.index(forKey: user.email.userKey) else { throw unknownPrincipal(.user(user.email)) }
+    users.values[index] = user
+  }
+
+  /// Puts `group`'s description, source and directory id in place of those of the
+  /// configuration's group of its name, whose members stay. Refused for a group made local
+  /// while it is a member of a group where only directory groups may be.
+  public mutating func replaceGroup(_ group: Group) throws(ModelError) {
+    guard let index = groups.index(forKey: group.name), !groups.values[index].isDefault else {
+      throw unknownPrincipal(.group(group.name))
+    }
+    if group.source != .directory, catalog.rules.groupNesting == .directoryGroups,
+      let outer = Self.groupsByMember(groups, of: [.group(group.name)])[.group(group.name)]?.first
+    {
+      throw ModelError(
+        .platformRule,
+        "only directory groups may join groups on platform '\(catalog.name)': '\(group.name)' is in '\(outer)'")
+    }
+    groups.values[index].description = group.description
+    groups.values[index].source = group.source
+    groups.values[index].directoryId = group.directoryId
+  }
+
   /// `group`: where `groupName` is in ``groups`` (nil: it is not); `listed`: its members, to
   /// which the member is added (``groupsByMember`` is left to the caller to make anew).
   private mutating func addMember(

@@ -583,26 +583,11 @@ extension AccessModel {
       }
     case .user:
       table.reserve(users.count)
-      let names = UserFieldNames.shared
       var writer = FieldsWriter()
-      for user in users.values {
-        // In name order, as they are kept.
-        if let directoryId = user.directoryId { writer.field(names.directoryId, string: directoryId) }
-        writer.field(names.disabled, user.disabled)
-        writer.field(names.email, string: user.email)
-        if let name = user.name { writer.field(names.name, string: name) }
-        writer.field(names.source, string: user.source.rawValue)
-        writer.field(names.twoFactor, user.twoFactorEnrolled)
-        add(user.email.userKey, writer.finish())
-      }
+      for user in users.values { add(user.email.userKey, user.stateFields(writer: &writer)) }
     case .group:
       table.reserve(groups.count)
-      for group in groups.values where !group.isDefault {
-        var fields: Fields = ["source": .string(group.source.rawValue)]
-        fields["description"] = group.description.map(FieldValue.string)
-        fields["directoryId"] = group.directoryId.map(FieldValue.string)
-        add(group.name, fields)
-      }
+      for group in groups.values where !group.isDefault { add(group.name, group.stateFields) }
     case .robot:
       for robot in robots.values { add(robot.name, robot.description.map { ["description": .string($0)] } ?? [:]) }
     case .app:
@@ -718,16 +703,9 @@ extension AccessModel {
             id: object.key, name: text(f, "name") ?? object.key, description: text(f, "description"),
             levels: (f["levels"]?.list ?? []).compactMap(ScopeLevel.init(rawValue:)), grants: grants, builtIn: false))
       case .user:
-        try addUser(
-          User(
-            email: text(f, "email") ?? object.key, name: text(f, "name"),
-            source: choice(f, "source", PrincipalSource.local), directoryId: text(f, "directoryId"),
-            twoFactorEnrolled: f["twoFactor"]?.bool ?? false, disabled: f["disabled"]?.bool ?? false))
+        try addUser(User(stateKey: object.key, fields: f))
       case .group:
-        try addGroup(
-          Group(
-            name: object.key, description: text(f, "description"), source: choice(f, "source", PrincipalSource.local),
-            directoryId: text(f, "directoryId")))
+        try addGroup(Group(stateKey: object.key, fields: f))
       case .robot:
         try addRobot(RobotAccount(name: object.key, description: text(f, "description")))
       case .app:
@@ -767,6 +745,49 @@ extension AccessModel {
 }
 
 /// A user's fields' names, written once (a plan builds 50,000 users' fields).
+extension User {
+  /// The user a state's object of this key and fields stands for.
+  public init(stateKey key: String, fields f: Fields) {
+    self.init(
+      email: f["email"]?.string ?? key, name: f["name"]?.string,
+      source: f["source"]?.string.flatMap(PrincipalSource.init(rawValue:)) ?? .local,
+      directoryId: f["directoryId"]?.string, twoFactorEnrolled: f["twoFactor"]?.bool ?? false,
+      disabled: f["disabled"]?.bool ?? false)
+  }
+
+  /// The user's fields as the state keeps them, written with `writer` (kept from user to user).
+  public func stateFields(writer: inout FieldsWriter) -> Fields {
+    let names = UserFieldNames.shared
+    // In name order, as they are kept.
+    if let directoryId { writer.field(names.directoryId, string: directoryId) }
+    writer.field(names.disabled, disabled)
+    writer.field(names.email, string: email)
+    if let name { writer.field(names.name, string: name) }
+    writer.field(names.source, string: source.rawValue)
+    writer.field(names.twoFactor, twoFactorEnrolled)
+    return writer.finish()
+  }
+}
+
+extension Group {
+  /// The group a state's object of this key and fields stands for, without its members (each a
+  /// membership of its own).
+  public init(stateKey key: String, fields f: Fields) {
+    self.init(
+      name: key, description: f["description"]?.string,
+      source: f["source"]?.string.flatMap(PrincipalSource.init(rawValue:)) ?? .local,
+      directoryId: f["directoryId"]?.string)
+  }
+
+  /// The group's fields as the state keeps them.
+  public var stateFields: Fields {
+    var fields: Fields = ["source": .string(source.rawValue)]
+    fields["description"] = description.map(FieldValue.string)
+    fields["directoryId"] = directoryId.map(FieldValue.string)
+    return fields
+  }
+}
+
 private struct UserFieldNames: Sendable {
   let directoryId = Fields.Name("directoryId")
   let disabled = Fields.Name("disabled")

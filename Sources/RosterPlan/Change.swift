@@ -178,6 +178,14 @@ public struct Change: Sendable, Hashable, Codable {
     }
   }
 
+  /// The object's fields before the change, from those after it (for update and delete).
+  public func reverted(from after: Fields) -> Fields {
+    if case .removed(let fields) = own, after.isEmpty { return fields }
+    var fields = after
+    for change in self.fields { fields[change.field] = change.before }
+    return fields
+  }
+
   /// The object's fields after the change (for create and update).
   func applied(to before: Fields) -> Fields {
     if case .created(let fields) = own, before.isEmpty { return fields }

@@ -38,6 +38,31 @@ private func everyAnswer(_ model: AccessModel) -> [String] {
   }
 }
 
+/// `snapshot` without the principals `drop` names, and without every membership and binding of
+/// theirs (a group's own members included).
+private func without(_ snapshot: StateSnapshot, principals drop: Set<PrincipalID>) -> StateSnapshot {
+  func dropped(_ text: String) -> Bool {
+    guard let principal = PrincipalID(canonical: text) else { return false }
+    if case .user(let email) = principal { return drop.contains(.user(email.userKey)) }
+    return drop.contains(principal)
+  }
+  var result = snapshot
+  for object in snapshot.all {
+    let gone: Bool
+    switch object.kind {
+    case .user: gone = drop.contains(.user(object.key))
+    case .group: gone = drop.contains(.group(object.key))
+    case .membership:
+      let values = object.relationValues ?? []
+      gone = drop.contains(.group(values[0])) || dropped(values[1])
+    case .binding: gone = dropped(object.relationValues?[0] ?? "")
+    default: gone = false
+    }
+    if gone { result.remove(object.kind, object.key) }
+  }
+  return result
+}
+
 @Suite("the current state's model from the desired one")
 struct UndoTests {
   @Test(
@@ -75,6 +100,80 @@ struct UndoTests {
     let impact = Impact.compute(changes: changes, before: undone, after: after)
     #expect(!impact.isEmpty)
     #expect(impact == Impact.compute(changes: changes, before: built, after: after))
+  }
+
+  @Test(
+    "undoing users and groups a plan makes, takes away and changes gives the model of the state it starts from",
+    arguments: ["integration-hub", "automation-cloud"])
+  func undoingPrincipals(_ name: String) throws {
+    let model = try exampleModel(name)
+    let (whole, catalog) = (model.snapshot, model.catalog)
+    let users = whole.all.filter { $0.kind == .user }.map(\.key)
+    let groups = whole.all.filter { $0.kind == .group }.map(\.key)
+    func every(_ keys: [String], _ place: Int, _ principal: (String) -> PrincipalID) -> Set<PrincipalID> {
+      Set(keys.enumerated().filter { $0.offset % 4 == place }.map { principal($0.element) })
+    }
+    // The plan makes a quarter of the users (and of the groups), with their memberships and
+    // bindings, takes another quarter away, and changes a third quarter's fields.
+    let current = without(
+      whole, principals: every(users, 0, PrincipalID.user).union(every(groups, 0, PrincipalID.group)))
+    var desired = without(
+      whole, principals: every(users, 1, PrincipalID.user).union(every(groups, 1, PrincipalID.group)))
+    for object in whole.all where object.kind == .user || object.kind == .group {
+      let keys = object.kind == .user ? users : groups
+      guard keys.firstIndex(of: object.key).map({ $0 % 4 == 2 }) == true else { continue }
+      var fields = object.fields
+      if object.kind == .user {
+        fields["disabled"] = .bool(!(fields["disabled"]?.bool ?? false))
+        fields["name"] = .string("Changed")
+      } else {
+        fields["description"] = .string("Changed")
+      }
+      desired.insert(StateObject(kind: object.kind, key: object.key, fields: fields))
+    }
+    let changes = Differ.diff(current: current, desired: desired)
+    for (kind, action) in [(ObjectKind.user, Change.Action.create), (.user, .delete), (.user, .update)] {
+      #expect(changes.contains { $0.kind == kind && $0.action == action }, "\(kind) \(action)")
+    }
+    if !groups.isEmpty {
+      for action in [Change.Action.create, .delete, .update] {
+        #expect(changes.contains { $0.kind == .group && $0.action == action }, "group \(action)")
+      }
+    }
+    let after = try AccessModel(snapshot: desired, catalog: catalog)
+    let built = try AccessModel(snapshot: current, catalog: catalog)
+    let undone = try #require(after.undoing(changes))
+    #expect(undone.snapshot == built.snapshot)
+    #expect(undone.groupsByMember == built.groupsByMember)
+    #expect(everyAnswer(undone) == everyAnswer(built))
+    let actor = built.users.values.map(\.email).min() ?? ""
+    func findings(_ model: AccessModel) -> [SafetyFinding] {
+      Safety.check(
+        changes, current: current, catalog: catalog, actor: actor, overrides: [], model: Lazy(value: model),
+        result: after)
+    }
+    #expect(findings(undone) == findings(built))
+    #expect(
+      Impact.compute(changes: changes, before: undone, after: after)
+        == Impact.compute(changes: changes, before: built, after: after))
+  }
+
+  @Test("a principal is not taken away while it holds a binding or is a member of a group")
+  func principalsInUse() throws {
+    let model = try exampleModel("automation-cloud")
+    let member = try #require(model.groups.values.first { !$0.isDefault && !$0.members.isEmpty }?.members.first)
+    var held = model
+    #expect(throws: ModelError.self) { try held.removePrincipals([member]) }
+    #expect(held.snapshot == model.snapshot)
+    let binding = try #require(model.bindingsByPrincipal.first { $0.key.kind == .user }?.value.first)
+    #expect(throws: ModelError.self) { try held.removePrincipals([binding.principal]) }
+    // A user with neither goes.
+    let free = try #require(
+      model.users.values.first { user in
+        model.bindingsByPrincipal[.user(user.email)] == nil && model.groupsByMember[.user(user.email)] == nil
+      })
+    try held.removePrincipals([.user(free.email)])
+    #expect(held.users[free.email.userKey] == nil && held.users.count == model.users.count - 1)
   }
 
   @Test("a role replaced where the platform allows one per account is bound again once the new one is gone")
@@ -128,9 +227,13 @@ struct UndoTests {
     let model = try exampleModel("integration-hub")
     let user = try #require(model.users.values.map(\.email).min())
     let renamed = Change(
-      action: .update, kind: .user, key: user.userKey,
-      fields: [FieldChange(field: "name", before: nil, after: .string("Someone"))])
+      action: .rename, kind: .user, key: user.userKey, fields: [], from: "someone@example.com")
     #expect(model.undoing([renamed]) == nil)
+    // A user the plan would change that the model does not hold.
+    let unknown = Change(
+      action: .update, kind: .user, key: "nobody@example.com",
+      fields: [FieldChange(field: "name", before: nil, after: .string("Someone"))])
+    #expect(model.undoing([unknown]) == nil)
     // A binding the plan would make that the model does not hold.
     let unheld = Change.relation(
       .create, kind: .binding, key: StateKey.binding(Binding(principal: .user(user), role: "nobody")))
