@@ -69,8 +69,9 @@ public enum Impact {
       let parts = change.keyParts
       switch change.kind {
       case .binding, .membership:
+        // A membership reaches its member (and a group's members), not the group's other
+        // members, whose access it does not change.
         if let principal = PrincipalID(canonical: parts[change.kind == .binding ? 0 : 1]) { reach(principal, change) }
-        if change.kind == .membership { reach(.group(parts[0]), change) }
       case .user:
         // A new name or directory id changes no one's access.
         if change.action == .update, change.fields.allSatisfy({ ["name", "directoryId"].contains($0.field) }) {

@@ -259,14 +259,24 @@ public enum Safety {
       guard let (principal, role, scope) = binding(change) else { continue }
       event(RoleEvent(target: principal, operation: .revoke, role: role, scope: scope, change: index))
     }
-    // A membership gives (or takes) every role its group holds.
+    // A membership gives (or takes) every role its group holds. The groups those groups are in
+    // are found once in each state, for them alone (every member's groups, indexed for 500
+    // users' memberships taken away at 50,000 users, were 70 ms and 10 MB).
+    let memberships = changes.filter { $0.kind == .membership && $0.action != .update }
+    let groups = Set(memberships.compactMap { $0.keyParts.first.map(PrincipalID.group) })
+    let memberOf = (
+      before: groups.isEmpty ? [:] : before.groupsByMember(of: groups),
+      after: groups.isEmpty ? [:] : after?.groupsByMember(of: groups) ?? [:]
+    )
     for (index, change) in changes.enumerated() where change.kind == .membership && change.action != .update {
       let parts = change.keyParts
       guard parts.count == 2, let member = PrincipalID(canonical: parts[1]) else { continue }
-      let model = change.action == .create ? after : before
+      let created = change.action == .create
+      let model = created ? after : before
       // In the order of roles and scopes, not of the bindings (which differs between a model
       // built from the configuration and one built from the state).
-      let holdings = (model?.holdings(of: .group(parts[0])) ?? []).sorted { ($0.role, $0.scope) < ($1.role, $1.scope) }
+      let holdings = (model?.holdings(of: .group(parts[0]), memberOf: created ? memberOf.after : memberOf.before) ?? [])
+        .sorted { ($0.role, $0.scope) < ($1.role, $1.scope) }
       for holding in holdings {
         event(
           RoleEvent(
