@@ -156,6 +156,53 @@ for f in sorted(folder.glob('*.yaml')):
     f.write_text('\n'.join(out))
 PY
 git_ commit -qam "1% of users' roles changed"
+# 1% more users (each with a folder role, in a group), and 1% of the users gone (with their
+# memberships), each on a branch of its own from the same commit: people joining and leaving,
+# where the plan makes or takes away users as well as their relations.
+git_ checkout -q -b joiners main~1
+python3 - "$repo/config" "$users" "$tenants" <<'PY'
+import sys, pathlib
+config, users, tenants = pathlib.Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+count = users // 100
+joiners = ['apiVersion: roster/v1', 'kind: UserList', 'users:']
+for i in range(count):
+    joiners += [f'  - email: joiner{i:06d}@synthetic.example', '    roles:',
+                f'      - {{role: automation-user, scope: tenant/tenant-{i % tenants:04d}/service/orchestrator/folder/Shared}}']
+(config / 'users' / 'joiners.yaml').write_text('\n'.join(joiners) + '\n')
+# Each joiner in a group of its own among the first: after the group's `members:` line.
+files = sorted((config / 'groups').glob('*.yaml'))
+wanted = {f'name: group-{i:05d}': i for i in range(count)}
+for f in files:
+    out, joining = [], None
+    for line in f.read_text().split('\n'):
+        out.append(line)
+        if line in wanted: joining = wanted[line]
+        elif line == 'members:' and joining is not None:
+            out.append(f'  - joiner{joining:06d}@synthetic.example')
+            joining = None
+    f.write_text('\n'.join(out))
+PY
+git_ add -A && git_ commit -qm "1% more users"
+git_ checkout -q -b leavers main~1
+python3 - "$repo/config" 100 <<'PY'
+import sys, pathlib, re
+config, step = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+def leaves(n): return n % step == 2
+for f in sorted((config / 'users').glob('*.yaml')):
+    out, gone = [], False
+    for line in f.read_text().split('\n'):
+        if line.startswith('  - email: user'):
+            gone = leaves(int(line.split('user')[1][:6]))
+        elif not line.startswith('    '):
+            gone = False
+        if not gone: out.append(line)
+    f.write_text('\n'.join(out))
+for f in sorted((config / 'groups').glob('*.yaml')):
+    kept = [l for l in f.read_text().split('\n')
+            if not ((m := re.match(r'  - user(\d{6})@', l)) and leaves(int(m.group(1))))]
+    f.write_text('\n'.join(kept))
+PY
+git_ commit -qam "1% of users gone"
 git_ checkout -q main
 # The plan with no changes (the commit before) and the 1%-changed plans run in turn, so that a
 # drift of the machine's speed through the run moves them alike.
@@ -174,14 +221,23 @@ for store in "${stores[@]}"; do
       --detailed-exitcode
     pair "plan_roles_$store" "${paired_cpu}" "${paired_wall}"
     keep "plan_roles_$store"
+    for ref in joiners leavers; do
+      measure "plan_${ref}_$store" "$roster" plan --repo "$repo" --ref "$ref" --path config --state "${at[$store]}" \
+        --detailed-exitcode
+      pair "plan_${ref}_$store" "${paired_cpu}" "${paired_wall}"
+      keep "plan_${ref}_$store"
+    done
   done
 done
 for k in cpu wall rss; do
   eval "$k[plan_none]=\${$k[plan_none_sqlite]}; $k[plan_one_percent]=\${$k[plan_one_percent_sqlite]}"
   eval "$k[plan_roles]=\${$k[plan_roles_sqlite]}"
+  eval "$k[plan_joiners]=\${$k[plan_joiners_sqlite]}; $k[plan_leavers]=\${$k[plan_leavers_sqlite]}"
 done
 changed=$(grep -c '^  ~ ' "$work/plan_one_percent_sqlite.out" || true)
 rebound=$(grep -c '^  + binding ' "$work/plan_roles_sqlite.out" || true)
+joined=$(grep -c '^  + user ' "$work/plan_joiners_sqlite.out" || true)
+left=$(grep -c '^  - user ' "$work/plan_leavers_sqlite.out" || true)
 
 # 10,000 changes: every fifth user renamed, saved as a plan and applied.
 python3 - "$repo/config/users" 5 <<'PY'
@@ -243,6 +299,12 @@ paired plan_one_percent_sqlite "no-change plan"
 row "plan, $rebound users' roles changed" plan_roles \
   "≤ 1.1× no-change plan: $(against plan_roles "${cpu[plan_none]}" "${wall[plan_none]}")"
 paired plan_roles_sqlite "no-change plan"
+row "plan, $joined users added" plan_joiners \
+  "≤ 1.1× no-change plan: $(against plan_joiners "${cpu[plan_none]}" "${wall[plan_none]}")"
+paired plan_joiners_sqlite "no-change plan"
+row "plan, $left users removed" plan_leavers \
+  "≤ 1.1× no-change plan: $(against plan_leavers "${cpu[plan_none]}" "${wall[plan_none]}")"
+paired plan_leavers_sqlite "no-change plan"
 row "apply $applied changes" apply "≤ 2 s"
 printf '%-34s %10s checks/s, p50 %s ns, p99 %s ns (≥ 1,000,000/s, p99 ≤ 5,000 ns); compile %s s\n' \
   "checks ($nchecks, one core)" "$persec" "$p50" "$p99" "$compile"
@@ -250,7 +312,7 @@ printf '%-34s %10s MiB = %s× the YAML bytes (≤ 10×)\n' "peak memory (any ste
   "$(ratio "$((peak * 1024))" "$bytes")"
 printf '\nThe state on each store (CPU of the roster process, without the server; and wall time):\n'
 printf '%-34s' "measure"; for store in "${stores[@]}"; do printf ' %22s' "$store cpu/wall s"; done; echo
-for m in plan_none plan_one_percent plan_roles apply check; do
+for m in plan_none plan_one_percent plan_roles plan_joiners plan_leavers apply check; do
   printf '%-34s' "$m"
   for store in "${stores[@]}"; do printf ' %22s' "${cpu[${m}_$store]} / ${wall[${m}_$store]}"; done; echo
 done
