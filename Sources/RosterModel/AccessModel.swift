@@ -67,6 +67,9 @@ public struct AccessModel: Sendable {
   private var memberIndex = MemberIndex()
   /// The organisation-level roles bound to each principal, for the platform's per-account limit.
   private var organizationRoles: [PrincipalID: [String]] = [:]
+  /// The principals bound to a role at the organisation, with those roles: a few of the
+  /// bindings, kept as they are made.
+  public var organizationRoleHolders: [PrincipalID: [String]] { organizationRoles }
   /// Folders that exist, by tenant and service, as joined paths.
   private var folderPaths: [String: Set<String>] = [:]
   /// Scopes a binding was made at, so known to exist: a few hundred recur across a hundred

@@ -76,10 +76,9 @@ public enum Safety {
       case .none: break
       }
     }
-    for (principal, bindings) in model.bindingsByPrincipal {
-      guard case .user(let email) = principal,
-        bindings.contains(where: { adminRoles.contains($0.role) && $0.scope == .organization })
-      else { continue }
+    // Users bound to one at the organisation (among the few bound to any role there).
+    for (principal, roles) in model.organizationRoleHolders {
+      guard case .user(let email) = principal, roles.contains(where: adminRoles.contains) else { continue }
       adminUsers.insert(email.userKey)
     }
     var census = Census(holders: [], canSignIn: [], withoutTwoFactor: [], adminGroups: adminGroups)
