@@ -744,7 +744,6 @@ extension AccessModel {
   }
 }
 
-/// A user's fields' names, written once (a plan builds 50,000 users' fields).
 extension User {
   /// The user a state's object of this key and fields stands for.
   public init(stateKey key: String, fields f: Fields) {
@@ -788,6 +787,7 @@ extension Group {
   }
 }
 
+/// A user's fields' names, written once (a plan builds 50,000 users' fields).
 private struct UserFieldNames: Sendable {
   let directoryId = Fields.Name("directoryId")
   let disabled = Fields.Name("disabled")
