@@ -293,18 +293,15 @@ paired validate
 row "first apply (everything)" first_apply ""
 row "plan, no changes" plan_none "≤ 3× floor: $(against plan_none "${floor[plans_sqlite]}" "${floor[plans_sqlite]}")"
 paired plan_none_sqlite
-row "plan, 1% changed ($changed updates)" plan_one_percent \
-  "≤ 1.1× no-change plan: $(against plan_one_percent "${cpu[plan_none]}" "${wall[plan_none]}")"
-paired plan_one_percent_sqlite "no-change plan"
-row "plan, $rebound users' roles changed" plan_roles \
-  "≤ 1.1× no-change plan: $(against plan_roles "${cpu[plan_none]}" "${wall[plan_none]}")"
-paired plan_roles_sqlite "no-change plan"
-row "plan, $joined users added" plan_joiners \
-  "≤ 1.1× no-change plan: $(against plan_joiners "${cpu[plan_none]}" "${wall[plan_none]}")"
-paired plan_joiners_sqlite "no-change plan"
-row "plan, $left users removed" plan_leavers \
-  "≤ 1.1× no-change plan: $(against plan_leavers "${cpu[plan_none]}" "${wall[plan_none]}")"
-paired plan_leavers_sqlite "no-change plan"
+# changed_row NAME LABEL: a 1%-changed plan's row, against the no-change plan.
+changed_row() {
+  row "$2" "$1" "≤ 1.1× no-change plan: $(against "$1" "${cpu[plan_none]}" "${wall[plan_none]}")"
+  paired "$1_sqlite" "no-change plan"
+}
+changed_row plan_one_percent "plan, 1% changed ($changed updates)"
+changed_row plan_roles "plan, $rebound users' roles changed"
+changed_row plan_joiners "plan, $joined users added"
+changed_row plan_leavers "plan, $left users removed"
 row "apply $applied changes" apply "≤ 2 s"
 printf '%-34s %10s checks/s, p50 %s ns, p99 %s ns (≥ 1,000,000/s, p99 ≤ 5,000 ns); compile %s s\n' \
   "checks ($nchecks, one core)" "$persec" "$p50" "$p99" "$compile"
