@@ -83,8 +83,12 @@ public enum Safety {
     }
     var census = Census(holders: [], canSignIn: [], withoutTwoFactor: [], adminGroups: adminGroups)
     let managed = model.organization.signIn.mode == .managed
-    // The administrators, by email: only they are sorted, not every user.
-    let admins = model.users.values.filter { user in
+    // The administrators, by email: only they are sorted, not every user. Every user is looked
+    // at only when a default group makes every (local) user one; else the administrators found
+    // are looked up (a pass over 50,000 users was 10 ms of each census).
+    let candidates =
+      everyUser || everyLocalUser ? Array(model.users.values) : adminUsers.compactMap { model.users[$0] }
+    let admins = candidates.filter { user in
       !user.disabled
         && (everyUser || (everyLocalUser && user.source == .local) || adminUsers.contains(user.email.userKey))
     }.map { (key: $0.email.userKey, user: $0) }.sorted { $0.key < $1.key }.map(\.user)
