@@ -546,6 +546,29 @@ public struct AccessModel: Sendable {
     customRoles[role.id] = role
   }
 
+  /// Takes a custom role away: refused for one that is not defined, or that is bound.
+  public mutating func removeRole(_ id: String) throws(ModelError) {
+    guard customRoles[id] != nil else { throw .unknown("custom role", id, among: customRoles.keys) }
+    if let held = bindingsByPrincipal.values.lazy.flatMap({ $0 }).first(where: { $0.role == id }) {
+      throw ModelError(.invalidValue, "role '\(id)' cannot go while \(held.principal) holds it at \(held.scope)")
+    }
+    customRoles[id] = nil
+  }
+
+  /// Puts `role` in place of the custom role of its id, its bindings kept: refused (and nothing
+  /// changed) as ``defineRole(_:)`` refuses a role, or when a binding of it would be refused
+  /// under it (at a level it no longer has, say).
+  public mutating func replaceRole(_ role: Role) throws(ModelError) {
+    guard customRoles[role.id] != nil else { throw .unknown("custom role", role.id, among: customRoles.keys) }
+    let held = bindingsByPrincipal.values.flatMap { $0 }.filter { $0.role == role.id }.sorted()
+    var next = self
+    for binding in held { try next.unbind(binding) }
+    next.customRoles[role.id] = nil
+    try next.defineRole(role)
+    for binding in held { try next.bind(binding) }
+    self = next
+  }
+
   /// Binds a role to a principal at a scope, after checking the role, the principal, the scope
   /// and the platform's rules.
   public mutating func bind(_ binding: Binding) throws(ModelError) {

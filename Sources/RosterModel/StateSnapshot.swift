@@ -573,14 +573,7 @@ extension AccessModel {
         add(tenant.name, ["services": .list(services)])
       }
     case .role:
-      for role in customRoles.values {
-        var fields: Fields = [
-          "name": .string(role.name), "levels": .list(role.levels.map(\.rawValue)),
-          "permissions": .list(role.grants.map { $0.permission + ($0.condition.map { ":" + $0.rawValue } ?? "") }),
-        ]
-        fields["description"] = role.description.map(FieldValue.string)
-        add(role.id, fields)
-      }
+      for role in customRoles.values { add(role.id, role.stateFields) }
     case .user:
       table.reserve(users.count)
       var writer = FieldsWriter()
@@ -694,14 +687,7 @@ extension AccessModel {
         }
         try addTenant(Tenant(name: object.key, services: services))
       case .role:
-        let grants = (f["permissions"]?.list ?? []).map { entry -> Grant in
-          let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
-          return Grant(parts[0], condition: parts.count > 1 ? Condition(rawValue: parts[1]) : nil)
-        }
-        try defineRole(
-          Role(
-            id: object.key, name: text(f, "name") ?? object.key, description: text(f, "description"),
-            levels: (f["levels"]?.list ?? []).compactMap(ScopeLevel.init(rawValue:)), grants: grants, builtIn: false))
+        try defineRole(Role(stateKey: object.key, fields: f))
       case .user:
         try addUser(User(stateKey: object.key, fields: f))
       case .group:
@@ -741,6 +727,29 @@ extension AccessModel {
       resolve: Self.member(canonical:in:), bindings: consume bindings, found: false)
     // The refusal that adding them one by one, members first, would have met first.
     if let first = memberRefusals.first ?? bindingRefusals.first { throw first.refusal }
+  }
+}
+
+extension Role {
+  /// The custom role a state's object of this key and fields stands for.
+  public init(stateKey key: String, fields f: Fields) {
+    let grants = (f["permissions"]?.list ?? []).map { entry -> Grant in
+      let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+      return Grant(parts[0], condition: parts.count > 1 ? Condition(rawValue: parts[1]) : nil)
+    }
+    self.init(
+      id: key, name: f["name"]?.string ?? key, description: f["description"]?.string,
+      levels: (f["levels"]?.list ?? []).compactMap(ScopeLevel.init(rawValue:)), grants: grants, builtIn: false)
+  }
+
+  /// The custom role's fields as the state keeps them.
+  public var stateFields: Fields {
+    var fields: Fields = [
+      "name": .string(name), "levels": .list(levels.map(\.rawValue)),
+      "permissions": .list(grants.map { $0.permission + ($0.condition.map { ":" + $0.rawValue } ?? "") }),
+    ]
+    fields["description"] = description.map(FieldValue.string)
+    return fields
   }
 }
 

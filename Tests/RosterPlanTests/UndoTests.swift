@@ -154,6 +154,57 @@ struct UndoTests {
     _ = try expectBuilt(undone, current: current, after: after, changes: changes)
   }
 
+  @Test("undoing custom roles a plan defines, takes away and changes gives the model of the state it starts from")
+  func undoingRoles() throws {
+    let model = try exampleModel("automation-cloud")
+    let whole = model.snapshot
+    let reviewer = try #require(whole.object(.role, "finance-reviewer"))
+    // Where the reviewer is bound: the roles the plan defines and takes away are bound there too.
+    let held = try #require(model.bindingsByPrincipal.values.flatMap { $0 }.first { $0.role == reviewer.key })
+    func role(_ id: String, _ permissions: [String]) -> StateObject {
+      var fields = reviewer.fields
+      fields["name"] = .string(id)
+      fields["permissions"] = .list(permissions)
+      return StateObject(kind: .role, key: id, fields: fields)
+    }
+    func bound(_ id: String) -> StateObject {
+      .relation(.binding, key: StateKey.binding(Binding(principal: held.principal, role: id, scope: held.scope)))
+    }
+    var current = whole
+    current.insert(role("old-role", ["orchestrator.folder.view"]))
+    current.insert(bound("old-role"))
+    var desired = whole
+    desired.insert(role(reviewer.key, ["orchestrator.folder.view", "orchestrator.automations.run"]))
+    desired.insert(role("new-role", ["orchestrator.folder.view"]))
+    desired.insert(bound("new-role"))
+    let changes = Differ.diff(current: current, desired: desired)
+    for action in [Change.Action.create, .update, .delete] {
+      #expect(changes.contains { $0.kind == .role && $0.action == action }, "role \(action)")
+    }
+    let after = try AccessModel(snapshot: desired, catalog: model.catalog)
+    let undone = try #require(after.undoing(changes))
+    #expect(undone.customRoles[reviewer.key]?.grants.count == 1)
+    #expect(!(try expectBuilt(undone, current: current, after: after, changes: changes)).isEmpty)
+  }
+
+  @Test("a custom role is not taken away while bound, nor changed so that a binding of it would be refused")
+  func rolesInUse() throws {
+    let model = try exampleModel("automation-cloud")
+    let reviewer = try #require(model.customRoles["finance-reviewer"])
+    var changed = model
+    #expect(throws: ModelError.self) { try changed.removeRole(reviewer.id) }
+    // Bound at folders, it cannot become a service-level role alone.
+    var narrowed = reviewer
+    narrowed.levels = [.service]
+    #expect(throws: ModelError.self) { try changed.replaceRole(narrowed) }
+    #expect(changed.snapshot == model.snapshot)
+    var widened = reviewer
+    widened.grants.append(Grant("orchestrator.automations.run"))
+    try changed.replaceRole(widened)
+    #expect(changed.customRoles[reviewer.id]?.grants.count == 2)
+    #expect(changed.bindingCount == model.bindingCount)
+  }
+
   @Test("a principal is not taken away while it holds a binding or is a member of a group")
   func principalsInUse() throws {
     let model = try exampleModel("automation-cloud")
