@@ -20,10 +20,11 @@ extension AccessModel {
     }
     guard changes.allSatisfy({ $0.action == .adopt || relation($0) || object($0) }) else { return nil }
     var model = self
-    // What the plan makes is taken away first (its relations, then its users, groups and roles), then
-    // what it changes or takes away is put back, relations last (through the model's checks): a
-    // role it replaces where the platform allows one is bound again only once the new one is
-    // gone, and a user or group is back before its memberships and bindings are.
+    // What the plan makes is taken away first (its relations, then its users, groups and roles),
+    // then what it changes or takes away is put back, relations last (through the model's
+    // checks): a role it replaces where the platform allows one is bound again only once the new
+    // one is gone, and a user, group or role is back before the memberships and bindings that
+    // need it are.
     var members = GroupMembers()
     var bindings: [Binding] = []
     var made: [PrincipalID] = []
