@@ -546,6 +546,35 @@ public struct AccessModel: Sendable {
     customRoles[role.id] = role
   }
 
+  /// Takes a tenant away: refused for one that is not defined, or with a binding at it or
+  /// inside it.
+  public mutating func removeTenant(_ name: String) throws(ModelError) {
+    guard tenants[name] != nil else { throw .unknown("tenant", name, among: tenants.keys) }
+    if let held = bindingsByPrincipal.values.lazy.flatMap({ $0 }).first(where: { $0.scope.tenant == name }) {
+      throw ModelError(
+        .invalidValue, "tenant '\(name)' cannot go while \(held.principal) holds '\(held.role)' at \(held.scope)")
+    }
+    tenants[name] = nil
+    tenantNames.removeAll { $0 == name }
+    folderPaths = folderPaths.filter { !$0.key.hasPrefix(name + "/") }
+    boundScopes = boundScopes.filter { $0.tenant != name }
+  }
+
+  /// Puts `tenant`'s services and folders in place of those of the tenant of its name, the
+  /// bindings inside it kept: refused (and nothing changed) as ``addTenant(_:)`` refuses a
+  /// tenant, or when a binding inside it would be refused under it (at a folder it no longer
+  /// has, say).
+  public mutating func replaceTenant(_ tenant: Tenant) throws(ModelError) {
+    guard tenants[tenant.name] != nil else { throw .unknown("tenant", tenant.name, among: tenants.keys) }
+    let held = bindingsByPrincipal.values.flatMap { $0 }.filter { $0.scope.tenant == tenant.name }.sorted()
+    var next = self
+    for binding in held { try next.unbind(binding) }
+    try next.removeTenant(tenant.name)
+    try next.addTenant(tenant)
+    for binding in held { try next.bind(binding) }
+    self = next
+  }
+
   /// Takes a custom role away: refused for one that is not defined, or that is bound.
   public mutating func removeRole(_ id: String) throws(ModelError) {
     guard customRoles[id] != nil else { throw .unknown("custom role", id, among: customRoles.keys) }

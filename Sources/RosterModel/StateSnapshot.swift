@@ -564,14 +564,7 @@ extension AccessModel {
       org["signInProvider"] = organization.signIn.provider.map(FieldValue.string)
       add("organization", org)
     case .tenant:
-      for tenant in tenants.values {
-        var services: [String] = []
-        for service in tenant.services {
-          services.append(service.name)
-          services += service.folders.map { service.name + "/" + $0.joined(separator: "/") }
-        }
-        add(tenant.name, ["services": .list(services)])
-      }
+      for tenant in tenants.values { add(tenant.name, tenant.stateFields) }
     case .role:
       for role in customRoles.values { add(role.id, role.stateFields) }
     case .user:
@@ -676,16 +669,7 @@ extension AccessModel {
       case .organization, .membership, .binding:
         continue
       case .tenant:
-        var services: [TenantService] = []
-        for entry in f["services"]?.list ?? [] {
-          let parts = entry.split(separator: "/").map(String.init)
-          if parts.count == 1 {
-            services.append(TenantService(name: parts[0]))
-          } else if let i = services.lastIndex(where: { $0.name == parts[0] }) {
-            services[i].folders.append(Array(parts.dropFirst()))
-          }
-        }
-        try addTenant(Tenant(name: object.key, services: services))
+        try addTenant(Tenant(stateKey: object.key, fields: f))
       case .role:
         try defineRole(Role(stateKey: object.key, fields: f))
       case .user:
@@ -727,6 +711,33 @@ extension AccessModel {
       resolve: Self.member(canonical:in:), bindings: consume bindings, found: false)
     // The refusal that adding them one by one, members first, would have met first.
     if let first = memberRefusals.first ?? bindingRefusals.first { throw first.refusal }
+  }
+}
+
+extension Tenant {
+  /// The tenant a state's object of this key and fields stands for: its services, each followed
+  /// by its folders (`orchestrator`, `orchestrator/Finance`).
+  public init(stateKey key: String, fields f: Fields) {
+    var services: [TenantService] = []
+    for entry in f["services"]?.list ?? [] {
+      let parts = entry.split(separator: "/").map(String.init)
+      if parts.count == 1 {
+        services.append(TenantService(name: parts[0]))
+      } else if let i = services.lastIndex(where: { $0.name == parts[0] }) {
+        services[i].folders.append(Array(parts.dropFirst()))
+      }
+    }
+    self.init(name: key, services: services)
+  }
+
+  /// The tenant's fields as the state keeps them.
+  public var stateFields: Fields {
+    var services: [String] = []
+    for service in self.services {
+      services.append(service.name)
+      services += service.folders.map { service.name + "/" + $0.joined(separator: "/") }
+    }
+    return ["services": .list(services)]
   }
 }
 

@@ -187,6 +187,52 @@ struct UndoTests {
     #expect(!(try expectBuilt(undone, current: current, after: after, changes: changes)).isEmpty)
   }
 
+  @Test("undoing tenants a plan makes, takes away and changes gives the model of the state it starts from")
+  func undoingTenants() throws {
+    let model = try exampleModel("automation-cloud")
+    let whole = model.snapshot
+    // A role held at a tenant, bound at the tenants the plan makes and takes away.
+    let held = try #require(model.bindingsByPrincipal.values.flatMap { $0 }.first { $0.scope.level == .tenant })
+    func tenant(_ name: String) throws -> [StateObject] {
+      let scope = try Scope(parsing: "tenant/\(name)")
+      return [
+        StateObject(kind: .tenant, key: name, fields: ["services": .list([])]),
+        .relation(.binding, key: StateKey.binding(Binding(principal: held.principal, role: held.role, scope: scope))),
+      ]
+    }
+    // A tenant the plan gives one more folder.
+    let widened = try #require(model.tenants.values.first { $0.services.contains { $0.name == "orchestrator" } })
+    var fields = try #require(whole.object(.tenant, widened.name)).fields
+    fields["services"] = .list((fields["services"]?.list ?? []) + ["orchestrator/Added"])
+    var current = whole
+    for object in try tenant("old-tenant") { current.insert(object) }
+    var desired = whole
+    for object in try tenant("new-tenant") { desired.insert(object) }
+    desired.insert(StateObject(kind: .tenant, key: widened.name, fields: fields))
+    let changes = Differ.diff(current: current, desired: desired)
+    for action in [Change.Action.create, .update, .delete] {
+      #expect(changes.contains { $0.kind == .tenant && $0.action == action }, "tenant \(action)")
+    }
+    let after = try AccessModel(snapshot: desired, catalog: model.catalog)
+    let undone = try #require(after.undoing(changes))
+    #expect(undone.tenants["new-tenant"] == nil && undone.tenants["old-tenant"] != nil)
+    #expect(!(try expectBuilt(undone, current: current, after: after, changes: changes)).isEmpty)
+  }
+
+  @Test("a tenant is not taken away while bound inside, nor changed so that a binding inside it would be refused")
+  func tenantsInUse() throws {
+    let model = try exampleModel("automation-cloud")
+    let folder = try #require(model.bindingsByPrincipal.values.flatMap { $0 }.first { $0.scope.level == .folder }).scope
+    let name = try #require(folder.tenant)
+    var changed = model
+    #expect(throws: ModelError.self) { try changed.removeTenant(name) }
+    // Without the folder's service, the binding there would be refused.
+    var narrowed = try #require(model.tenants[name])
+    narrowed.services.removeAll { $0.name == folder.service }
+    #expect(throws: ModelError.self) { try changed.replaceTenant(narrowed) }
+    #expect(changed.snapshot == model.snapshot)
+  }
+
   @Test("a custom role is not taken away while bound, nor changed so that a binding of it would be refused")
   func rolesInUse() throws {
     let model = try exampleModel("automation-cloud")
