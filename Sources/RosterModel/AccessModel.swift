@@ -550,7 +550,7 @@ public struct AccessModel: Sendable {
   /// inside it.
   public mutating func removeTenant(_ name: String) throws(ModelError) {
     guard tenants[name] != nil else { throw .unknown("tenant", name, among: tenants.keys) }
-    if let held = bindingsByPrincipal.values.lazy.flatMap({ $0 }).first(where: { $0.scope.tenant == name }) {
+    if let held = firstBinding(where: { $0.scope.tenant == name }) {
       throw ModelError(
         .invalidValue, "tenant '\(name)' cannot go while \(held.principal) holds '\(held.role)' at \(held.scope)")
     }
@@ -566,19 +566,18 @@ public struct AccessModel: Sendable {
   /// has, say).
   public mutating func replaceTenant(_ tenant: Tenant) throws(ModelError) {
     guard tenants[tenant.name] != nil else { throw .unknown("tenant", tenant.name, among: tenants.keys) }
-    let held = bindingsByPrincipal.values.flatMap { $0 }.filter { $0.scope.tenant == tenant.name }.sorted()
-    var next = self
-    for binding in held { try next.unbind(binding) }
-    try next.removeTenant(tenant.name)
-    try next.addTenant(tenant)
-    for binding in held { try next.bind(binding) }
-    self = next
+    try rebinding(
+      where: { $0.scope.tenant == tenant.name },
+      then: { model throws(ModelError) in
+        try model.removeTenant(tenant.name)
+        try model.addTenant(tenant)
+      })
   }
 
   /// Takes a custom role away: refused for one that is not defined, or that is bound.
   public mutating func removeRole(_ id: String) throws(ModelError) {
     guard customRoles[id] != nil else { throw .unknown("custom role", id, among: customRoles.keys) }
-    if let held = bindingsByPrincipal.values.lazy.flatMap({ $0 }).first(where: { $0.role == id }) {
+    if let held = firstBinding(where: { $0.role == id }) {
       throw ModelError(.invalidValue, "role '\(id)' cannot go while \(held.principal) holds it at \(held.scope)")
     }
     customRoles[id] = nil
@@ -589,11 +588,28 @@ public struct AccessModel: Sendable {
   /// under it (at a level it no longer has, say).
   public mutating func replaceRole(_ role: Role) throws(ModelError) {
     guard customRoles[role.id] != nil else { throw .unknown("custom role", role.id, among: customRoles.keys) }
-    let held = bindingsByPrincipal.values.flatMap { $0 }.filter { $0.role == role.id }.sorted()
+    try rebinding(
+      where: { $0.role == role.id },
+      then: { model throws(ModelError) in
+        model.customRoles[role.id] = nil
+        try model.defineRole(role)
+      })
+  }
+
+  /// The first binding (in no particular order) that `test` accepts, if any.
+  private func firstBinding(where test: (Binding) -> Bool) -> Binding? {
+    bindingsByPrincipal.values.lazy.flatMap { $0 }.first(where: test)
+  }
+
+  /// Runs `change` with the bindings `test` accepts taken away, then makes them again through
+  /// the model's checks: all of it, or (refused) nothing.
+  private mutating func rebinding(
+    where test: (Binding) -> Bool, then change: (inout AccessModel) throws(ModelError) -> Void
+  ) throws(ModelError) {
+    let held = bindingsByPrincipal.values.flatMap { $0 }.filter(test).sorted()
     var next = self
     for binding in held { try next.unbind(binding) }
-    next.customRoles[role.id] = nil
-    try next.defineRole(role)
+    try change(&next)
     for binding in held { try next.bind(binding) }
     self = next
   }

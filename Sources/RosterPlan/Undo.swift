@@ -21,14 +21,12 @@ extension AccessModel {
     guard changes.allSatisfy({ $0.action == .adopt || relation($0) || object($0) }) else { return nil }
     var model = self
     // What the plan makes is taken away first (its relations, then its users, groups, roles and
-    // tenants),
-    // then what it changes or takes away is put back, relations last (through the model's
-    // checks): a role it replaces where the platform allows one is bound again only once the new
-    // one is gone, and a user, group or role is back before the memberships and bindings that
-    // need it are.
+    // tenants), then what it changes or takes away is put back, relations last (through the
+    // model's checks): a role it replaces where the platform allows one is bound again only once
+    // the new one is gone, and a tenant, user, group or role is back before the memberships and
+    // bindings that need it are.
     var members = GroupMembers()
     var bindings: [Binding] = []
-    var made: [PrincipalID] = []
     do throws(ModelError) {
       for change in changes where relation(change) {
         let parts = change.keyParts
@@ -47,6 +45,7 @@ extension AccessModel {
           if change.action == .create { try model.unbind(binding) } else { bindings.append(binding) }
         }
       }
+      var made: [PrincipalID] = []
       for change in changes where object(change) && change.action == .create {
         switch change.kind {
         case .user: made.append(.user(change.key))

@@ -254,17 +254,22 @@ struct UndoTests {
   @Test("a principal is not taken away while it holds a binding or is a member of a group")
   func principalsInUse() throws {
     let model = try exampleModel("automation-cloud")
-    let member = try #require(model.groups.values.first { !$0.isDefault && !$0.members.isEmpty }?.members.first)
-    var held = model
-    #expect(throws: ModelError.self) { try held.removePrincipals([member]) }
-    #expect(held.snapshot == model.snapshot)
-    let binding = try #require(model.bindingsByPrincipal.first { $0.key.kind == .user }?.value.first)
-    #expect(throws: ModelError.self) { try held.removePrincipals([binding.principal]) }
-    // A user with neither goes.
+    // A member that holds no binding of its own, and a user bound to a role in no group.
+    let member = try #require(
+      model.groups.values.filter { !$0.isDefault }.flatMap(\.members).first { model.bindingsByPrincipal[$0] == nil })
+    let binding = try #require(
+      model.bindingsByPrincipal.first { $0.key.kind == .user && model.groupsByMember[$0.key] == nil }?.value.first)
     let free = try #require(
       model.users.values.first { user in
         model.bindingsByPrincipal[.user(user.email)] == nil && model.groupsByMember[.user(user.email)] == nil
       })
+    var held = model
+    #expect(throws: ModelError.self) { try held.removePrincipals([member]) }
+    #expect(throws: ModelError.self) { try held.removePrincipals([binding.principal]) }
+    // All or none: a user that could go stays when another in the same call cannot.
+    #expect(throws: ModelError.self) { try held.removePrincipals([.user(free.email), member]) }
+    #expect(held.snapshot == model.snapshot)
+    // A user with neither goes.
     try held.removePrincipals([.user(free.email)])
     #expect(held.users[free.email.userKey] == nil && held.users.count == model.users.count - 1)
   }
