@@ -11,6 +11,14 @@ public struct ImpactEntry: Sendable, Hashable, Codable {
   public var lost: [String]
   /// The change that causes it, as the plan names it.
   public var cause: String
+
+  public init(principals: [String], scope: String, gained: [String], lost: [String], cause: String) {
+    self.principals = principals
+    self.scope = scope
+    self.gained = gained
+    self.lost = lost
+    self.cause = cause
+  }
 }
 
 public enum Impact {

@@ -363,7 +363,9 @@ private func viaEncoder<T: Encodable>(_ value: T, pretty: Bool = false) throws -
 
 @Suite("canonical JSON of changes and plans")
 struct CanonicalJSONTests {
-  @Test("changes are written byte for byte as JSONEncoder writes them, whatever their text; so is the plan digest")
+  @Test(
+    "changes, findings and impact are written byte for byte as JSONEncoder writes them, whatever their text; so is the plan digest"
+  )
   func sameBytesAsJSONEncoder() throws {
     let texts = [
       "plain", "zoë \u{1F600}", "quote \" and \\ back", "line\nbreak\ttab\u{1}", "a/b", "", "\u{7F}\u{2028}",
@@ -398,7 +400,14 @@ struct CanonicalJSONTests {
     let plan = Plan(
       lineage: "l \"1\"", serial: 7, source: "repo@abc", commit: "abc", actor: "ada", changes: changes,
       drift: Array(changes.prefix(3)), catalogSource: nil,
-      findings: [SafetyFinding(.massRemoval, "\"changes\":[] in a message", hint: "drift")], overrides: ["--x"])
+      findings: [
+        SafetyFinding(.massRemoval, "\"changes\":[] in a message", hint: "drift"),
+        SafetyFinding(.lockout, texts[3], change: texts[1], overridden: true), SafetyFinding(.selfChange, ""),
+      ],
+      overrides: ["--x"],
+      impact: texts.map { text in
+        ImpactEntry(principals: ["user:" + text, "robot:b"], scope: text, gained: [text], lost: [], cause: text)
+      } + [ImpactEntry(principals: [], scope: "organization", gained: [], lost: ["a", "b/c"], cause: "\"impact\":[]")])
     var unsealed = plan
     unsealed.digest = ""
     #expect(plan.digest == sha256Hex(try viaEncoder(unsealed)))
@@ -408,6 +417,8 @@ struct CanonicalJSONTests {
     var bare = plan
     bare.changes = []
     bare.drift = [Change(action: .adopt, kind: .user, key: "zoe@x.example", fields: [])]
+    bare.findings = []
+    bare.impact = []
     #expect(bare.fileData() == (try viaEncoder(bare, pretty: true)) + Data("\n".utf8))
   }
 
