@@ -69,7 +69,8 @@ private struct UnsafeSendable<Value>: @unchecked Sendable {
 }
 
 /// Runs `first` and `second` at once, on two cores when there are two, and returns both
-/// results once both have finished.
+/// results once both have finished. When no other worker is free (it is called from one of two
+/// already at work), the calling thread runs both, `first` first: put first what does not wait.
 public func concurrently<First: Sendable, Second: Sendable>(
   _ first: @Sendable () -> First, _ second: @Sendable () -> Second
 ) -> (First, Second) {
