@@ -270,6 +270,9 @@ public struct StateSnapshot: Sendable, Hashable {
 
   public func count(_ kind: ObjectKind) -> Int { tables[kind.order].count }
 
+  /// How many objects the snapshot holds, of every kind.
+  public var count: Int { tables.reduce(0) { $0 + $1.count } }
+
   /// Whether the snapshot holds no object.
   public var isEmpty: Bool { tables.allSatisfy(\.isEmpty) }
 

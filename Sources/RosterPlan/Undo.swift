@@ -1,6 +1,19 @@
 import RosterModel
 
 extension AccessModel {
+  /// The model of `state`, which `changes` turn into the state whose model is `after` (when it
+  /// is known and uses the same catalog): `after` with the changes undone when the plan has
+  /// fewer changes than the state has objects and they can be undone, else built from the state.
+  /// A plan that makes most of what it leads to is cheaper built: a first plan at 50,000 users,
+  /// undone, took everything away again from a copy of the whole model, 0.45 s of CPU and the
+  /// apply's peak memory (17 MB more), where the empty state's model is made at once.
+  public static func before(
+    _ changes: [Change], state: StateSnapshot, catalog: PlatformCatalog, after: AccessModel?
+  ) -> AccessModel? {
+    if let after, changes.count < state.count, let undone = after.undoing(changes) { return undone }
+    return try? AccessModel(snapshot: state, catalog: catalog)
+  }
+
   /// The model of the state a plan starts from, made from this one, the model of the state the
   /// plan leads to, by undoing the plan's changes: when every change makes or takes away a
   /// relation (a membership, a binding), makes, takes away or changes a tenant, a user, a group

@@ -50,11 +50,12 @@ enum Planning {
       !changes.isEmpty && Differ.leadsToDesired(changes, current: stored.current, desiredCounts: desiredCounts)
       ? desired : nil
     // The current state's model, made at most once, and only if the safety rules or the access
-    // impact need it: the desired one with the plan's changes undone when they can be (the state
-    // keeps no catalog of its own, so both use the one shipped), else built from the state.
+    // impact need it: the desired one with the plan's changes undone when that is the cheaper way
+    // (and the state keeps no catalog of its own, so both use the one shipped), else built from
+    // the state.
     let before = Lazy<AccessModel?> {
-      if let result, stored.catalogSource == nil, let undone = result.undoing(changes) { return undone }
-      return try? AccessModel(snapshot: stored.current, catalog: catalog)
+      AccessModel.before(
+        changes, state: stored.current, catalog: catalog, after: stored.catalogSource == nil ? result : nil)
     }
     // The safety rules and the access impact on two cores at once: both only read, and the
     // current state's model they may share is made by the first to ask.

@@ -24,7 +24,7 @@ public enum Safety {
     let after =
       result ?? (try? current.applying(changes)).flatMap { try? AccessModel(snapshot: $0, catalog: catalog) }
     let before =
-      model ?? Lazy<AccessModel?> { after?.undoing(changes) ?? (try? AccessModel(snapshot: current, catalog: catalog)) }
+      model ?? Lazy<AccessModel?> { AccessModel.before(changes, state: current, catalog: catalog, after: after) }
     var findings: [SafetyFinding] = []
     findings += administrators(changes, current: current, before: before, after: after, catalog: catalog)
     findings += roleChanges(changes, before: before, after: after, catalog: catalog, actor: actor)
