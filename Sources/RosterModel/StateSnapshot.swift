@@ -243,6 +243,23 @@ public struct StateSnapshot: Sendable, Hashable {
     tables[kind.order].insert(key, own: fields)
   }
 
+  /// The same for an object among many read at once: found by its key only once
+  /// ``indexAppended()`` has been called (see ``Table/append(_:own:)``).
+  public mutating func append(_ kind: ObjectKind, key: UnsafeBufferPointer<UInt8>, own fields: Fields?) {
+    tables[kind.order].append(key, own: fields)
+  }
+
+  /// The same, an object whole.
+  public mutating func append(_ object: StateObject) {
+    var key = object.key
+    key.withUTF8 { tables[object.kind.order].append($0, own: object.own) }
+  }
+
+  /// Makes every object appended found by its key.
+  public mutating func indexAppended() {
+    for i in tables.indices { tables[i].indexAppended() }
+  }
+
   /// Puts a kind's table in place of the one held.
   public mutating func replace(_ table: Table) { tables[table.kind.order] = table }
 
@@ -330,6 +347,23 @@ public struct StateSnapshot: Sendable, Hashable {
     public mutating func insert(_ key: UnsafeBufferPointer<UInt8>, own fields: Fields?) {
       let (position, inserted) = index.insert(key)
       if inserted { own.append(fields) } else { own[position] = fields }
+    }
+
+    /// What ``insert(_:own:)`` does, for many objects at once (a store's rows): each is added
+    /// after the others without being looked for, until ``indexAppended()``, which must be
+    /// called before the table is used again, finds them all in one pass (a key given twice
+    /// keeps its first place and its last fields, as inserting them in turn does).
+    public mutating func append(_ key: UnsafeBufferPointer<UInt8>, own fields: Fields?) {
+      index.append(key)
+      own.append(fields)
+    }
+
+    /// Makes the objects appended since the last call found by their keys.
+    public mutating func indexAppended() {
+      for (repeated, first) in index.indexAppended() {
+        own[first] = own[repeated]
+        own[repeated] = nil
+      }
     }
 
     @discardableResult

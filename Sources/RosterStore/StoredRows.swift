@@ -102,7 +102,8 @@ enum StoredRows {
     return (lineage, serial)
   }
 
-  /// A state being read row by row, whatever the store.
+  /// A state being read row by row, whatever the store: its objects are found by their keys
+  /// once ``state(_:lineage:serial:)`` has made it.
   struct Reading {
     var current = StateSnapshot()
     var applied = AppliedState()
@@ -142,7 +143,7 @@ enum StoredRows {
         if i > 0 { key.append(0x1F) }
         key.append(contentsOf: part(i))
       }
-      key.withUnsafeBufferPointer { current.insert(kind, key: $0, own: nil) }
+      key.withUnsafeBufferPointer { current.append(kind, key: $0, own: nil) }
       if let text {
         if let same = StoredRows.isRelation(text, heads, count, part) {
           if same { return }
@@ -165,7 +166,7 @@ enum StoredRows {
     /// One row as an object, and its `applied` text as UTF-8 (nil: NULL). Most rows are as
     /// Roster wrote them: the text is compared first, and decoded only where it differs.
     mutating func add(_ object: StateObject, applied text: UnsafeBufferPointer<UInt8>?) {
-      current.insert(object)
+      current.append(object)
       // (A relation read this way, not by ``addRelation(_:parts:_:applied:)``, has its fields
       // made from its key: their text is the one `addRelation` writes.)
       if let text, object.fields.hasText(text) { return }
@@ -191,8 +192,9 @@ enum StoredRows {
         }
     }
 
-    func state(_ meta: [String: String], lineage: String, serial: Int) -> StoredState {
-      StoredState(
+    mutating func state(_ meta: [String: String], lineage: String, serial: Int) -> StoredState {
+      current.indexAppended()
+      return StoredState(
         lineage: lineage, serial: serial, catalogSource: meta["catalog_source"], current: current, applied: applied,
         auditHead: meta["audit_head"])
     }

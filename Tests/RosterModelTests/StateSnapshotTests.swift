@@ -211,6 +211,52 @@ struct StateSnapshotTests {
     #expect(!ordinary.hashesStrongly && ordinary.count == 10_000)
   }
 
+  @Test(
+    "objects appended many at once are found as if inserted in turn: a repeat keeps its first place, its last fields")
+  func appendedAtOnce() {
+    var keys: [String] = []
+    for i in 0..<2_000 { keys.append("user\(i)@example.com") }
+    // Some keys again, one inserted before the others were appended, and an empty key.
+    let rows = ["", "user7@example.com"] + keys + ["user7@example.com", "user1999@example.com", ""]
+    var inTurn = StateSnapshot.Table(kind: .user)
+    var atOnce = StateSnapshot.Table(kind: .user)
+    for table in [0, 1] {
+      let first = StateObject(kind: .user, key: "user5@example.com", fields: ["step": .number(-1)])
+      if table == 0 { inTurn["user5@example.com"] = first } else { atOnce["user5@example.com"] = first }
+    }
+    for (step, key) in rows.enumerated() {
+      let fields: Fields = ["step": .number(Double(step))]
+      inTurn[key] = StateObject(kind: .user, key: key, fields: fields)
+      var bytes = key
+      bytes.withUTF8 { atOnce.append($0, own: fields) }
+    }
+    atOnce.indexAppended()
+    #expect(atOnce == inTurn)
+    #expect(atOnce.count == keys.count + 1 && atOnce.keys == inTurn.keys)
+    #expect(atOnce[""]?.fields["step"] == .number(Double(rows.count - 1)))
+    #expect(atOnce["user7@example.com"]?.fields["step"] == .number(Double(rows.count - 3)))
+    #expect(atOnce["user5@example.com"]?.fields["step"] == .number(Double(2 + 5)))
+    // Appended again after that, as a second read would.
+    Array("late".utf8).withUnsafeBufferPointer { atOnce.append($0, own: ["step": .number(0)]) }
+    atOnce.indexAppended()
+    #expect(atOnce["late"] != nil && atOnce.count == keys.count + 2)
+
+    // Keys made to collide, appended: the index turns to Swift's hasher on the way and finds them all.
+    var colliding: [[UInt8]] = []
+    var n = 0
+    while colliding.count < 80 {
+      let key = Array("member-\(n)@example.com".utf8)
+      n += 1
+      if key.withUnsafeBufferPointer({ KeyIndex.quickHash($0) }) & 255 == 0 { colliding.append(key) }
+    }
+    var index = KeyIndex()
+    for key in colliding + [colliding[3]] { key.withUnsafeBufferPointer { index.append($0) } }
+    let repeats = index.indexAppended()
+    #expect(repeats.count == 1 && repeats.first?.repeated == colliding.count && repeats.first?.of == 3)
+    #expect(index.hashesStrongly && index.count == colliding.count)
+    for (i, key) in colliding.enumerated() { #expect(key.withUnsafeBufferPointer { index.position(of: $0) } == i) }
+  }
+
   @Test("a table finds, replaces and removes by key through thousands of changes, as a dictionary does")
   func tableAgainstDictionary() {
     // Keys of every length (empty, short, long, non-ASCII, and texts Unicode counts as equal but
