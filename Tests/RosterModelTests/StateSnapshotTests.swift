@@ -3,6 +3,18 @@ import Testing
 
 @testable import RosterModel
 
+/// Keys whose quick hash names one slot of a 256-slot index, found by trying (one in 256).
+private func keysMadeToCollide() -> [[UInt8]] {
+  var colliding: [[UInt8]] = []
+  var n = 0
+  while colliding.count < 80 {
+    let key = Array("member-\(n)@example.com".utf8)
+    n += 1
+    if key.withUnsafeBufferPointer({ KeyIndex.quickHash($0) }) & 255 == 0 { colliding.append(key) }
+  }
+  return colliding
+}
+
 @Suite("State objects: fields, tables and keys")
 struct StateSnapshotTests {
   @Test("fields set in any order read back in name order; nil unsets; equality does not depend on the order set")
@@ -183,14 +195,7 @@ struct StateSnapshotTests {
 
   @Test("keys made to collide are all found: the index hashes every key again with Swift's hasher")
   func collidingKeys() {
-    // Keys whose quick hash names one slot of a 256-slot index, found by trying (one in 256).
-    var colliding: [[UInt8]] = []
-    var n = 0
-    while colliding.count < 80 {
-      let key = Array("member-\(n)@example.com".utf8)
-      n += 1
-      if key.withUnsafeBufferPointer({ KeyIndex.quickHash($0) }) & 255 == 0 { colliding.append(key) }
-    }
+    let colliding = keysMadeToCollide()
     var index = KeyIndex()
     index.reserve(colliding.count, bytes: colliding.count * 24)
     for (i, key) in colliding.enumerated() {
@@ -242,13 +247,7 @@ struct StateSnapshotTests {
     #expect(atOnce["late"] != nil && atOnce.count == keys.count + 2)
 
     // Keys made to collide, appended: the index turns to Swift's hasher on the way and finds them all.
-    var colliding: [[UInt8]] = []
-    var n = 0
-    while colliding.count < 80 {
-      let key = Array("member-\(n)@example.com".utf8)
-      n += 1
-      if key.withUnsafeBufferPointer({ KeyIndex.quickHash($0) }) & 255 == 0 { colliding.append(key) }
-    }
+    let colliding = keysMadeToCollide()
     var index = KeyIndex()
     for key in colliding + [colliding[3]] { key.withUnsafeBufferPointer { index.append($0) } }
     let repeats = index.indexAppended()
