@@ -229,10 +229,9 @@ for store in "${stores[@]}"; do
     done
   done
 done
+plans=(plan_none plan_one_percent plan_roles plan_joiners plan_leavers)
 for k in cpu wall rss; do
-  eval "$k[plan_none]=\${$k[plan_none_sqlite]}; $k[plan_one_percent]=\${$k[plan_one_percent_sqlite]}"
-  eval "$k[plan_roles]=\${$k[plan_roles_sqlite]}"
-  eval "$k[plan_joiners]=\${$k[plan_joiners_sqlite]}; $k[plan_leavers]=\${$k[plan_leavers_sqlite]}"
+  for m in "${plans[@]}"; do eval "$k[$m]=\${$k[${m}_sqlite]}"; done
 done
 changed=$(grep -c '^  ~ ' "$work/plan_one_percent_sqlite.out" || true)
 rebound=$(grep -c '^  + binding ' "$work/plan_roles_sqlite.out" || true)
@@ -309,7 +308,7 @@ printf '%-34s %10s MiB = %s× the YAML bytes (≤ 10×)\n' "peak memory (any ste
   "$(ratio "$((peak * 1024))" "$bytes")"
 printf '\nThe state on each store (CPU of the roster process, without the server; and wall time):\n'
 printf '%-34s' "measure"; for store in "${stores[@]}"; do printf ' %22s' "$store cpu/wall s"; done; echo
-for m in plan_none plan_one_percent plan_roles plan_joiners plan_leavers apply check; do
+for m in "${plans[@]}" apply check; do
   printf '%-34s' "$m"
   for store in "${stores[@]}"; do printf ' %22s' "${cpu[${m}_$store]} / ${wall[${m}_$store]}"; done; echo
 done

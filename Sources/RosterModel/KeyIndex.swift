@@ -103,23 +103,11 @@ struct KeyIndex: Sendable {
   mutating func insert(_ key: UnsafeBufferPointer<UInt8>) -> (position: Int, inserted: Bool) {
     precondition(indexedEnd == entries.count, "keys appended and not indexed")
     if (used + 1) * 2 > slots.count { rehash(minimumKeys: count + 1) }
-    var hash = hash(key)
-    var (found, slot, searched) = bytes.withUnsafeBufferPointer { find(key, hash: hash, in: $0) }
-    if found == nil, searched > Self.longestSearch, !hashesStrongly {
-      hashStrongly()
-      hash = self.hash(key)
-      (found, slot, searched) = bytes.withUnsafeBufferPointer { find(key, hash: hash, in: $0) }
-    }
+    let (found, slot, hash) = place(key, hash: hash(key))
     if let found { return (found, false) }
-    precondition(
-      bytes.count + key.count < Int(UInt32.max) && entries.count < Int(Self.removedSlot) - 1,
-      "a snapshot's table holds less than 4 GB of keys")
     let position = entries.count
-    entries.append(Entry(start: UInt32(bytes.count), length: UInt32(key.count), hash: hash))
-    bytes.append(contentsOf: key)
-    if slots[slot] == 0 { used += 1 }
-    slots[slot] = UInt32(position + 1)
-    count += 1
+    add(key, hash: hash)
+    occupy(slot, by: position)
     indexedEnd = entries.count
     return (position, true)
   }
@@ -129,13 +117,7 @@ struct KeyIndex: Sendable {
   /// searches do not wait on each other. Inserted one by one, each key's search for its slot
   /// waited on memory (the slots of 100,000 keys are larger than the caches), between rows
   /// read from the store: a third of reading a state.
-  mutating func append(_ key: UnsafeBufferPointer<UInt8>) {
-    precondition(
-      bytes.count + key.count < Int(UInt32.max) && entries.count < Int(Self.removedSlot) - 1,
-      "a snapshot's table holds less than 4 GB of keys")
-    entries.append(Entry(start: UInt32(bytes.count), length: UInt32(key.count), hash: hash(key)))
-    bytes.append(contentsOf: key)
-  }
+  mutating func append(_ key: UnsafeBufferPointer<UInt8>) { add(key, hash: hash(key)) }
 
   /// Puts the keys appended since the last call into the slots, in the order they came. A key
   /// that was present already, or appended twice, is not added again: it is left out as a
@@ -150,23 +132,49 @@ struct KeyIndex: Sendable {
         let position = indexedEnd
         let entry = entries[position]
         let key = UnsafeBufferPointer(rebasing: all[Int(entry.start)..<Int(entry.start) + Int(entry.length)])
-        var (found, slot, searched) = find(key, hash: entry.hash, in: all)
-        if found == nil, searched > Self.longestSearch, !hashesStrongly {
-          hashStrongly()
-          (found, slot, searched) = find(key, hash: entries[position].hash, in: all)
-        }
+        let (found, slot, _) = place(key, hash: entry.hash)
         indexedEnd += 1
         if let found {
           entries[position].length = Self.removed
           repeats.append((position, found))
-          continue
+        } else {
+          occupy(slot, by: position)
         }
-        if slots[slot] == 0 { used += 1 }
-        slots[slot] = UInt32(position + 1)
-        count += 1
       }
     }
     return repeats
+  }
+
+  /// Where `key` is, or the slot it would go in, and its hash: should its search pass
+  /// `longestSearch` slots (keys made to collide), every key is hashed with Swift's hasher from
+  /// then on, and the key searched for again.
+  private mutating func place(_ key: UnsafeBufferPointer<UInt8>, hash: UInt32) -> (
+    found: Int?, slot: Int, hash: UInt32
+  ) {
+    var hash = hash
+    var (found, slot, searched) = bytes.withUnsafeBufferPointer { find(key, hash: hash, in: $0) }
+    if found == nil, searched > Self.longestSearch, !hashesStrongly {
+      hashStrongly()
+      hash = self.hash(key)
+      (found, slot, searched) = bytes.withUnsafeBufferPointer { find(key, hash: hash, in: $0) }
+    }
+    return (found, slot, hash)
+  }
+
+  /// A key's bytes and entry, after the others.
+  private mutating func add(_ key: UnsafeBufferPointer<UInt8>, hash: UInt32) {
+    precondition(
+      bytes.count + key.count < Int(UInt32.max) && entries.count < Int(Self.removedSlot) - 1,
+      "a snapshot's table holds less than 4 GB of keys")
+    entries.append(Entry(start: UInt32(bytes.count), length: UInt32(key.count), hash: hash))
+    bytes.append(contentsOf: key)
+  }
+
+  /// Puts the key at `position` in `slot`.
+  private mutating func occupy(_ slot: Int, by position: Int) {
+    if slots[slot] == 0 { used += 1 }
+    slots[slot] = UInt32(position + 1)
+    count += 1
   }
 
   /// Removes the key at `position` (its position stays, as a hole).
