@@ -152,13 +152,6 @@ private struct PendingPlaces {
   }
 }
 
-/// A value handed to work on another thread and back, changed where it is: held by nothing
-/// else, its tables are changed in place, not copied.
-private final class Handoff<Value>: @unchecked Sendable {
-  var value: Value
-  init(_ value: consuming Value) { self.value = value }
-}
-
 private struct Loader {
   let limits: YAMLLimits
   let sink = DiagnosticSink()
@@ -610,7 +603,7 @@ private struct Loader {
         continue
       }
       for finding in doc.findings[bindingFindings] { sink.add(finding) }
-      pend(doc.bindings[doc.users[index].bindings])
+      pend(&doc.bindings, doc.users[index].bindings)
     }
     for finding in doc.findings[next...] { sink.add(finding) }
   }
@@ -717,7 +710,10 @@ private struct Loader {
   mutating func take(_ others: inout Loader) {
     if let part = others.model.take() { model?.takePrincipals(of: part) }
     for item in others.sink.items { sink.add(item) }
-    pendingBindings += others.pendingBindings
+    pendingBindings.reserveCapacity(pendingBindings.count + others.pendingBindings.count)
+    for index in others.pendingBindings.indices {
+      pendingBindings.append(moveOut(&others.pendingBindings[index], leaving: .placeholder))
+    }
     bindingPlaces.append(contentsOf: others.bindingPlaces)
     swap(&pendingMembers, &others.pendingMembers)
     swap(&memberPlaces, &others.memberPlaces)
@@ -728,19 +724,18 @@ private struct Loader {
   /// Reads a group's, robot's or application's `roles` and keeps them, to be made by ``relate()``.
   mutating func pendBindings(_ roles: YAMLNode, of principal: PrincipalID, file: String) {
     let sink = self.sink
-    let bindings = parsedScopes.withCache {
+    var bindings = parsedScopes.withCache {
       Self.readBindings(roles, of: principal, file: file, sink: sink, scopes: &$0)
     }
-    pend(bindings[...])
+    pend(&bindings, bindings.indices)
   }
 
-  /// Keeps bindings read, to be made by ``relate()``.
-  mutating func pend(_ bindings: ArraySlice<PendingBinding>) {
-    // Each read where it is: `for pending in bindings` copied each out first (a retain and a
-    // release of each of its texts), before the binding was copied into the list.
-    for index in bindings.indices {
-      pendingBindings.append(bindings[index].binding)
+  /// Keeps the bindings read in `range`, moved out of `bindings` (see
+  /// ``RosterModel/moveOut(_:leaving:)``), to be made by ``relate()``.
+  mutating func pend(_ bindings: inout [PendingBinding], _ range: Range<Int>) {
+    for index in range {
       bindingPlaces.append(bindings[index].place)
+      pendingBindings.append(moveOut(&bindings[index].binding, leaving: .placeholder))
     }
   }
 

@@ -1,14 +1,33 @@
 internal import CGit2
+import Foundation
 
-/// libgit2 is initialised once per process, before the first repository is opened.
-private let libgit2Ready: Bool = git_libgit2_init() > 0 && roster_git_skip_hash_verification() == 0
+/// libgit2 is initialised once per process, before the first repository is opened, by the
+/// first thread that asks; another that asks meanwhile sleeps until it is done. (A global
+/// `let` would be made under Swift's `once`, whose waiter spins in the kernel for as long as
+/// the thread making it runs: a command opening its repository while libgit2 started on another
+/// thread took a core from that start and from the schemas' beside it, 4 ms in a validate.)
+private final class LibGit2: @unchecked Sendable {
+  static let shared = LibGit2()
+  private let lock = NSLock()
+  // Read and written only under `lock`.
+  private var ready: Bool?
+
+  var isReady: Bool {
+    lock.withLock {
+      if let ready { return ready }
+      let started = git_libgit2_init() > 0 && roster_git_skip_hash_verification() == 0
+      ready = started
+      return started
+    }
+  }
+}
 
 extension GitRepository {
   /// Initialises libgit2 now, on the calling thread; a repository opened meanwhile waits for it.
   /// It is a few milliseconds (libgit2 reads every certificate the system trusts, for HTTPS that
   /// Roster never uses) that a command reading a repository can spend on another core while it
   /// parses its command line.
-  public static func prepare() { _ = libgit2Ready }
+  public static func prepare() { _ = LibGit2.shared.isReady }
 }
 
 /// A git repository, bare or not, read through libgit2 straight from its object database.
@@ -24,7 +43,7 @@ public final class GitRepository {
   /// Opens the repository at `path` (its work tree or, for a bare repository, its folder).
   /// - Throws: ``GitError`` with kind `.notARepository` or `.notOwned` (with how to fix it).
   public init(at path: String) throws(GitError) {
-    precondition(libgit2Ready, "libgit2 could not be initialised")
+    precondition(LibGit2.shared.isReady, "libgit2 could not be initialised")
     var repo: OpaquePointer?
     let flags = GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue
     let code = git_repository_open_ext(&repo, path, flags, nil)
