@@ -484,6 +484,26 @@ struct ModelInvariantTests {
     }
   }
 
+  @Test("a long run of one group's members refuses each member listed twice in the group, before the run or in it")
+  func relateLongRun() throws {
+    var start = try tinyModel(tinyCatalog(nesting: .any))
+    for i in 0..<200 { try start.addUser(User(email: "u\(i)@acme.example")) }
+    try start.addGroup(Group(name: "big"))
+    try start.addMember(.user("u0@acme.example"), to: "big")
+    // One run of 152 members (those listed are kept as the run goes): u0 was listed before
+    // the run, u5 and u120 early in it.
+    let texts = (1..<150).map { "u\($0)@acme.example" } + ["u0@acme.example", "u5@acme.example", "u120@acme.example"]
+    var together = start
+    let (refusals, _) = together.relate(
+      members: GroupMembers(texts.map { ($0, "big") }), resolve: { text, _ throws(ModelError) in .user(text) },
+      bindings: [], found: true)
+    #expect(refusals.map(\.place) == [149, 150, 151])
+    #expect(
+      refusals.map(\.refusal.message)
+        == ["u0", "u5", "u120"].map { "user:\($0)@acme.example is listed twice in group 'big'" })
+    #expect(together.groups["big"]?.members.count == 150)
+  }
+
   @Test("members the resolver refuses, naming no user, or listed twice are refused where written, as one by one")
   func relateMembersResolved() throws {
     var start = try tinyModel(tinyCatalog(nesting: .any))
