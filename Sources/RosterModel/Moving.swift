@@ -1,7 +1,7 @@
-/// Values handed on without copying them. A copy of a binding or a member retains and releases
-/// each of its texts and lists, atomically, and a list read on one core is often handed on on
-/// another, where each count is a trip between the cores' caches: 100,000 bindings were copied
-/// twice on their way from the files to the model.
+/// Values handed on without copying them. A copy of a binding retains and releases each of its
+/// texts and lists, atomically, and a list read on one core is often handed on on another, where
+/// each count is a trip between the cores' caches: 100,000 bindings were copied twice on their
+/// way from the files to the model.
 
 /// A value handed to work on another thread and back, changed where it is: held by nothing
 /// else, its tables and lists are changed in place, not copied. One thread at a time changes it
