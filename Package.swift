@@ -36,12 +36,15 @@ let package = Package(
     ),
     // Open a repository, resolve a ref, read a tree, list changed paths: no checkout needed.
     .target(name: "RosterGit", dependencies: ["CGit2"]),
+    // Keys as bytes in one buffer, found through an open-addressed index: the state's tables,
+    // and the caches of texts that recur (scopes, patterns' answers).
+    .target(name: "KeyBytes"),
     // A general JSON Schema (draft 2020-12) validator: knows nothing of Roster.
-    .target(name: "JSONSchema"),
+    .target(name: "JSONSchema", dependencies: ["KeyBytes"]),
     // A general YAML 1.2 reader over libyaml: positions, core-schema scalars, limits.
     .target(name: "RosterYAML", dependencies: ["CYAML", "JSONSchema"]),
     // Entities, catalogs, invariants and the authorizer: pure Swift, no I/O.
-    .target(name: "RosterModel"),
+    .target(name: "RosterModel", dependencies: ["KeyBytes"]),
     // Documents → desired state, the shipped catalogs, diagnostics.
     .target(
       name: "RosterConfig",
@@ -93,7 +96,7 @@ let package = Package(
     .testTarget(name: "RosterGitTests", dependencies: ["RosterGit", "RosterTestSupport"]),
     .testTarget(name: "RosterCLITests", dependencies: ["roster", "RosterTestSupport"]),
     .testTarget(name: "RosterYAMLTests", dependencies: ["RosterYAML", "JSONSchema"]),
-    .testTarget(name: "RosterModelTests", dependencies: ["RosterModel", "RosterConfig"]),
+    .testTarget(name: "RosterModelTests", dependencies: ["RosterModel", "RosterConfig", "KeyBytes"]),
     .testTarget(
       name: "RosterConfigTests", dependencies: ["RosterConfig", "RosterModel", "JSONSchema", "RosterTestSupport"],
       exclude: ["Fixtures"]),

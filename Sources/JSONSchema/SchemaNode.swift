@@ -1,4 +1,6 @@
 import Foundation
+import KeyBytes
+import Synchronization
 
 /// A regular expression of a schema (`pattern`, `patternProperties`), compiled once; held by
 /// reference, as every string value that has one reads it.
@@ -47,22 +49,32 @@ final class Pattern: @unchecked Sendable {
 
 /// Answers a pattern already gave: the same few hundred scope texts recur across a hundred
 /// thousand bindings, and NSRegularExpression is slow on Linux. Bounded, so hostile input cannot
-/// grow it without end.
-final class PatternCache: @unchecked Sendable {
-  private let lock = NSLock()
-  private var answers: [String: Bool] = [:]
+/// grow it without end. The texts are found by their bytes (``KeyIndex``): in a dictionary of
+/// strings, hashing each text with Swift's hasher and comparing it with the key found was most
+/// of a lookup's thousand instructions.
+final class PatternCache: Sendable {
+  private struct Answers {
+    var texts = KeyIndex()
+    var answers: [Bool] = []
+  }
+  private let answers = Mutex(Answers())
   static let capacity = 4_096
 
   func answer(_ text: String) -> Bool? {
-    lock.lock()
-    defer { lock.unlock() }
-    return answers[text]
+    var text = text
+    return text.withUTF8 { bytes in
+      answers.withLock { known in known.texts.position(of: bytes).map { known.answers[$0] } }
+    }
   }
 
   func remember(_ text: String, _ answer: Bool) {
-    lock.lock()
-    defer { lock.unlock() }
-    if answers.count < Self.capacity { answers[text] = answer }
+    var text = text
+    text.withUTF8 { bytes in
+      answers.withLock { known in
+        guard known.answers.count < Self.capacity, known.texts.insert(bytes).inserted else { return }
+        known.answers.append(answer)
+      }
+    }
   }
 }
 

@@ -1,3 +1,5 @@
+import KeyBytes
+
 /// The levels at which a role can be bound, outermost first.
 public enum ScopeLevel: String, Sendable, CaseIterable, Comparable, Codable {
   case organization
@@ -180,19 +182,24 @@ public struct ScopePattern: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension Scope {
-  /// Scope texts parsed once each: a few hundred recur across 100,000 bindings.
+  /// Scope texts parsed once each: a few hundred recur across 100,000 bindings. Found by their
+  /// bytes (``KeyIndex``): in a dictionary of strings, hashing each text with Swift's hasher and
+  /// comparing it with the key found was most of a lookup's thousand instructions.
   public struct ParseCache {
-    private var parsed: [String: Scope] = [:]
+    private var texts = KeyIndex()
+    private var parsed: [Scope] = []
 
     public init() {}
 
     /// Every scope parsed.
-    public var scopes: Dictionary<String, Scope>.Values { parsed.values }
+    public var scopes: [Scope] { parsed }
 
     public mutating func scope(_ text: String) throws(ScopeSyntaxError) -> Scope {
-      if let scope = parsed[text] { return scope }
+      var text = text
+      if let found = text.withUTF8({ texts.position(of: $0) }) { return parsed[found] }
       let scope = try Scope(parsing: text)
-      parsed[text] = scope
+      _ = text.withUTF8 { texts.insert($0) }
+      parsed.append(scope)
       return scope
     }
   }

@@ -1,3 +1,5 @@
+import KeyBytes
+
 /// The kinds of object a state holds, in the order they are created (and the reverse of the order
 /// they are removed), so that every object exists before anything refers to it.
 public enum ObjectKind: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
@@ -509,15 +511,15 @@ public enum StateKey {
   }
 
   public static func membership(group: String, member: PrincipalID) -> String {
-    var key: [UInt8] = []
+    var key = KeyWriter()
     writeMembership(group: group, member: member, into: &key)
-    return String(decoding: key, as: UTF8.self)
+    return key.withBytes { String(decoding: $0, as: UTF8.self) }
   }
 
   /// Writes a membership's key into `key` (emptied first, its storage kept), no string made:
   /// a model's snapshot writes 100,000 so.
-  public static func writeMembership(group: String, member: PrincipalID, into key: inout [UInt8]) {
-    key.removeAll(keepingCapacity: true)
+  public static func writeMembership(group: String, member: PrincipalID, into key: inout KeyWriter) {
+    key.clear()
     key.append(utf8: group)
     key.append(0x1F)
     key.append(principal: member)
@@ -529,16 +531,16 @@ public enum StateKey {
   }
 
   public static func binding(_ binding: Binding) -> String {
-    var key: [UInt8] = []
+    var key = KeyWriter()
     writeBinding(principal: binding.principal, role: binding.role, scope: binding.scope, into: &key)
-    return String(decoding: key, as: UTF8.self)
+    return key.withBytes { String(decoding: $0, as: UTF8.self) }
   }
 
   /// Writes a binding's key into `key` (emptied first, its storage kept), no string made: the
   /// scope's text is written where it goes from its parts (looking it up among the texts of the
   /// scopes already written, a hash of those parts, cost more).
-  public static func writeBinding(principal: PrincipalID, role: String, scope: Scope, into key: inout [UInt8]) {
-    key.removeAll(keepingCapacity: true)
+  public static func writeBinding(principal: PrincipalID, role: String, scope: Scope, into key: inout KeyWriter) {
+    key.clear()
     key.append(principal: principal)
     key.append(0x1F)
     key.append(utf8: role)
@@ -638,25 +640,25 @@ extension AccessModel {
   public func forEachRelationKey(
     _ kind: ObjectKind, part: Part = .whole, _ body: (UnsafeBufferPointer<UInt8>) -> Void
   ) {
-    var key: [UInt8] = []
+    var key = KeyWriter()
     // Lists are read by index, each element's fields where they are (an element taken out of
     // its list is a copy of all of them).
     switch kind {
     case .membership:
       for group in part.indices(of: groups.values) {
-        let members = groups.values[group].members
+        // Read once for all its members: read in the loop, the group was copied for each.
+        let (name, members) = (groups.values[group].name, groups.values[group].members)
         for i in members.indices {
-          StateKey.writeMembership(group: groups.values[group].name, member: members[i], into: &key)
-          key.withUnsafeBufferPointer(body)
+          StateKey.writeMembership(group: name, member: members[i], into: &key)
+          key.withBytes(body)
         }
       }
     case .binding:
       for entry in part.indices(of: bindingsByPrincipal) {
-        let held = bindingsByPrincipal.values[entry]
+        let (principal, held) = (bindingsByPrincipal.keys[entry], bindingsByPrincipal.values[entry])
         for i in held.indices {
-          StateKey.writeBinding(
-            principal: bindingsByPrincipal.keys[entry], role: held[i].role, scope: held[i].scope, into: &key)
-          key.withUnsafeBufferPointer(body)
+          StateKey.writeBinding(principal: principal, role: held[i].role, scope: held[i].scope, into: &key)
+          key.withBytes(body)
         }
       }
     default: break

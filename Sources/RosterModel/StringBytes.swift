@@ -107,31 +107,6 @@ extension [UInt8] {
       append(contentsOf: Array(text.utf8))
     }
   }
-
-  /// Appends a scope's text (``Scope/description``: `organization`, `tenant/T/service/S`)
-  /// without making it.
-  public mutating func append(scope: Scope) {
-    guard let tenant = scope.tenant else { return append(utf8: "organization") }
-    append(utf8: "tenant/")
-    append(utf8: tenant)
-    if let service = scope.service {
-      append(utf8: "/service/")
-      append(utf8: service)
-    }
-    for folder in scope.folders {
-      append(utf8: "/folder/")
-      append(utf8: folder)
-    }
-  }
-
-  /// Appends a principal's canonical text (``PrincipalID/description``: `user:EMAIL`,
-  /// `operator`) without making it.
-  public mutating func append(principal: PrincipalID) {
-    guard principal != .operator else { return append(utf8: "operator") }
-    append(utf8: principal.kind.rawValue)
-    append(0x3A)
-    append(utf8: principal.name)
-  }
 }
 
 extension UnsafeBufferPointer<UInt8> {
@@ -179,5 +154,85 @@ extension UnsafeBufferPointer<UInt8> {
       offset += 1
     }
     return false
+  }
+}
+
+/// A key written piece by piece into storage kept from one key to the next: a plan writes the
+/// keys of its 200,000 memberships and bindings so, to look each up in the state. Appended to
+/// a list of bytes, each piece cost about a hundred and fifty instructions (the list's checks of
+/// its room and of being shared), a binding's key over a thousand.
+public struct KeyWriter: ~Copyable {
+  private var base: UnsafeMutablePointer<UInt8>
+  private var capacity: Int
+  /// How many bytes are written.
+  public private(set) var count = 0
+
+  public init(capacity: Int = 256) {
+    self.capacity = Swift.max(capacity, 16)
+    base = .allocate(capacity: self.capacity)
+  }
+
+  deinit { base.deallocate() }
+
+  /// The bytes written, valid only during `body`.
+  public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    try body(UnsafeBufferPointer(start: base, count: count))
+  }
+
+  /// Starts a new key, the storage kept.
+  public mutating func clear() { count = 0 }
+
+  public mutating func append(_ byte: UInt8) {
+    if count == capacity { grow(to: count + 1) }
+    base[count] = byte
+    count += 1
+  }
+
+  public mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+    guard let source = bytes.baseAddress else { return }
+    if count + bytes.count > capacity { grow(to: count + bytes.count) }
+    (base + count).update(from: source, count: bytes.count)
+    count += bytes.count
+  }
+
+  /// Appends a string's UTF-8 bytes from its own storage.
+  public mutating func append(utf8 text: String) {
+    if text.utf8.withContiguousStorageIfAvailable({ append($0) }) == nil {
+      Array(text.utf8).withUnsafeBufferPointer { append($0) }
+    }
+  }
+
+  /// Appends a scope's text (``Scope/description``: `organization`, `tenant/T/service/S`)
+  /// without making it.
+  public mutating func append(scope: Scope) {
+    guard let tenant = scope.tenant else { return append(utf8: "organization") }
+    append(utf8: "tenant/")
+    append(utf8: tenant)
+    if let service = scope.service {
+      append(utf8: "/service/")
+      append(utf8: service)
+    }
+    for folder in scope.folders {
+      append(utf8: "/folder/")
+      append(utf8: folder)
+    }
+  }
+
+  /// Appends a principal's canonical text (``PrincipalID/description``: `user:EMAIL`,
+  /// `operator`) without making it.
+  public mutating func append(principal: PrincipalID) {
+    guard principal != .operator else { return append(utf8: "operator") }
+    append(utf8: principal.kind.rawValue)
+    append(0x3A)
+    append(utf8: principal.name)
+  }
+
+  private mutating func grow(to needed: Int) {
+    var larger = capacity * 2
+    while larger < needed { larger *= 2 }
+    let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+    moved.update(from: base, count: count)
+    base.deallocate()
+    (base, capacity) = (moved, larger)
   }
 }

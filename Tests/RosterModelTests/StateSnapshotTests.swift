@@ -1,4 +1,5 @@
 import Foundation
+import KeyBytes
 import Testing
 
 @testable import RosterModel

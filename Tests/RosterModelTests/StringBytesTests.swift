@@ -52,8 +52,10 @@ struct StringBytesTests {
     ]
     for text in texts {
       let scope = try Scope(parsing: text)
-      var bytes: [UInt8] = [0x41]
-      bytes.append(scope: scope)
+      var key = KeyWriter(capacity: 1)
+      key.append(0x41)
+      key.append(scope: scope)
+      let bytes = key.withBytes { Array($0) }
       #expect(bytes == [0x41] + Array(scope.description.utf8))
       #expect(String(decoding: bytes.dropFirst(), as: UTF8.self) == text)
     }

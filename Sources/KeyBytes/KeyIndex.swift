@@ -5,7 +5,8 @@ import Darwin
 #endif
 
 /// Keys as UTF-8 bytes, one after another in a single buffer, found through an open-addressed
-/// index of their positions: the keys of a snapshot's table.
+/// index of their positions: the keys of a state snapshot's table, and the texts of the caches
+/// of what recurs across 100,000 bindings (the scopes parsed, a pattern's answers).
 ///
 /// A state of 235,000 objects held each key as a string of its own in a dictionary: an
 /// allocation of some 100 bytes a key, and a hash and a string made for every key read from
@@ -17,7 +18,7 @@ import Darwin
 /// (Swift's own hasher, SipHash, was a third of adding a key and of finding one); should a key's
 /// search for its slot pass `longestSearch` slots as it is added (keys made to collide), the
 /// index hashes every key again with Swift's hasher, seeded per process too, from then on.
-struct KeyIndex: Sendable {
+package struct KeyIndex: Sendable {
   /// Every key's bytes, in the order the keys were added (a removed key's stay).
   private var bytes: [UInt8] = []
   private var entries: [Entry] = []
@@ -25,15 +26,15 @@ struct KeyIndex: Sendable {
   /// value a position + 1. At most half the slots are used (removed ones included).
   private var slots: [UInt32] = []
   /// How many keys are present.
-  private(set) var count = 0
+  package private(set) var count = 0
   /// How many slots are not empty (present and removed keys).
   private var used = 0
   /// Whether keys are hashed with Swift's hasher (see above).
-  private(set) var hashesStrongly = false
+  package private(set) var hashesStrongly = false
   /// The keys from this position on were appended by ``append(_:)`` and are not in the slots
   /// yet: nothing is looked up until ``indexAppended()`` has put them there.
   private var indexedEnd = 0
-  static let longestSearch = 64
+  package static let longestSearch = 64
 
   private struct Entry: Sendable {
     var start: UInt32
@@ -42,27 +43,29 @@ struct KeyIndex: Sendable {
     var hash: UInt32
   }
 
+  package init() {}
+
   private static let removed = UInt32.max
   private static let removedSlot = UInt32.max
 
   /// How long the keys are in all (removed ones included), in bytes.
-  var byteCount: Int { bytes.count }
+  package var byteCount: Int { bytes.count }
 
   /// The first position after the last one (positions of removed keys included).
-  var endPosition: Int { entries.count }
+  package var endPosition: Int { entries.count }
 
   /// Whether the key at `position` is present (not removed).
-  func isPresent(_ position: Int) -> Bool { entries[position].length != Self.removed }
+  package func isPresent(_ position: Int) -> Bool { entries[position].length != Self.removed }
 
   /// Makes room for `count` more keys of about `bytes` bytes in all.
-  mutating func reserve(_ count: Int, bytes length: Int) {
+  package mutating func reserve(_ count: Int, bytes length: Int) {
     entries.reserveCapacity(entries.count + count)
     bytes.reserveCapacity(bytes.count + length)
     if (used + count) * 2 > slots.count { rehash(minimumKeys: used + count) }
   }
 
   /// The key at `position`, as bytes valid only during `body`.
-  func withKey<R>(at position: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+  package func withKey<R>(at position: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
     let entry = entries[position]
     return try bytes.withUnsafeBufferPointer { all in
       try body(UnsafeBufferPointer(rebasing: all[Int(entry.start)..<Int(entry.start) + Int(entry.length)]))
@@ -70,11 +73,11 @@ struct KeyIndex: Sendable {
   }
 
   /// The key at `position`, as a string.
-  func key(at position: Int) -> String { withKey(at: position) { String(decoding: $0, as: UTF8.self) } }
+  package func key(at position: Int) -> String { withKey(at: position) { String(decoding: $0, as: UTF8.self) } }
 
   /// The positions of the present keys, in the keys' byte order (which for UTF-8 is the order
   /// of their characters' code points).
-  func positionsInKeyOrder() -> [Int] {
+  package func positionsInKeyOrder() -> [Int] {
     var positions = (0..<entries.count).filter(isPresent)
     bytes.withUnsafeBufferPointer { all in
       guard let base = all.baseAddress else { return }
@@ -90,7 +93,7 @@ struct KeyIndex: Sendable {
   }
 
   /// The position of a key, if present.
-  func position(of key: UnsafeBufferPointer<UInt8>) -> Int? {
+  package func position(of key: UnsafeBufferPointer<UInt8>) -> Int? {
     precondition(indexedEnd == entries.count, "keys appended and not indexed")
     guard count > 0 else { return nil }
     let hash = hash(key)
@@ -100,7 +103,7 @@ struct KeyIndex: Sendable {
   }
 
   /// The position of a key, added if it was not present.
-  mutating func insert(_ key: UnsafeBufferPointer<UInt8>) -> (position: Int, inserted: Bool) {
+  package mutating func insert(_ key: UnsafeBufferPointer<UInt8>) -> (position: Int, inserted: Bool) {
     precondition(indexedEnd == entries.count, "keys appended and not indexed")
     if (used + 1) * 2 > slots.count { rehash(minimumKeys: count + 1) }
     let (found, slot, hash) = place(key, hash: hash(key))
@@ -117,12 +120,12 @@ struct KeyIndex: Sendable {
   /// searches do not wait on each other. Inserted one by one, each key's search for its slot
   /// waited on memory (the slots of 100,000 keys are larger than the caches), between rows
   /// read from the store: a third of reading a state.
-  mutating func append(_ key: UnsafeBufferPointer<UInt8>) { add(key, hash: hash(key)) }
+  package mutating func append(_ key: UnsafeBufferPointer<UInt8>) { add(key, hash: hash(key)) }
 
   /// Puts the keys appended since the last call into the slots, in the order they came. A key
   /// that was present already, or appended twice, is not added again: it is left out as a
   /// removed one, and returned with the position of the key it repeats.
-  mutating func indexAppended() -> [(repeated: Int, of: Int)] {
+  package mutating func indexAppended() -> [(repeated: Int, of: Int)] {
     guard indexedEnd < entries.count else { return [] }
     if (used + entries.count - indexedEnd) * 2 > slots.count { rehash(minimumKeys: count + entries.count - indexedEnd) }
     var repeats: [(repeated: Int, of: Int)] = []
@@ -178,7 +181,7 @@ struct KeyIndex: Sendable {
   }
 
   /// Removes the key at `position` (its position stays, as a hole).
-  mutating func remove(at position: Int) {
+  package mutating func remove(at position: Int) {
     precondition(indexedEnd == entries.count, "keys appended and not indexed")
     guard isPresent(position) else { return }
     let mask = slots.count - 1
@@ -273,7 +276,7 @@ struct KeyIndex: Sendable {
   /// The bytes eight at a time (the last eight read whole, overlapping the word before them),
   /// each word folded into the state by a full multiply (its high and low halves joined), then
   /// the state's bits mixed (MurmurHash3's finaliser). The length is in the seed's word.
-  static func quickHash(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
+  package static func quickHash(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
     var state = seed ^ UInt64(key.count)
     if let base = key.baseAddress {
       let (raw, count) = (UnsafeRawPointer(base), key.count)
