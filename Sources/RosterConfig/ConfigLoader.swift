@@ -692,6 +692,7 @@ private struct Loader {
     let (memberRefusals, bindingRefusals) = model.relate(
       members: pendingMembers,
       resolve: { text, model throws(ModelError) in try PrincipalReference.resolve(text, in: model) },
+      emailsAreUsers: PrincipalReference.emailsAreUsers(in: model),
       bindings: consume bindings, found: true, scopes: parsedScopes.scopes.union([.organization]))
     self.model = model
     for (place, refusal) in memberRefusals {

@@ -1,3 +1,4 @@
+import KeyBytes
 import Synchronization
 
 /// The whole access state of one organisation: its catalog, tenants, principals, custom roles,
@@ -344,9 +345,8 @@ public struct AccessModel: Sendable {
   /// platform allows nesting, never in a cycle. The group's members are looked through for a
   /// repeat each time: ``relate(members:resolve:bindings:found:)`` adds many at once.
   public mutating func addMember(_ member: PrincipalID, to groupName: String) throws(ModelError) {
-    let group = groups.index(forKey: groupName)
-    var listed = Set(group.map { groups.values[$0].members } ?? [])
-    try addMember(member, to: group, named: groupName, found: false, listed: &listed)
+    var listed = Set<PrincipalID>()
+    try addMember(member, to: groups.index(forKey: groupName), named: groupName, found: false, listed: &listed)
     memberIndex = MemberIndex()
   }
 
@@ -429,8 +429,9 @@ public struct AccessModel: Sendable {
     groups.values[index].directoryId = group.directoryId
   }
 
-  /// `group`: where `groupName` is in ``groups`` (nil: it is not); `listed`: its members, to
-  /// which the member is added (``groupsByMember`` is left to the caller to make anew).
+  /// `group`: where `groupName` is in ``groups`` (nil: it is not); `listed`: empty, or its members
+  /// as ``Group/appendMember(_:unlessIn:)`` keeps them, to which the member is added
+  /// (``groupsByMember`` is left to the caller to make anew).
   private mutating func addMember(
     _ member: PrincipalID, to group: [String: Group].Index?, named groupName: String, found: Bool,
     listed: inout Set<PrincipalID>
@@ -472,10 +473,9 @@ public struct AccessModel: Sendable {
       throw ModelError(
         .platformRule, "\(member.kind.noun)s cannot be group members ('\(member.name)')")
     }
-    guard listed.insert(member).inserted else {
+    guard groups.values[group].appendMember(member, unlessIn: &listed) else {
       throw ModelError(.duplicate, "\(member) is listed twice in group '\(groupName)'")
     }
-    groups.values[group].appendMember(member)
   }
 
   /// True when `inner` is (transitively) a member of `outer`.
@@ -759,11 +759,13 @@ public struct AccessModel: Sendable {
   /// with its principal, and keeps it only if the principal was added). `scopes`, when given,
   /// holds every binding's scope: each is checked once here, and when all exist no binding's
   /// scope is looked up again (a set of scopes hashed for each of 100,000 bindings was the
-  /// largest part of their side, which finished last). Returns the refusals, each with its
-  /// place in its list, in order.
+  /// largest part of their side, which finished last). `emailsAreUsers`: a member written as an
+  /// email, with no `:`, that is exactly a user's key (lower-cased) is that user, as `resolve`
+  /// would find it; such members are found by their bytes (see ``UserFinder``), and `resolve`
+  /// is asked for the others. Returns the refusals, each with its place in its list, in order.
   public mutating func relate(
     members: GroupMembers,
-    resolve: @Sendable (String, AccessModel) throws(ModelError) -> PrincipalID,
+    resolve: @Sendable (String, AccessModel) throws(ModelError) -> PrincipalID, emailsAreUsers: Bool = false,
     bindings: consuming [Binding], found: Bool, scopes: Set<Scope>? = nil
   ) -> (members: Refusals, bindings: Refusals) {
     let scopesChecked = scopes.map { $0.allSatisfy { (try? checkScope($0)) != nil } } ?? false
@@ -777,18 +779,22 @@ public struct AccessModel: Sendable {
         guard !members.isEmpty else { return (model, Refusals()) }
         model.memberIndex = MemberIndex()
         // Each group is found once for the run of its members (they come group by group), and
-        // its members are kept in a set for the run, to find one listed twice.
+        // a large group's members are kept in a set for the run, to find one listed twice.
         var group: (number: Int, index: [String: Group].Index?) = (-1, nil)
         var listed = Set<PrincipalID>()
+        let users = emailsAreUsers ? UserFinder(model.users) : nil
         let refusals = Self.refusals(members.indices) { place throws(ModelError) in
-          let (member, number, name) = members.member(at: place)
+          let (number, name) = members.group(at: place)
           if number != group.number {
             group = (number, model.groups.index(forKey: name))
             listed.removeAll(keepingCapacity: true)
-            if let index = group.index { listed.formUnion(model.groups.values[index].members) }
+            if let index = group.index { model.groups.values[index].reserveMembers(members.run(from: place)) }
           }
-          try model.addMember(
-            try resolve(member, model), to: group.index, named: name, found: found, listed: &listed)
+          let member = try members.withMember(at: place) { text throws(ModelError) in
+            if let user = users?.user(writtenAs: text) { return user }
+            return try resolve(String(decoding: text, as: UTF8.self), model)
+          }
+          try model.addMember(member, to: group.index, named: name, found: found || users != nil, listed: &listed)
         }
         return (model, refusals)
       },
@@ -879,19 +885,61 @@ public struct GroupMembers: RandomAccessCollection, Sendable {
   }
 
   public subscript(index: Int) -> (member: String, group: String) {
-    let (member, _, group) = member(at: index)
-    return (member, group)
+    (withMember(at: index) { String(decoding: $0, as: UTF8.self) }, group(at: index).name)
   }
 
-  /// The member at `index`, with its group's number (the same for a group's every member) and
-  /// name.
-  func member(at index: Int) -> (member: String, groupNumber: Int, group: String) {
-    let start = index == 0 ? 0 : Int(ends[index - 1])
-    let member = text.withUnsafeBufferPointer {
-      String(decoding: UnsafeBufferPointer(rebasing: $0[start..<Int(ends[index])]), as: UTF8.self)
-    }
+  /// The group of the member at `index`: its number (the same for a group's every member) and
+  /// its name.
+  func group(at index: Int) -> (number: Int, name: String) {
     let group = Int(groups[index])
-    return (member, group, groupNames[group])
+    return (group, groupNames[group])
+  }
+
+  /// The text of the member at `index`, as bytes valid only during `body`.
+  func withMember<R, E: Error>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+    let start = index == 0 ? 0 : Int(ends[index - 1])
+    let end = Int(ends[index])
+    // (`withUnsafeBufferPointer` rethrows untyped errors.)
+    let result = text.withUnsafeBufferPointer { all in
+      Result { () throws(E) -> R in try body(UnsafeBufferPointer(rebasing: all[start..<end])) }
+    }
+    return try result.get()
+  }
+
+  /// How many members from `index` on are of the same group as the one at `index`.
+  func run(from index: Int) -> Int {
+    var end = index
+    while end < groups.count && groups[end] == groups[index] { end += 1 }
+    return end - index
+  }
+}
+
+/// The users found by their keys' bytes, each as the model holds it (its email shared): the
+/// members that ``AccessModel/relate(members:resolve:emailsAreUsers:bindings:found:scopes:)``
+/// finds so are not made strings first, nor hashed with Swift's hasher (of the 3,500
+/// instructions of adding each of 100,000 members, making its text and finding it in the users'
+/// table took 1,300, and its side of relating finished last).
+struct UserFinder {
+  private var keys = KeyIndex()
+  private var emails: [String] = []
+
+  init(_ users: [String: User]) {
+    keys.reserve(users.count, bytes: users.count * 32)
+    emails.reserveCapacity(users.count)
+    for (key, user) in users {
+      var key = key
+      _ = key.withUTF8 { keys.insert($0) }
+      emails.append(user.email)
+    }
+  }
+
+  /// The user a member written as `text` is, when the text is an email with no `:` and exactly
+  /// a user's key (lower-cased); nil for any other text, which may still name a user.
+  func user(writtenAs text: UnsafeBufferPointer<UInt8>) -> PrincipalID? {
+    guard text.contains(UInt8(ascii: "@")), !text.contains(UInt8(ascii: ":")),
+      let position = keys.position(of: text)
+    else { return nil }
+    return .user(emails[position])
   }
 }
 

@@ -143,10 +143,37 @@ public struct Group: Sendable, Hashable {
     self.isDefault = false
   }
 
-  mutating func appendMember(_ member: PrincipalID) {
+  /// Adds `member` unless the list has it already (false then). A list of fewer than
+  /// `lookedThrough` is looked through by its members' name hashes, reading only the members
+  /// whose hash is the new one's; from then on `listed` holds the members (filled from the list
+  /// when it is first needed: give an empty set for each group). A set of each group's members
+  /// cost 600 instructions a member added (hashing it), and the list as the set was filled.
+  mutating func appendMember(_ member: PrincipalID, unlessIn listed: inout Set<PrincipalID>) -> Bool {
+    let hash = NameSieve.hash(member.name)
+    if members.count < Self.lookedThrough {
+      for i in memberHashes.indices where memberHashes[i] == hash && members[i] == member { return false }
+    } else {
+      if listed.isEmpty { listed.formUnion(members) }
+      guard listed.insert(member).inserted else { return false }
+    }
     members.append(member)
-    memberHashes.append(NameSieve.hash(member.name))
+    memberHashes.append(hash)
+    return true
   }
+
+  /// Makes room for `count` more members (room for twice as many as now at least, so that a
+  /// group made in many short runs is not copied for each).
+  mutating func reserveMembers(_ count: Int) {
+    let needed = members.count + count
+    guard needed > members.capacity else { return }
+    let room = Swift.max(needed, 2 * members.count)
+    members.reserveCapacity(room)
+    memberHashes.reserveCapacity(room)
+  }
+
+  /// How many members a list may have and be looked through for a repeat (see
+  /// ``appendMember(_:unlessIn:)``): a pass over that many hashes costs less than a set's lookup.
+  static let lookedThrough = 32
 
   /// Takes `member` off the list; false when it is not on it.
   mutating func removeMember(_ member: PrincipalID) -> Bool {
