@@ -650,13 +650,19 @@ public struct AccessModel: Sendable {
       let role: Role
       init(_ role: Role) { self.role = role }
     }
-    private var found: [String: Found] = [:]
+    /// The roles' ids found, as bytes (``KeyIndex``), each with its role in `found`: a
+    /// dictionary of strings hashed each of 100,000 ids with Swift's hasher, a fifth of making
+    /// a binding.
+    private var ids = KeyIndex()
+    private var found: [Found] = []
 
     mutating func role(_ id: String, in model: AccessModel) -> Found? {
-      if let known = found[id] { return known }
+      var text = id
+      if let known = text.withUTF8({ ids.position(of: $0) }) { return found[known] }
       guard let role = model.role(id) else { return nil }
       let made = Found(role)
-      found[id] = made
+      _ = text.withUTF8 { ids.insert($0) }
+      found.append(made)
       return made
     }
   }
@@ -759,19 +765,21 @@ public struct AccessModel: Sendable {
   /// with its principal, and keeps it only if the principal was added). `scopes`, when given,
   /// holds every binding's scope: each is checked once here, and when all exist no binding's
   /// scope is looked up again (a set of scopes hashed for each of 100,000 bindings was the
-  /// largest part of their side, which finished last). `emailsAreUsers`: a member written as an
-  /// email, with no `:`, that is exactly a user's key (lower-cased) is that user, as `resolve`
-  /// would find it; such members are found by their bytes (see ``UserFinder``), and `resolve`
-  /// is asked for the others. Returns the refusals, each with its place in its list, in order.
+  /// largest part of their side, which finished last). `users`, when given, holds users of the
+  /// model, and `resolve` finds a member written as an email with no `:` that is exactly one's
+  /// key as that user: such members are found there by their bytes, and `resolve` is asked for
+  /// the others. Returns the refusals, each with its place in its list, in order.
   public mutating func relate(
     members: GroupMembers,
-    resolve: @Sendable (String, AccessModel) throws(ModelError) -> PrincipalID, emailsAreUsers: Bool = false,
+    resolve: @Sendable (String, AccessModel) throws(ModelError) -> PrincipalID,
+    users known: consuming UserFinder? = nil,
     bindings: consuming [Binding], found: Bool, scopes: Set<Scope>? = nil
   ) -> (members: Refusals, bindings: Refusals) {
     let scopesChecked = scopes.map { $0.allSatisfy { (try? checkScope($0)) != nil } } ?? false
     if scopesChecked, let scopes { boundScopes.formUnion(scopes) }
     let start = self
     let handoff = Handoff(bindings)
+    let finder = Handoff(known)
     let principals = users.count + groups.count + robots.count + apps.count
     let ((joined, memberRefusals), (bound, bindingRefusals)) = concurrently(
       {
@@ -782,7 +790,15 @@ public struct AccessModel: Sendable {
         // a large group's members are kept in a set for the run, to find one listed twice.
         var group: (number: Int, index: [String: Group].Index?) = (-1, nil)
         var listed = Set<PrincipalID>()
-        let users = emailsAreUsers ? UserFinder(model.users) : nil
+        // Taken out and indexed, then held as a constant: read from a variable the closure below
+        // captures, it was copied for each member (its four lists retained and released).
+        let users: UserFinder? = {
+          var users: UserFinder?
+          swap(&users, &finder.value)
+          users?.index()
+          return users
+        }()
+        let membersFound = found || users != nil
         let refusals = Self.refusals(members.indices) { place throws(ModelError) in
           let (number, name) = members.group(at: place)
           if number != group.number {
@@ -794,7 +810,7 @@ public struct AccessModel: Sendable {
             if let user = users?.user(writtenAs: text) { return user }
             return try resolve(String(decoding: text, as: UTF8.self), model)
           }
-          try model.addMember(member, to: group.index, named: name, found: found || users != nil, listed: &listed)
+          try model.addMember(member, to: group.index, named: name, found: membersFound, listed: &listed)
         }
         return (model, refusals)
       },
@@ -914,27 +930,38 @@ public struct GroupMembers: RandomAccessCollection, Sendable {
   }
 }
 
-/// The users found by their keys' bytes, each as the model holds it (its email shared): the
-/// members that ``AccessModel/relate(members:resolve:emailsAreUsers:bindings:found:scopes:)``
-/// finds so are not made strings first, nor hashed with Swift's hasher (of the 3,500
-/// instructions of adding each of 100,000 members, making its text and finding it in the users'
-/// table took 1,300, and its side of relating finished last).
-struct UserFinder {
+/// Users found by their keys' bytes, each as the model holds it (its email shared): the members
+/// that ``AccessModel/relate(members:resolve:users:bindings:found:scopes:)`` finds so are not
+/// made strings first, nor hashed with Swift's hasher (of the 3,500 instructions of adding each
+/// of 100,000 members, making its text and finding it in the users' table took 1,300, and its
+/// side of relating finished last). Filled as the users are added to the model, whose users'
+/// table it would otherwise have to walk (20 ms at 50,000 users, on the side that relates the
+/// members, before it could start).
+public struct UserFinder: Sendable {
   private var keys = KeyIndex()
   private var emails: [String] = []
 
-  init(_ users: [String: User]) {
-    keys.reserve(users.count, bytes: users.count * 32)
-    emails.reserveCapacity(users.count)
-    for (key, user) in users {
-      var key = key
-      _ = key.withUTF8 { keys.insert($0) }
-      emails.append(user.email)
-    }
+  public init() {}
+
+  /// Makes room for `count` more users.
+  public mutating func reserve(_ count: Int) {
+    keys.reserve(count, bytes: count * 32)
+    emails.reserveCapacity(emails.count + count)
   }
 
+  /// A user the model holds, by its email as the model holds it: its key is its lower-cased
+  /// email (``Swift/String/userKey``). Found once ``index()`` has run.
+  public mutating func add(email: String) {
+    var key = email.userKey
+    key.withUTF8 { keys.append($0) }
+    emails.append(email)
+  }
+
+  /// Makes the users added since the last call found (in one pass: see ``KeyIndex``).
+  mutating func index() { _ = keys.indexAppended() }
+
   /// The user a member written as `text` is, when the text is an email with no `:` and exactly
-  /// a user's key (lower-cased); nil for any other text, which may still name a user.
+  /// a user's key; nil for any other text, which may still name a user.
   func user(writtenAs text: UnsafeBufferPointer<UInt8>) -> PrincipalID? {
     guard text.contains(UInt8(ascii: "@")), !text.contains(UInt8(ascii: ":")),
       let position = keys.position(of: text)

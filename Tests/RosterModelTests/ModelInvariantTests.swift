@@ -538,9 +538,11 @@ struct ModelInvariantTests {
     let (refusals, _) = together.relate(
       members: GroupMembers(members), resolve: resolve, bindings: [], found: true)
     // Emails found by their bytes where they are a user's key, the others resolved: the same.
+    var users = UserFinder()
+    for user in start.users.values { users.add(email: user.email) }
     var byBytes = start
     let (refusalsByBytes, _) = byBytes.relate(
-      members: GroupMembers(members), resolve: resolve, emailsAreUsers: true, bindings: [], found: true)
+      members: GroupMembers(members), resolve: resolve, users: users, bindings: [], found: true)
     #expect(refusalsByBytes.map(\.place) == refusals.map(\.place))
     #expect(refusalsByBytes.map(\.refusal) == refusals.map(\.refusal))
     #expect(byBytes.groups == together.groups)
