@@ -41,13 +41,13 @@ public enum PrincipalReference {
     ("user:", { .user($0) }), ("group:", { .group($0) }), ("robot:", { .robot($0) }), ("app:", { .app($0) }),
   ]
 
-  /// The principal in its canonical form (a user's email as the user has it), or why it is not known.
   /// Whether ``resolve(_:in:)`` reads every text with `@` and no `:` as a user's email: unless
   /// the platform's operator is named so.
   public static func emailsAreUsers(in model: AccessModel) -> Bool {
     !(model.catalog.platformOperator?.name.contains("@") ?? false)
   }
 
+  /// The principal in its canonical form (a user's email as the user has it), or why it is not known.
   private static func existing(_ principal: PrincipalID, in model: AccessModel) throws(ModelError) -> PrincipalID {
     if let found = model.existing(principal) { return found }
     let candidates: [String]

@@ -798,7 +798,6 @@ public struct AccessModel: Sendable {
           users?.index()
           return users
         }()
-        let membersFound = found || users != nil
         let refusals = Self.refusals(members.indices) { place throws(ModelError) in
           let (number, name) = members.group(at: place)
           if number != group.number {
@@ -806,11 +805,12 @@ public struct AccessModel: Sendable {
             listed.removeAll(keepingCapacity: true)
             if let index = group.index { model.groups.values[index].reserveMembers(members.run(from: place)) }
           }
-          let member = try members.withMember(at: place) { text throws(ModelError) in
-            if let user = users?.user(writtenAs: text) { return user }
-            return try resolve(String(decoding: text, as: UTF8.self), model)
+          // A user found by its key is as the model holds it; one resolved is if `found`.
+          let (member, given) = try members.withMember(at: place) { text throws(ModelError) in
+            if let user = users?.user(writtenAs: text) { return (user, true) }
+            return (try resolve(String(decoding: text, as: UTF8.self), model), found)
           }
-          try model.addMember(member, to: group.index, named: name, found: membersFound, listed: &listed)
+          try model.addMember(member, to: group.index, named: name, found: given, listed: &listed)
         }
         return (model, refusals)
       },

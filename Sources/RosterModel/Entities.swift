@@ -146,8 +146,8 @@ public struct Group: Sendable, Hashable {
   /// Adds `member` unless the list has it already (false then). A list of fewer than
   /// `lookedThrough` is looked through by its members' name hashes, reading only the members
   /// whose hash is the new one's; from then on `listed` holds the members (filled from the list
-  /// when it is first needed: give an empty set for each group). A set of each group's members
-  /// cost 600 instructions a member added (hashing it), and the list as the set was filled.
+  /// when it is first needed: give an empty set for each group). A set for every group, filled
+  /// at its start, cost 600 instructions a member added (Swift's hash of each).
   mutating func appendMember(_ member: PrincipalID, unlessIn listed: inout Set<PrincipalID>) -> Bool {
     let hash = NameSieve.hash(member.name)
     if members.count < Self.lookedThrough {
