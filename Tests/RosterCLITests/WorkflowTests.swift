@@ -117,8 +117,12 @@ struct WorkflowTests {
     #expect(markdown.stdout.hasPrefix("### Roster plan\n\n**Plan: 14 to add, 2 to change, 0 to remove.**"))
     #expect(markdown.stdout.contains("<details><summary>Changes (16)</summary>"))
 
-    // Applied, then a user taken out of the configuration: a removal, with its binding first.
-    #expect(try roster(["apply", "--config", config, "--auto-approve"] + base).status == 0)
+    // The plan given as JSON is sealed (a plan only shown is not): saved as it was printed, it
+    // is applied. Then a user taken out of the configuration: a removal, with its binding first.
+    let printed = folder.path + "/printed.json"
+    try first.stdout.write(toFile: printed, atomically: true, encoding: .utf8)
+    let applied = try roster(["apply", printed, "--state", state])
+    #expect(applied.status == 0, "\(applied.stderr)")
     let copy = folder.path + "/config"
     try FileManager.default.copyItem(atPath: config, toPath: copy)
     try? FileManager.default.removeItem(atPath: copy + "/tests")  // its access tests name cy

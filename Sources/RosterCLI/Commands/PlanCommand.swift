@@ -12,9 +12,10 @@ enum Planning {
   /// unchanged under the lock need not check the plan again.
   /// - Parameter lastStep: the command ends after this plan: what it built is left for the
   ///   process's end to reclaim rather than freed object by object.
+  /// - Parameter sealed: the plan's digest is made (see ``Plan``): false for a plan only shown.
   static func plan(
     source: ConfigOptions, store: any StateStore, actor: String, overrides: [String], impact: ImpactMode = .summary,
-    lastStep: Bool = false
+    lastStep: Bool = false, sealed: Bool = true
   ) throws -> (plan: Plan, checkedOn: StoredState?) {
     // The state is read on another thread while the configuration is loaded: building the
     // desired model takes one core, and reading the state the other.
@@ -70,7 +71,7 @@ enum Planning {
     let plan = Plan(
       lineage: stored.lineage, serial: stored.serial, source: source.label, commit: commit, actor: actor,
       changes: changes, drift: drift, catalogSource: nil, findings: findings, overrides: overrides,
-      impact: entries)
+      impact: entries, sealed: sealed)
     return (plan, result == nil ? nil : stored)
   }
 
@@ -176,9 +177,10 @@ struct PlanCommand: ParsableCommand {
 
   func run() throws {
     let store = try stateOptions.openExisting()
+    // Shown only, as text or Markdown, the plan needs no digest.
     let plan = try Planning.plan(
       source: source, store: store, actor: resolveActor(actor), overrides: overrides.list,
-      impact: impact, lastStep: true
+      impact: impact, lastStep: true, sealed: out != nil || format == .json
     ).plan
     if !plan.blocking.isEmpty {
       if format == .json { Console.outPieces(plan.writeFile) }
