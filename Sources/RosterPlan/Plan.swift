@@ -31,7 +31,7 @@ public struct Plan: Sendable, Codable, Hashable {
   public var overrides: [String]
   /// Who gains and loses which permissions where, and through which change.
   public var impact: [ImpactEntry]
-  /// SHA-256 of everything above, hex.
+  /// SHA-256 of everything above, hex; empty for a plan made unsealed (see the initialiser).
   public var digest: String
 
   /// `sealed`: the digest is made (else left empty: a plan only shown, never saved nor given as
