@@ -8,6 +8,11 @@ ROSTER := .build/debug/roster
 PYTHON ?= python3
 export ROSTER_PYTHON := $(PYTHON)
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+# SwiftPM leaves folders of its own in the temporary folder each time it builds or tests
+# (TemporaryDirectory.*, five to seven a time): they are kept under .build, which `make clean`
+# removes. (The tests' own temporary folders go there too; PostgreSQL's stays in /tmp.)
+SWIFT_TMP = mkdir -p .build/tmp && TMPDIR=$(CURDIR)/.build/tmp
+SWIFT_BUILD = $(SWIFT_TMP) $(SWIFT) build
 
 .PHONY: deps testdeps pydeps build release demo test bench lint format clean
 
@@ -33,13 +38,13 @@ pydeps:
 	  || $(PYTHON) -m pip install -q --break-system-packages jsonschema
 
 build: deps
-	$(SWIFT) build
+	$(SWIFT_BUILD)
 
 # The binary to deploy, .build/release/roster: optimised, with Swift's runtime and Foundation
 # linked in (it needs only libyaml, libgit2 and SQLite's libraries at run time; starting it
 # resolves no Swift symbols, and it takes about 5 MiB less memory).
 release: deps
-	$(SWIFT) build -c release --product roster --static-swift-stdlib
+	$(SWIFT_BUILD) -c release --product roster --static-swift-stdlib
 
 demo: build
 	@./scripts/demo.sh $(ROSTER)
@@ -51,8 +56,8 @@ format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Plugins
 
 test: deps testdeps pydeps lint
-	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
-	./scripts/with-postgres.sh $(SWIFT) test --skip-build
+	$(SWIFT_BUILD) --build-tests -Xswiftc -warnings-as-errors
+	$(SWIFT_TMP) ./scripts/with-postgres.sh $(SWIFT) test --skip-build
 
 # The benchmark at 50,000 users (docs/performance.md): a release build, then scripts/bench.sh.
 # Not part of `make test`. Needs bc (installed when missing) and Python 3; runs beside a
