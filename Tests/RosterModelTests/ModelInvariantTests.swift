@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import RosterModel
@@ -513,6 +514,11 @@ struct ModelInvariantTests {
     #expect(together.groups["big"]?.members.count == 150)
   }
 
+  /// The texts a resolver was asked for, in order.
+  final class Asked: Sendable {
+    let texts = Mutex<[String]>([])
+  }
+
   @Test("members the resolver refuses, naming no user, or listed twice are refused where written, as one by one")
   func relateMembersResolved() throws {
     var start = try tinyModel(tinyCatalog(nesting: .any))
@@ -537,15 +543,24 @@ struct ModelInvariantTests {
     var together = start
     let (refusals, _) = together.relate(
       members: GroupMembers(members), resolve: resolve, bindings: [], found: true)
-    // Emails found by their bytes where they are a user's key, the others resolved: the same.
+    // Emails found by their bytes where they are a user's key, the others resolved: the same,
+    // and the resolver asked only for the texts that are not exactly a user's key.
     var users = UserFinder()
     for user in start.users.values { users.add(email: user.email) }
+    let asked = Asked()
     var byBytes = start
     let (refusalsByBytes, _) = byBytes.relate(
-      members: GroupMembers(members), resolve: resolve, users: users, bindings: [], found: true)
+      members: GroupMembers(members),
+      resolve: { text, model throws(ModelError) in
+        asked.texts.withLock { $0.append(text) }
+        return try resolve(text, model)
+      }, users: users, bindings: [], found: true)
     #expect(refusalsByBytes.map(\.place) == refusals.map(\.place))
     #expect(refusalsByBytes.map(\.refusal) == refusals.map(\.refusal))
     #expect(byBytes.groups == together.groups)
+    let texts = asked.texts.withLock { $0 }
+    #expect(texts.filter { start.users[$0] != nil }.prefix(5) == [], "users' keys were resolved")
+    #expect(texts.count == members.count { start.users[$0.member] == nil })
     var oneByOne = start
     var expected: [(place: Int, refusal: ModelError)] = []
     for (place, item) in members.enumerated() {
