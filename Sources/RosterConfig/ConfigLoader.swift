@@ -165,8 +165,6 @@ private struct Loader {
   var bindingPlaces = PendingPlaces()
   var pendingMembers = GroupMembers()
   var memberPlaces = PendingPlaces()
-  /// The users added to the model, for ``relate()`` to find the members written as their emails.
-  var addedUsers = UserFinder()
 
   /// Documents that failed their schema: file and lines.
   var schemaFailed: [(file: String, lines: Range<Int>)] = []
@@ -226,7 +224,6 @@ private struct Loader {
     guard var model = makeModel(documents) else { return }
     let userCount = userDocuments.reduce(0) { $0 + $1.users.count }
     model.reserve(users: userCount, groups: documents.count { $0.kind == "Group" })
-    addedUsers.reserve(userCount)
     // Moved, not copied: a copy left here would share the tables, and the first user added
     // would copy the users' table (10 MB at 50,000 users) while this one held the first.
     self.model = consume model
@@ -599,14 +596,12 @@ private struct Loader {
       guard let user = doc.users[index].user.take() else { continue }
       rename(.user, to: user.email, from: doc.users[index].previously)
       // Added here, not through `attempt`, whose closure would keep the user (and copy it).
-      let email = user.email
       do throws(ModelError) {
         try model?.addUser(user)
       } catch {
         sink.refused(error, file: doc.file, at: doc.users[index].mark)
         continue
       }
-      addedUsers.add(email: email)
       for finding in doc.findings[bindingFindings] { sink.add(finding) }
       pend(&doc.bindings, doc.users[index].bindings)
     }
@@ -694,13 +689,10 @@ private struct Loader {
     // The bindings are handed over, to become the model's list.
     let bindings = pendingBindings
     pendingBindings = []
-    // Moved too, for the members' side to index them in place.
-    var users = UserFinder()
-    swap(&users, &addedUsers)
     let (memberRefusals, bindingRefusals) = model.relate(
       members: pendingMembers,
       resolve: { text, model throws(ModelError) in try PrincipalReference.resolve(text, in: model) },
-      users: PrincipalReference.emailsAreUsers(in: model) ? consume users : nil,
+      usersByKey: PrincipalReference.emailsAreUsers(in: model),
       bindings: consume bindings, found: true, scopes: parsedScopes.scopes.union([.organization]))
     self.model = model
     for (place, refusal) in memberRefusals {

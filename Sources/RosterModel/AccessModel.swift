@@ -10,7 +10,7 @@ public struct AccessModel: Sendable {
   public let catalog: PlatformCatalog
   public private(set) var organization: Organization
   public private(set) var tenants: [String: Tenant] = [:]
-  public private(set) var users: [String: User] = [:]
+  public private(set) var users = UserTable()
   public private(set) var groups: [String: Group] = [:]
   public private(set) var robots: [String: RobotAccount] = [:]
   public private(set) var apps: [String: ExternalApp] = [:]
@@ -98,7 +98,7 @@ public struct AccessModel: Sendable {
   /// model of 50,000 users would otherwise grow its table a dozen times);
   /// ``relate(members:resolve:bindings:found:)`` makes its own room for their relations.
   public mutating func reserve(users: Int, groups: Int) {
-    self.users.reserveCapacity(users)
+    self.users.reserve(users)
     self.groups.reserveCapacity(self.groups.count + groups)
   }
 
@@ -109,7 +109,7 @@ public struct AccessModel: Sendable {
   /// users). ``takePrincipals(of:)`` puts the two together again.
   public mutating func parting() -> AccessModel {
     var others = self
-    others.users = [:]
+    others.users = UserTable()
     (groups, robots, apps) = ([:], [:], [:])
     memberIndex = MemberIndex()
     return others
@@ -290,16 +290,14 @@ public struct AccessModel: Sendable {
   // MARK: Principals
 
   public mutating func addUser(_ user: consuming User) throws(ModelError) {
-    // Added first and put back if a user had the email: one lookup for each of 50,000 users
-    // added, two only for a refused one. (No user without an '@' is ever added, so checking it
-    // first refuses the same users for the same reasons.) The user is moved into the table.
+    // One lookup for each of 50,000 users added, which adds it unless a user has the email.
+    // (No user without an '@' is ever added, so checking it first refuses the same users for
+    // the same reasons.) The user is moved into the table.
     let email = user.email
     guard email.hasByte(where: { $0 == UInt8(ascii: "@") }) else {
       throw ModelError(.invalidValue, "user '\(email)' needs an email address")
     }
-    let key = email.userKey
-    if let existing = users.updateValue(user, forKey: key) {
-      users[key] = existing
+    guard users.insert(user, key: email.userKey) else {
       throw ModelError(.duplicate, "user '\(email)' is defined twice")
     }
   }
@@ -390,7 +388,7 @@ public struct AccessModel: Sendable {
     }
     for principal in gone {
       switch principal {
-      case .user(let email): users[email.userKey] = nil
+      case .user(let email): users.remove(key: email.userKey)
       case .group(let name): groups[name] = nil
       case .robot(let name): robots[name] = nil
       case .app(let name): apps[name] = nil
@@ -406,8 +404,7 @@ public struct AccessModel: Sendable {
     guard user.email.hasByte(where: { $0 == UInt8(ascii: "@") }) else {
       throw ModelError(.invalidValue, "user '\(user.email)' needs an email address")
     }
-    guard let index = users.index(forKey: user.email.userKey) else { throw unknownPrincipal(.user(user.email)) }
-    users.values[index] = user
+    guard users.replace(key: user.email.userKey, with: user) else { throw unknownPrincipal(.user(user.email)) }
   }
 
   /// Puts `group`'s description, source and directory id in place of those of the
@@ -765,21 +762,20 @@ public struct AccessModel: Sendable {
   /// with its principal, and keeps it only if the principal was added). `scopes`, when given,
   /// holds every binding's scope: each is checked once here, and when all exist no binding's
   /// scope is looked up again (a set of scopes hashed for each of 100,000 bindings was the
-  /// largest part of their side, which finished last). `users`, when given, holds users of the
-  /// model, and `resolve` finds a member written as an email with no `:` that is exactly one's
-  /// key as that user: such members are found there by their bytes, and `resolve` is asked for
-  /// the others. Returns the refusals, each with its place in its list, in order.
+  /// largest part of their side, which finished last). `usersByKey`: `resolve` finds a member
+  /// written with no `:` that is exactly a user's key as that user, so such members are found
+  /// among the users by their bytes (no string made), and `resolve` is asked for the others.
+  /// Returns the refusals, each with its place in its list, in order.
   public mutating func relate(
     members: GroupMembers,
     resolve: @Sendable (String, AccessModel) throws(ModelError) -> PrincipalID,
-    users known: consuming UserFinder? = nil,
+    usersByKey: Bool = false,
     bindings: consuming [Binding], found: Bool, scopes: Set<Scope>? = nil
   ) -> (members: Refusals, bindings: Refusals) {
     let scopesChecked = scopes.map { $0.allSatisfy { (try? checkScope($0)) != nil } } ?? false
     if scopesChecked, let scopes { boundScopes.formUnion(scopes) }
     let start = self
     let handoff = Handoff(bindings)
-    let finder = Handoff(known)
     let principals = users.count + groups.count + robots.count + apps.count
     let ((joined, memberRefusals), (bound, bindingRefusals)) = concurrently(
       {
@@ -790,14 +786,9 @@ public struct AccessModel: Sendable {
         // a large group's members are kept in a set for the run, to find one listed twice.
         var group: (number: Int, index: [String: Group].Index?) = (-1, nil)
         var listed = Set<PrincipalID>()
-        // Taken out and indexed, then held as a constant: read from a variable the closure below
-        // captures, it was copied for each member (its four lists retained and released).
-        let users: UserFinder? = {
-          var users: UserFinder?
-          swap(&users, &finder.value)
-          users?.index()
-          return users
-        }()
+        // Held as a constant: read from the variable the closure below changes, the table was
+        // copied for each member (its lists retained and released).
+        let users: UserTable? = usersByKey ? start.users : nil
         let refusals = Self.refusals(members.indices) { place throws(ModelError) in
           let (number, name) = members.group(at: place)
           if number != group.number {
@@ -807,7 +798,9 @@ public struct AccessModel: Sendable {
           }
           // A user found by its key is as the model holds it; one resolved is if `found`.
           let (member, given) = try members.withMember(at: place) { text throws(ModelError) in
-            if let user = users?.user(writtenAs: text) { return (user, true) }
+            if let users, !text.contains(UInt8(ascii: ":")), let email = users.email(ofKey: text) {
+              return (PrincipalID.user(email), true)
+            }
             return (try resolve(String(decoding: text, as: UTF8.self), model), found)
           }
           try model.addMember(member, to: group.index, named: name, found: given, listed: &listed)
@@ -927,46 +920,6 @@ public struct GroupMembers: RandomAccessCollection, Sendable {
     var end = index
     while end < groups.count && groups[end] == groups[index] { end += 1 }
     return end - index
-  }
-}
-
-/// Users found by their keys' bytes, each as the model holds it (its email shared): the members
-/// that ``AccessModel/relate(members:resolve:users:bindings:found:scopes:)`` finds so are not
-/// made strings first, nor hashed with Swift's hasher (of the 3,500 instructions of adding each
-/// of 100,000 members, making its text and finding it in the users' table took 1,300, and its
-/// side of relating finished last). Filled as the users are added to the model, whose users'
-/// table it would otherwise have to walk (20 ms at 50,000 users, on the side that relates the
-/// members, before it could start).
-public struct UserFinder: Sendable {
-  private var keys = KeyIndex()
-  private var emails: [String] = []
-
-  public init() {}
-
-  /// Makes room for `count` more users.
-  public mutating func reserve(_ count: Int) {
-    keys.reserve(count, bytes: count * 32)
-    emails.reserveCapacity(emails.count + count)
-  }
-
-  /// A user the model holds, by its email as the model holds it: its key is its lower-cased
-  /// email (``Swift/String/userKey``). Found once ``index()`` has run.
-  public mutating func add(email: String) {
-    var key = email.userKey
-    key.withUTF8 { keys.append($0) }
-    emails.append(email)
-  }
-
-  /// Makes the users added since the last call found (in one pass: see ``KeyIndex``).
-  mutating func index() { _ = keys.indexAppended() }
-
-  /// The user a member written as `text` is, when the text is an email with no `:` and exactly
-  /// a user's key; nil for any other text, which may still name a user.
-  func user(writtenAs text: UnsafeBufferPointer<UInt8>) -> PrincipalID? {
-    guard text.contains(UInt8(ascii: "@")), !text.contains(UInt8(ascii: ":")),
-      let position = keys.position(of: text)
-    else { return nil }
-    return .user(emails[position])
   }
 }
 

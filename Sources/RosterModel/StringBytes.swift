@@ -123,6 +123,15 @@ extension UnsafeBufferPointer<UInt8> {
     }
   }
 
+  /// Whether a byte is not ASCII, read eight bytes at a time.
+  @inlinable public var hasNonASCII: Bool {
+    anyWord {
+      $0 & 0x8080_8080_8080_8080 != 0
+    } byte: {
+      $0 >= 0x80
+    }
+  }
+
   /// Whether a byte needs an escape in a JSON string (a control character, `"` or `\`), read
   /// eight bytes at a time.
   @inlinable public var needsJSONEscape: Bool {

@@ -545,8 +545,6 @@ struct ModelInvariantTests {
       members: GroupMembers(members), resolve: resolve, bindings: [], found: true)
     // Emails found by their bytes where they are a user's key, the others resolved: the same,
     // and the resolver asked only for the texts that are not exactly a user's key.
-    var users = UserFinder()
-    for user in start.users.values { users.add(email: user.email) }
     let asked = Asked()
     var byBytes = start
     let (refusalsByBytes, _) = byBytes.relate(
@@ -554,7 +552,7 @@ struct ModelInvariantTests {
       resolve: { text, model throws(ModelError) in
         asked.texts.withLock { $0.append(text) }
         return try resolve(text, model)
-      }, users: users, bindings: [], found: true)
+      }, usersByKey: true, bindings: [], found: true)
     #expect(refusalsByBytes.map(\.place) == refusals.map(\.place))
     #expect(refusalsByBytes.map(\.refusal) == refusals.map(\.refusal))
     #expect(byBytes.groups == together.groups)
