@@ -140,11 +140,12 @@ public struct AccessModel: Sendable {
   }
 
   public func exists(_ principal: PrincipalID) -> Bool {
+    // Looked up by index: a value looked up is a copy (each of a group's lists retained).
     switch principal {
-    case .user(let email): return users[email.userKey] != nil
-    case .group(let name): return groups[name] != nil
-    case .robot(let name): return robots[name] != nil
-    case .app(let name): return apps[name] != nil
+    case .user(let email): return users.contains(key: email.userKey)
+    case .group(let name): return groups.index(forKey: name) != nil
+    case .robot(let name): return robots.index(forKey: name) != nil
+    case .app(let name): return apps.index(forKey: name) != nil
     case .operator: return catalog.platformOperator != nil
     }
   }

@@ -36,6 +36,9 @@ public struct UserTable: Sendable, Equatable {
     set { chunks[position / Self.chunkSize][position % Self.chunkSize] = newValue }
   }
 
+  /// Whether a user has the key.
+  public func contains(key: String) -> Bool { Self.withBytes(of: key, { keys.position(of: $0) }) != nil }
+
   /// The users, in the order they were added.
   public var values: Values { Values(chunks: chunks) }
 
@@ -114,6 +117,7 @@ public struct UserTable: Sendable, Equatable {
   /// its canonical composition (NFC), so that two keys Swift holds equal (as the dictionary
   /// before compared them: `é` written as one character or as `e` and an accent) have the same
   /// bytes.
+  @inline(__always)
   private static func withBytes<R>(of key: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
     var key = key
     var result: R?
