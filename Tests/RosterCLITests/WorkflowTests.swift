@@ -96,6 +96,32 @@ struct WorkflowTests {
     #expect(validate.status == 0, "\(validate.stdout)")
   }
 
+  @Test("plan's access impact: five permissions and how many more by default, every one with --impact full")
+  func planImpactLists() throws {
+    let location = try TestState(.sqlite)
+    defer { location.remove() }
+    _ = try applyNorthwindWithBob(location)
+    // bob, a manager, goes: he loses every permission of the role.
+    let config = try writeNorthwind(in: location.folder, others: "")
+    let base = ["plan", "--config", config, "--state", location.location, "--actor", "ada@northwind.example"]
+    func lostList(_ arguments: [String]) throws -> (count: Int, list: String) {
+      let lines = try roster(base + arguments).stdout.split(separator: "\n").map(String.init)
+      let entry = try #require(lines.firstIndex { $0.hasPrefix("  user:bob@northwind.example lose ") }, "\(lines)")
+      let count = try #require(Int(lines[entry].split(separator: " ")[2]), "\(lines[entry])")
+      #expect(lines[entry].hasSuffix(" at organization, through role 'manager' at organization removed"))
+      let list = try #require(lines[entry + 1].split(separator: "      - ", maxSplits: 1).last.map(String.init))
+      return (count, list)
+    }
+    let summary = try lostList([])
+    let full = try lostList(["--impact", "full"])
+    #expect(summary.count == full.count && full.count > 5)
+    // Every title quoted, in the same order; the summary's first five, then how many more.
+    let titles = full.list.dropFirst().dropLast().components(separatedBy: "', '")
+    #expect(titles.count == full.count, "\(full.list)")
+    let five = titles.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
+    #expect(summary.list == five + " and \(full.count - 5) more")
+  }
+
   @Test("plan: + ~ - with fields, the summary line, detailed exit codes, and the same bytes every time")
   func planOutput() throws {
     let folder = try TemporaryFolder("roster-state")

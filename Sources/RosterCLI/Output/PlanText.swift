@@ -7,9 +7,12 @@ enum PlanText {
   static func impactLines(_ plan: Plan, colour: Bool, mode: ImpactMode) -> [String] {
     guard !plan.impact.isEmpty, mode != .none else { return [] }
     let full = mode == .full
-    func list(_ items: [String], _ limit: Int) -> String {
-      if full || items.count <= limit { return items.joined(separator: ", ") }
-      return items.prefix(limit).joined(separator: ", ") + " and \(items.count - limit) more"
+    // Only what is shown is quoted (a leavers' plan lists 2,000 entries of a dozen permissions
+    // and more, five shown of each).
+    func list(_ items: [String], _ limit: Int, quoted: Bool = false) -> String {
+      let shown = full ? items[...] : items.prefix(limit)
+      let text = (quoted ? shown.map { "'\($0)'" } : Array(shown)).joined(separator: ", ")
+      return shown.count == items.count ? text : text + " and \(items.count - shown.count) more"
     }
     var out = ["Access impact (who gains and loses what, and why):"]
     for entry in plan.impact {
@@ -21,8 +24,8 @@ enum PlanText {
       line += " " + what.joined(separator: " and ") + " at \(entry.scope), through \(entry.cause)"
       out.append(line)
       if entry.principals.count > 1 { out.append("      accounts: \(list(entry.principals, 3))") }
-      if !entry.gained.isEmpty { out.append("      + " + list(entry.gained.map { "'\($0)'" }, 5)) }
-      if !entry.lost.isEmpty { out.append("      - " + list(entry.lost.map { "'\($0)'" }, 5)) }
+      if !entry.gained.isEmpty { out.append("      + " + list(entry.gained, 5, quoted: true)) }
+      if !entry.lost.isEmpty { out.append("      - " + list(entry.lost, 5, quoted: true)) }
     }
     return out + [""]
   }
