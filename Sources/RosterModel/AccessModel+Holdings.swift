@@ -37,7 +37,7 @@ extension AccessModel {
 
   /// The roles a group holds itself: its bindings, then what the catalog gives it, with
   /// wildcard scopes expanded to the tenants where they exist.
-  func ownHoldings(ofGroup name: String, bindingsByPrincipal: [PrincipalID: [Binding]]) -> [Holding] {
+  func ownHoldings(ofGroup name: String, bindingsByPrincipal: BindingTable) -> [Holding] {
     var result: [Holding] = []
     for binding in bindingsByPrincipal[.group(name)] ?? [] {
       result.append(Holding(role: binding.role, scope: binding.scope, via: [], source: .binding, automatic: false))

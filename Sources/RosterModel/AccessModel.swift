@@ -29,7 +29,7 @@ public struct AccessModel: Sendable {
   /// The tenants' names in order (kept as tenants are added).
   public private(set) var tenantNames: [String] = []
   /// Direct bindings, grouped by principal (kept as bindings are made).
-  public private(set) var bindingsByPrincipal: [PrincipalID: [Binding]] = [:]
+  public private(set) var bindingsByPrincipal = BindingTable()
   /// The groups each principal is listed in, in name order: made from the groups' members the
   /// first time it is asked for after they changed (validating and planning never ask).
   public var groupsByMember: [PrincipalID: [String]] { memberIndex.groups(of: groups) }
@@ -622,15 +622,12 @@ public struct AccessModel: Sendable {
   /// Takes a binding away. Refused when the principal does not hold the role at the scope.
   public mutating func unbind(_ binding: Binding) throws(ModelError) {
     let principal = canonical(binding.principal)
-    guard let entry = bindingsByPrincipal.index(forKey: principal),
-      let place = bindingsByPrincipal.values[entry].firstIndex(where: {
-        $0.role == binding.role && $0.scope == binding.scope
-      })
+    guard
+      let removed = bindingsByPrincipal.remove(
+        of: principal, where: { $0.role == binding.role && $0.scope == binding.scope })
     else {
       throw ModelError(.unknownReference, "\(principal) holds no '\(binding.role)' at \(binding.scope)")
     }
-    let removed = bindingsByPrincipal.values[entry].remove(at: place)
-    if bindingsByPrincipal.values[entry].isEmpty { bindingsByPrincipal.remove(at: entry) }
     bindingSet.remove(removed)
     if removed.scope == .organization, let roles = organizationRoles.index(forKey: principal) {
       organizationRoles.values[roles].removeAll { $0 == removed.role }
@@ -733,7 +730,7 @@ public struct AccessModel: Sendable {
     let principal = binding.principal
     let atOrganization = binding.scope == .organization
     // The principal's list is changed in place (one lookup), and only if the binding is new.
-    if let duplicate = Self.keep(binding, in: &bindingsByPrincipal[principal, default: []], &bindingSet) {
+    if let duplicate = Self.keep(binding, in: &bindingsByPrincipal[listOf: principal], &bindingSet) {
       throw ModelError(.duplicate, "\(principal) already holds '\(found.role.id)' at \(duplicate.scope)")
     }
     if atOrganization { organizationRoles[principal, default: []].append(found.role.id) }
@@ -814,7 +811,7 @@ public struct AccessModel: Sendable {
         swap(&given, &handoff.value)
         // (Room made in a table the model shares with another copies it whole.)
         guard !given.isEmpty else { return (model, Refusals()) }
-        model.bindingsByPrincipal.reserveCapacity(principals)
+        model.bindingsByPrincipal.reserve(principals)
         var roles = FoundRoles()
         // Each binding moved into the model (see `moveOut`).
         let refusals = Self.refusals(given.indices) { place throws(ModelError) in

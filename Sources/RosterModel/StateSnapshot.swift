@@ -654,8 +654,8 @@ extension AccessModel {
         }
       }
     case .binding:
-      for entry in part.indices(of: bindingsByPrincipal) {
-        let (principal, held) = (bindingsByPrincipal.keys[entry], bindingsByPrincipal.values[entry])
+      for position in part.indices(of: 0..<bindingsByPrincipal.endPosition) {
+        guard let (principal, held) = bindingsByPrincipal.entry(at: position) else { continue }
         for i in held.indices {
           StateKey.writeBinding(principal: principal, role: held[i].role, scope: held[i].scope, into: &key)
           key.withBytes(body)

@@ -11,7 +11,7 @@ import KeyBytes
 /// 20–28 bytes beside them, and a copy copies those as they are; the users are held in chunks
 /// of ``chunkSize``, and a copy that changes a few users copies only their chunks (a plan's undo
 /// puts back the users the plan takes away, after the others).
-public struct UserTable: Sendable, Equatable {
+public struct UserTable: Sendable, Equatable, CustomStringConvertible {
   private var keys = KeyIndex()
   /// The user of each key's position, ``chunkSize`` a chunk; nil where the key was removed.
   private var chunks: [[User?]] = []
@@ -20,6 +20,9 @@ public struct UserTable: Sendable, Equatable {
   static let chunkSize = 1_024
 
   public init() {}
+
+  /// How many it holds (not what: a table of 50,000 is too long to print).
+  public var description: String { "UserTable of \(count) users" }
 
   /// How many users there are.
   public var count: Int { keys.count }
@@ -118,7 +121,7 @@ public struct UserTable: Sendable, Equatable {
   /// before compared them: `é` written as one character or as `e` and an accent) have the same
   /// bytes.
   @inline(__always)
-  private static func withBytes<R>(of key: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+  static func withBytes<R>(of key: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
     var key = key
     var result: R?
     key.withUTF8 { bytes in

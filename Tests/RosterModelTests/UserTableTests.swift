@@ -2,7 +2,7 @@ import Testing
 
 @testable import RosterModel
 
-@Suite("The users' table")
+@Suite("The users' and the bindings' tables")
 struct UserTableTests {
   @Test("a user is found by any spelling Swift holds equal to its email, and is defined once")
   func normalisation() throws {
@@ -59,5 +59,41 @@ struct UserTableTests {
     #expect(forward.users != backward.users)
     try forward.addUser(User(email: emails[9]))
     #expect(forward.users == backward.users)
+  }
+
+  @Test("bindings across chunks: each principal's in order, taken away to none, and a copy left as it was")
+  func bindingChunks() throws {
+    var model = try tinyModel()
+    let count = BindingTable.chunkSize * 2 + 100
+    func user(_ i: Int) -> PrincipalID { .user("u\(i)@acme.example") }
+    func bind(_ i: Int, model: inout AccessModel) throws {
+      try model.bind(Binding(principal: user(i), role: "runner", scope: Scope(tenant: "emea")))
+      if i % 3 == 0 { try model.bind(Binding(principal: user(i), role: "runner", scope: Scope(tenant: "t1"))) }
+    }
+    try model.addTenant(Tenant(name: "t1"))
+    for i in 0..<count {
+      try model.addUser(User(email: user(i).name))
+      try bind(i, model: &model)
+    }
+    let before = model
+    #expect(model.bindingsByPrincipal.count == count && model.bindingCount == count + (count + 2) / 3)
+    // Some from every chunk lose every binding; the copy sees none of it.
+    let lose = Array(stride(from: 0, to: count, by: 501))
+    for i in lose {
+      try model.unbind(Binding(principal: user(i), role: "runner", scope: Scope(tenant: "emea")))
+      if i % 3 == 0 { try model.unbind(Binding(principal: user(i), role: "runner", scope: Scope(tenant: "t1"))) }
+    }
+    #expect(
+      lose.allSatisfy { model.bindingsByPrincipal[user($0)] == nil && before.bindingsByPrincipal[user($0)] != nil })
+    #expect(model.bindingsByPrincipal.count == count - lose.count && before.bindingsByPrincipal.count == count)
+    #expect(!model.bindingsByPrincipal.contains { entry in lose.contains { user($0) == entry.key } })
+    // Every principal once, in the order each first held a binding; each list in its order.
+    let principals = model.bindingsByPrincipal.map(\.key)
+    #expect(principals.count == Set(principals).count && principals.prefix(2) == [user(1), user(2)])
+    #expect(model.bindingsByPrincipal[user(3)]?.map(\.scope.description) == ["tenant/emea", "tenant/t1"])
+    // Bound again: as before.
+    for i in lose { try bind(i, model: &model) }
+    #expect(model.bindingsByPrincipal == before.bindingsByPrincipal)
+    #expect(model.bindings == before.bindings)
   }
 }
