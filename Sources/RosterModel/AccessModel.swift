@@ -47,16 +47,23 @@ public struct AccessModel: Sendable {
   ) -> [PrincipalID: [String]] {
     let sieve = few.map { NameSieve($0.map(\.name)) }
     var index: [PrincipalID: [String]] = [:]
-    for group in groups.values {
-      // Each member is looked at where it is in its list, not copied out of it; for a few
-      // accounts, by its name's hash first, which says of most members that they are none of
-      // those without reading their names.
-      group.members.withUnsafeBufferPointer { members in
-        for i in members.indices {
-          if let few, let sieve, members[i].kind != .group {
-            guard sieve.mayHold(group.memberHashes[i]), few.contains(members[i]) else { continue }
+    for position in groups.indices {
+      // Each group read where it is (one copied out of the table retained each of its texts and
+      // lists: 5,000 groups for each of the four such questions a plan that takes users away
+      // asks), each member where it is in its list; for a few accounts, by its name's hash
+      // first, which says of most members that they are none of those without reading their
+      // names.
+      let name = groups.keys[position]
+      groups.values[position].members.withUnsafeBufferPointer { members in
+        groups.values[position].memberHashes.withUnsafeBufferPointer { hashes in
+          guard let few, let sieve else {
+            for member in members { index[member, default: []].append(name) }
+            return
           }
-          index[members[i], default: []].append(group.name)
+          for i in members.indices
+          where members[i].kind == .group || (sieve.mayHold(hashes[i]) && few.contains(members[i])) {
+            index[members[i], default: []].append(name)
+          }
         }
       }
     }
