@@ -36,8 +36,8 @@ let package = Package(
     ),
     // Open a repository, resolve a ref, read a tree, list changed paths: no checkout needed.
     .target(name: "RosterGit", dependencies: ["CGit2"]),
-    // Keys as bytes in one buffer, found through an open-addressed index: the state's tables,
-    // and what every member and binding is looked up in (users, roles, scopes, patterns' answers).
+    // Keys as bytes in one buffer, found through an open-addressed index: the state's tables, the
+    // model's users and bindings by principal, and the roles, scopes and patterns' answers.
     .target(name: "KeyBytes"),
     // A general JSON Schema (draft 2020-12) validator: knows nothing of Roster.
     .target(name: "JSONSchema", dependencies: ["KeyBytes"]),

@@ -5,9 +5,9 @@ import Darwin
 #endif
 
 /// Keys as UTF-8 bytes, one after another in a single buffer, found through an open-addressed
-/// index of their positions: the keys of a state snapshot's table, and what each of 100,000
-/// members and bindings is looked up in (the users by email, the roles, the scopes parsed, a
-/// pattern's answers).
+/// index of their positions: the keys of a state snapshot's table, of a model's users (by
+/// email) and bindings (by principal), and what each of 100,000 members and bindings is looked
+/// up in (the users, the roles, the scopes parsed, a pattern's answers).
 ///
 /// A state of 235,000 objects held each key as a string of its own in a dictionary: an
 /// allocation of some 100 bytes a key, and a hash and a string made for every key read from
