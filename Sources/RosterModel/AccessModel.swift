@@ -791,8 +791,8 @@ public struct AccessModel: Sendable {
         // a large group's members are kept in a set for the run, to find one listed twice.
         var group: (number: Int, index: [String: Group].Index?) = (-1, nil)
         var listed = Set<PrincipalID>()
-        // Held as a constant: read from the variable the closure below changes, the table was
-        // copied for each member (its lists retained and released).
+        // Held as a constant: read through `model`, which the closure below changes, the table
+        // would be copied for each member (its lists retained and released).
         let users: UserTable? = usersByKey ? start.users : nil
         let refusals = Self.refusals(members.indices) { place throws(ModelError) in
           let (number, name) = members.group(at: place)
@@ -816,7 +816,7 @@ public struct AccessModel: Sendable {
         var model = start
         var given: [Binding] = []
         swap(&given, &handoff.value)
-        // (Room made in a table the model shares with another copies it whole.)
+        // (Room made in a table the model shares with another copies its keys.)
         guard !given.isEmpty else { return (model, Refusals()) }
         model.bindingsByPrincipal.reserve(principals)
         var roles = FoundRoles()

@@ -3,7 +3,7 @@ import Testing
 @testable import RosterModel
 
 @Suite("The users' and the bindings' tables")
-struct UserTableTests {
+struct NumberedTableTests {
   @Test("a user is found by any spelling Swift holds equal to its email, and is defined once")
   func normalisation() throws {
     var model = try tinyModel()
