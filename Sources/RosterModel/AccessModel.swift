@@ -60,8 +60,10 @@ public struct AccessModel: Sendable {
             for member in members { index[member, default: []].append(name) }
             return
           }
-          for i in members.indices
-          where members[i].kind == .group || (sieve.mayHold(hashes[i]) && few.contains(members[i])) {
+          // A nested group's hash is 0, which the sieve holds: the other members are passed by
+          // their hashes alone.
+          for i in hashes.indices
+          where sieve.mayHold(hashes[i]) && (members[i].kind == .group || few.contains(members[i])) {
             index[members[i], default: []].append(name)
           }
         }

@@ -125,7 +125,9 @@ public struct Group: Sendable, Hashable {
   public private(set) var members: [PrincipalID]
   /// Each member's ``NameSieve`` hash, in the same order: made as the member is added, when its
   /// name is at hand, so that finding the groups of a few accounts passes over the members that
-  /// are not theirs without reading their names (a cache miss for each of 100,000 members).
+  /// are not theirs without reading their names (a cache miss for each of 100,000 members). A
+  /// group's hash is 0, which every sieve holds: such a walk follows every group nested in
+  /// another, and reads no other member to tell it from them.
   private(set) var memberHashes: [UInt32]
   /// One of the platform's default groups.
   public internal(set) var isDefault: Bool
@@ -149,7 +151,7 @@ public struct Group: Sendable, Hashable {
   /// when it is first needed: give an empty set for each group). A set for every group, filled
   /// at its start, cost 600 instructions a member added (Swift's hash of each).
   mutating func appendMember(_ member: PrincipalID, unlessIn listed: inout Set<PrincipalID>) -> Bool {
-    let hash = NameSieve.hash(member.name)
+    let hash = member.kind == .group ? 0 : NameSieve.hash(member.name)
     if members.count < Self.lookedThrough {
       for i in memberHashes.indices where memberHashes[i] == hash && members[i] == member { return false }
     } else {
