@@ -222,8 +222,8 @@ private struct Loader {
     }
     read = []
     guard var model = makeModel(documents) else { return }
-    let userCount = userDocuments.reduce(0) { $0 + $1.users.count }
-    model.reserve(users: userCount, groups: documents.count { $0.kind == "Group" })
+    model.reserve(
+      users: userDocuments.reduce(0) { $0 + $1.users.count }, groups: documents.count { $0.kind == "Group" })
     // Moved, not copied: a copy left here would share the tables, and the first user added
     // would copy the users' table (10 MB at 50,000 users) while this one held the first.
     self.model = consume model

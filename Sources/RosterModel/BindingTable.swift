@@ -28,8 +28,6 @@ public struct BindingTable: Sendable, Equatable, CustomStringConvertible, Sequen
   /// How many it holds (not what: a table of 50,000 is too long to print).
   public var description: String { "BindingTable of \(count) principals holding bindings" }
 
-  public var isEmpty: Bool { count == 0 }
-
   /// The bindings `principal` holds, in the order they were made; nil if none.
   public subscript(principal: PrincipalID) -> [Binding]? {
     guard let position = Self.withBytes(of: principal, { keys.position(of: $0) }) else { return nil }

@@ -43,32 +43,7 @@ public struct UserTable: Sendable, Equatable, CustomStringConvertible {
   public func contains(key: String) -> Bool { Self.withBytes(of: key, { keys.position(of: $0) }) != nil }
 
   /// The users, in the order they were added.
-  public var values: Values { Values(chunks: chunks) }
-
-  /// The users of a ``UserTable``, in the order they were added.
-  public struct Values: Sequence, Sendable {
-    fileprivate let chunks: [[User?]]
-
-    public func makeIterator() -> Iterator { Iterator(chunks: chunks) }
-
-    public struct Iterator: IteratorProtocol {
-      fileprivate let chunks: [[User?]]
-      fileprivate var chunk = 0
-      fileprivate var place = 0
-
-      public mutating func next() -> User? {
-        while chunk < chunks.count {
-          guard place < chunks[chunk].count else {
-            (chunk, place) = (chunk + 1, 0)
-            continue
-          }
-          place += 1
-          if let user = chunks[chunk][place - 1] { return user }
-        }
-        return nil
-      }
-    }
-  }
+  public var values: some Sequence<User> { chunks.joined().lazy.compactMap { $0 } }
 
   /// The email (as the table holds it) of the user whose key is exactly `text`'s bytes; nil
   /// for any other text, which may still name a user in other bytes (capitals, another

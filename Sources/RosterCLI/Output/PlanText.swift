@@ -11,7 +11,7 @@ enum PlanText {
     // and more, five shown of each).
     func list(_ items: [String], _ limit: Int, quoted: Bool = false) -> String {
       let shown = full ? items[...] : items.prefix(limit)
-      let text = (quoted ? shown.map { "'\($0)'" } : Array(shown)).joined(separator: ", ")
+      let text = quoted ? shown.map { "'\($0)'" }.joined(separator: ", ") : shown.joined(separator: ", ")
       return shown.count == items.count ? text : text + " and \(items.count - shown.count) more"
     }
     var out = ["Access impact (who gains and loses what, and why):"]
