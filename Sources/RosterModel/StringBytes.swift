@@ -204,6 +204,13 @@ public struct KeyWriter: ~Copyable {
     count += bytes.count
   }
 
+  /// Appends a literal's bytes, where the program holds them (a literal appended as a string was
+  /// read through the string's storage, as long again as the copy).
+  @inline(__always)
+  public mutating func append(_ literal: StaticString) {
+    literal.withUTF8Buffer { append($0) }
+  }
+
   /// Appends a string's UTF-8 bytes from its own storage.
   public mutating func append(utf8 text: String) {
     if text.utf8.withContiguousStorageIfAvailable({ append($0) }) == nil {
@@ -214,15 +221,15 @@ public struct KeyWriter: ~Copyable {
   /// Appends a scope's text (``Scope/description``: `organization`, `tenant/T/service/S`)
   /// without making it.
   public mutating func append(scope: Scope) {
-    guard let tenant = scope.tenant else { return append(utf8: "organization") }
-    append(utf8: "tenant/")
+    guard let tenant = scope.tenant else { return append("organization") }
+    append("tenant/")
     append(utf8: tenant)
     if let service = scope.service {
-      append(utf8: "/service/")
+      append("/service/")
       append(utf8: service)
     }
     for folder in scope.folders {
-      append(utf8: "/folder/")
+      append("/folder/")
       append(utf8: folder)
     }
   }
@@ -230,10 +237,24 @@ public struct KeyWriter: ~Copyable {
   /// Appends a principal's canonical text (``PrincipalID/description``: `user:EMAIL`,
   /// `operator`) without making it.
   public mutating func append(principal: PrincipalID) {
-    guard principal != .operator else { return append(utf8: "operator") }
-    append(utf8: principal.kind.rawValue)
-    append(0x3A)
-    append(utf8: principal.name)
+    // Each kind's prefix a literal, the name read where the principal holds it (the kind's
+    // name and the name taken out of the principal were each a string copied and let go).
+    switch principal {
+    case .user(let name):
+      append("user:")
+      append(utf8: name)
+    case .group(let name):
+      append("group:")
+      append(utf8: name)
+    case .robot(let name):
+      append("robot:")
+      append(utf8: name)
+    case .app(let name):
+      append("app:")
+      append(utf8: name)
+    case .operator:
+      append("operator")
+    }
   }
 
   private mutating func grow(to needed: Int) {

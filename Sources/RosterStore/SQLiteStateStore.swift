@@ -162,6 +162,10 @@ public final class SQLiteStateStore: StateStore, Sendable {
     }
     func text(_ column: Int32) -> String? { bytes(column).map { String(decoding: $0, as: UTF8.self) } }
     var fields = FieldsWriter()
+    // A relation's parts, each read from SQLite once (its key and the comparison of its text
+    // each read every part again: a third of the calls into SQLite reading a state).
+    var parts: [UnsafeBufferPointer<UInt8>] = []
+    parts.reserveCapacity(keyColumns.count)
     while true {
       let code = sqlite3_step(handle)
       if code == SQLITE_DONE { return }
@@ -172,9 +176,9 @@ public final class SQLiteStateStore: StateStore, Sendable {
       }
       // A relation's columns are its key's parts, read where SQLite holds them.
       if relation {
-        reading.addRelation(
-          layout.kind, parts: keyColumns.count, { bytes(keyColumns[$0]) ?? UnsafeBufferPointer(start: nil, count: 0) },
-          applied: bytes(appliedColumn))
+        parts.removeAll(keepingCapacity: true)
+        for column in keyColumns { parts.append(bytes(column) ?? UnsafeBufferPointer(start: nil, count: 0)) }
+        reading.addRelation(layout.kind, parts: parts.count, { parts[$0] }, applied: bytes(appliedColumn))
         continue
       }
       let key =

@@ -44,7 +44,7 @@ struct StringBytesTests {
     agree({ $0.needsJSONEscape }, test, background: 0x80)
   }
 
-  @Test("a scope written as bytes is its text")
+  @Test("a scope and a principal written as bytes are their texts")
   func scopeBytes() throws {
     let texts = [
       "organization", "tenant/emea", "tenant/emea/service/orchestrator",
@@ -58,6 +58,15 @@ struct StringBytesTests {
       let bytes = key.withBytes { Array($0) }
       #expect(bytes == [0x41] + Array(scope.description.utf8))
       #expect(String(decoding: bytes.dropFirst(), as: UTF8.self) == text)
+    }
+    // Every kind of principal, written from its parts, is its canonical text.
+    let principals: [PrincipalID] = [
+      .user("ada@acme.example"), .group("Platform Admins"), .robot("nightly"), .app("ci"), .operator,
+    ]
+    for principal in principals {
+      var key = KeyWriter(capacity: 1)
+      key.append(principal: principal)
+      #expect(key.withBytes { String(decoding: $0, as: UTF8.self) } == principal.description)
     }
     let binding = Binding(
       principal: .user("ada@acme.example"), role: "reader", scope: try Scope(parsing: "tenant/emea"))
