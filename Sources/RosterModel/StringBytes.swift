@@ -240,21 +240,17 @@ public struct KeyWriter: ~Copyable {
     // Each kind's prefix a literal, the name read where the principal holds it (the kind's
     // name and the name taken out of the principal were each a string copied and let go).
     switch principal {
-    case .user(let name):
-      append("user:")
-      append(utf8: name)
-    case .group(let name):
-      append("group:")
-      append(utf8: name)
-    case .robot(let name):
-      append("robot:")
-      append(utf8: name)
-    case .app(let name):
-      append("app:")
-      append(utf8: name)
-    case .operator:
-      append("operator")
+    case .user(let name): append("user:", utf8: name)
+    case .group(let name): append("group:", utf8: name)
+    case .robot(let name): append("robot:", utf8: name)
+    case .app(let name): append("app:", utf8: name)
+    case .operator: append("operator")
     }
+  }
+
+  private mutating func append(_ prefix: StaticString, utf8 name: String) {
+    append(prefix)
+    append(utf8: name)
   }
 
   private mutating func grow(to needed: Int) {
