@@ -122,7 +122,7 @@ enum CatalogDecoder {
     return sink.items.count == before ? catalog : nil
   }
 
-  static func choices<T: RawRepresentable & CaseIterable>(_ r: MappingReader, _ key: String, _: T.Type) -> [T]
+  static func choices<T: RawRepresentable & CaseIterable>(_ r: borrowing MappingReader, _ key: String, _: T.Type) -> [T]
   where T.RawValue == String {
     r.strings(key).compactMap { text, node in
       if let value = T(rawValue: text) { return value }
