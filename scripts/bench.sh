@@ -287,14 +287,14 @@ printf '%-34s %10s %10s %12s  %s\n' "libyaml floor, beside validate" "${floor[va
 printf '%-34s %10s %10s %12s  %s\n' "libyaml floor, beside the plans" "${floor[plans_sqlite]}" "" "" ""
 # Ratios of wall time (what a person waits: Roster reads files on both cores) and of CPU time
 # (every core's, added up) to the floor, libyaml's CPU time on one core. A target is judged by
-# the median of its step's pairs: each run against the run just before it (the floor, or for a
-# 1%-changed plan the no-change plan), one moment of the machine. The least times of each side
-# are given after: they come from different moments, and the floor, shorter than the steps,
-# fits more often into a quick moment of this machine (20 runs of validate in a row gave 2.54x
-# by their least times and 1.73x by the median of their pairs; a plan of 0.4% more instructions
-# than the no-change plan was 1.13x it by least times in one run).
+# the median of its step's pairs: each run against the floor run just before it, or for a
+# 1%-changed plan the no-change plan run at the start of its round: one moment of the machine.
+# The least times of each side are given after: they come from different moments, and the
+# floor, shorter than the steps, fits more often into a quick moment of this machine (20 runs of
+# validate in a row gave 2.54x by their least times and 1.73x by the median of their pairs; a
+# plan of 0.4% more instructions than the no-change plan was 1.13x it by least times in one run).
 by_pairs() {
-  printf 'wall %s×, cpu %s×, median of %s runs each against the %s run just before it' \
+  printf 'wall %s×, cpu %s×, median of %s runs each against %s' \
     "$(median "${pairs_wall[$1]}")" "$(median "${pairs_cpu[$1]}")" "$runs" "$2"
 }
 # least NAME CPU WALL BESIDE: the ratios of NAME's least times to BESIDE's.
@@ -302,14 +302,14 @@ least() {
   printf '%-34s least times: wall %s×, cpu %s× (against the least %s)\n' "" \
     "$(ratio "${wall[$1]}" "$3")" "$(ratio "${cpu[$1]}" "$2")" "$4"
 }
-row "load + validate" validate "≤ 2× floor: $(by_pairs validate floor)"
+row "load + validate" validate "≤ 2× floor: $(by_pairs validate "the floor run just before it")"
 least validate "${floor[validate]}" "${floor[validate]}" "floor beside it"
 row "first apply (everything)" first_apply ""
-row "plan, no changes" plan_none "≤ 3× floor: $(by_pairs plan_none_sqlite floor)"
+row "plan, no changes" plan_none "≤ 3× floor: $(by_pairs plan_none_sqlite "the floor run just before it")"
 least plan_none "${floor[plans_sqlite]}" "${floor[plans_sqlite]}" "floor beside it"
 # changed_row NAME LABEL: a 1%-changed plan's row, against the no-change plan.
 changed_row() {
-  row "$2" "$1" "≤ 1.1× no-change plan: $(by_pairs "$1_sqlite" "no-change plan")"
+  row "$2" "$1" "≤ 1.1× no-change plan: $(by_pairs "$1_sqlite" "the no-change plan of its round")"
   least "$1" "${cpu[plan_none]}" "${wall[plan_none]}" "no-change plan"
 }
 changed_row plan_one_percent "plan, 1% changed ($changed updates)"
