@@ -13,10 +13,9 @@ import KeyBytes
 /// puts back the users the plan takes away, after the others).
 public struct UserTable: Sendable, Equatable, CustomStringConvertible {
   private var keys = KeyIndex()
-  /// The user of each key's position, ``chunkSize`` a chunk; nil where the key was removed.
+  /// The user of each key's position (removed keys keep theirs), ``chunkSize`` a chunk; nil
+  /// where the key was removed.
   private var chunks: [[User?]] = []
-  /// How many positions there are (removed ones included): the next user's.
-  private var end = 0
   static let chunkSize = 1_024
 
   public init() {}
@@ -61,10 +60,8 @@ public struct UserTable: Sendable, Equatable, CustomStringConvertible {
   mutating func insert(_ user: consuming User, key: String) -> Bool {
     let (position, inserted) = Self.withBytes(of: key) { keys.insert($0) }
     guard inserted else { return false }
-    assert(position == end, "a key's position is the next user's")
-    if end % Self.chunkSize == 0 { chunks.append([]) }
+    if position % Self.chunkSize == 0 { chunks.append([]) }
     chunks[chunks.count - 1].append(user)
-    end += 1
     return true
   }
 
@@ -85,7 +82,7 @@ public struct UserTable: Sendable, Equatable, CustomStringConvertible {
   /// The same users under the same keys, in whatever order they were added.
   public static func == (a: UserTable, b: UserTable) -> Bool {
     guard a.count == b.count else { return false }
-    return (0..<a.end).allSatisfy { position in
+    return (0..<a.keys.endPosition).allSatisfy { position in
       guard let user = a[position] else { return true }
       return a.keys.withKey(at: position) { b.keys.position(of: $0) }.map { b[$0] == user } ?? false
     }
