@@ -327,6 +327,37 @@ struct YAMLReaderTests {
     #expect(try #require(read(small, pool).documents.first).root.source.entries.capacity < largeEntries)
   }
 
+  @Test("short texts read again are the texts written, whatever came between them")
+  func shortTextsReadAgain() throws {
+    // Of every length up to 15 bytes and just past it; texts that differ in one byte only, at
+    // their start, middle or end, or in their length; letters of two and three bytes; more
+    // texts than the reader keeps, so that each is read again after others took its place.
+    var texts: [String] = []
+    for count in 1...17 {
+      let base = String(repeating: "k", count: count)
+      texts.append(base)
+      for place in [0, count / 2, count - 1] {
+        var bytes = Array(base.utf8)
+        bytes[place] = UInt8(ascii: "x")
+        texts.append(String(decoding: bytes, as: UTF8.self))
+      }
+    }
+    texts += ["é", "éé", "日本", "role", "roles", "scope", "true", "name", "namé", "ab", "aab", "abb", "ba"]
+    texts += (0..<100).map { "t\($0)" }
+    let order = (0..<4).flatMap { round in texts.indices.map { (($0 * 7) + round * 31) % texts.count } }
+    let yaml = order.map { "- {\"\(texts[$0])\": \"\(texts[$0])\"}" }.joined(separator: "\n")
+    let items = try #require(try root(yaml).sequence)
+    #expect(items.count == order.count)
+    for (item, index) in zip(items, order) {
+      let pair = try #require(item.mapping?.first)
+      #expect(pair.key.string == texts[index])
+      #expect(pair.value.string == texts[index])
+    }
+    // The same text read plain after quoted is typed by how it is written this time.
+    let typed = try #require(try root("- \"true\"\n- true\n- \"12\"\n- 12").sequence)
+    #expect(typed.map { $0.scalar?.value } == [.string("true"), .bool(true), .string("12"), .int(12)])
+  }
+
   @Test("empty input has no documents and no errors")
   func empty() {
     let stream = read("")
