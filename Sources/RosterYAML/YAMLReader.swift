@@ -562,7 +562,9 @@ struct ShortTexts {
     var text = ""
   }
 
-  private var slots = [Slot](repeating: Slot(), count: 64)
+  /// 64 slots, each text's found by the top bits of a hash of its words.
+  private static let slotBits = 6
+  private var slots = [Slot](repeating: Slot(), count: 1 << slotBits)
 
   /// The text of `utf8` (decoded as `String(decoding:as:)` does).
   @inline(__always)
@@ -586,7 +588,8 @@ struct ShortTexts {
       first = UInt64(start[0]) | UInt64(start[count / 2]) << 8
       second = UInt64(start[count - 1])
     }
-    let index = Int(truncatingIfNeeded: ((first ^ second &+ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15) >> 58)
+    let hash = (first ^ second &+ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15
+    let index = Int(truncatingIfNeeded: hash >> (64 - Self.slotBits))
     return slots.withUnsafeMutableBufferPointer { slots in
       if slots[index].count == count, slots[index].first == first, slots[index].second == second {
         return slots[index].text
