@@ -43,14 +43,16 @@ public enum DocumentSchemas {
   /// Each kind's schema URI as the validator knows it (with its empty fragment), made once: made
   /// for each document, a character at a time, it cost 6,000 instructions (5,262 documents at
   /// 50,000 users: 32 M, half a per cent of a plan).
-  static let uris = Dictionary(uniqueKeysWithValues: ConfigLoader.kinds.map { ($0, base + fileName(of: $0) + "#") })
+  static let uris = Dictionary(uniqueKeysWithValues: ConfigLoader.kinds.map { ($0, uri(of: $0)) })
+
+  /// A kind's schema URI as the validator knows it.
+  private static func uri(of kind: String) -> String { base + fileName(of: kind) + "#" }
 
   /// Validates one document against the schema of its kind; each violation becomes a diagnostic
   /// at the exact place in the YAML.
   /// `json` is the root's tree as JSON (``YAMLTree/json``), made once for all documents of a file.
   static func check(_ root: YAMLNode, in json: JSONTree, kind: String, file: String) -> [Diagnostic] {
-    let uri = uris[kind] ?? base + fileName(of: kind) + "#"
-    let violations = compiled.validator.validate(json[root.position], against: uri)
+    let violations = compiled.validator.validate(json[root.position], against: uris[kind] ?? uri(of: kind))
     return violations.map { diagnostic(for: $0, in: root, kind: kind, file: file) }
   }
 

@@ -588,7 +588,7 @@ struct ShortTexts {
       first = UInt64(start[0]) | UInt64(start[count / 2]) << 8
       second = UInt64(start[count - 1])
     }
-    let hash = (first ^ second &+ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15
+    let hash = ((first ^ second) &+ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15
     let index = Int(truncatingIfNeeded: hash >> (64 - Self.slotBits))
     return slots.withUnsafeMutableBufferPointer { slots in
       if slots[index].count == count, slots[index].first == first, slots[index].second == second {
