@@ -9,7 +9,9 @@ import Synchronization
 public struct AccessModel: Sendable {
   public let catalog: PlatformCatalog
   public private(set) var organization: Organization
-  public private(set) var tenants: [String: Tenant] = [:]
+  public private(set) var tenants: [String: Tenant] = [:] {
+    didSet { scopeNumbering = ScopeNumbering() }
+  }
   public private(set) var users = UserTable()
   public private(set) var groups: [String: Group] = [:]
   public private(set) var robots: [String: RobotAccount] = [:]
@@ -37,43 +39,25 @@ public struct AccessModel: Sendable {
   /// questions about a few accounts (the index of 50,000 users' memberships took a tenth of a
   /// plan that asks about one).
   public func groupsByMember(of members: Set<PrincipalID>) -> [PrincipalID: [String]] {
-    Self.groupsByMember(groups, of: Set(members.map(canonical)))
+    memberIndex.hashes(of: groups).groupsByMember(of: Set(members.map(canonical)))
   }
 
-  /// The groups each member is listed in, in name order: of every member, or of `few` (and of
-  /// every group, for the groups they are in).
-  fileprivate static func groupsByMember(
-    _ groups: [String: Group], of few: Set<PrincipalID>? = nil
-  ) -> [PrincipalID: [String]] {
-    let sieve = few.map { NameSieve($0.map(\.name)) }
+  /// The groups each member is listed in, in name order.
+  fileprivate static func groupsByMember(_ groups: [String: Group]) -> [PrincipalID: [String]] {
     var index: [PrincipalID: [String]] = [:]
     for position in groups.indices {
       // Each group read where it is (one copied out of the table retained each of its texts and
-      // lists: 5,000 groups for each of the four such questions a plan that takes users away
-      // asks), each member where it is in its list; for a few accounts, by its name's hash
-      // first, which says of most members that they are none of those without reading their
-      // names.
+      // lists), each member where it is in its list.
       let name = groups.keys[position]
       groups.values[position].members.withUnsafeBufferPointer { members in
-        groups.values[position].memberHashes.withUnsafeBufferPointer { hashes in
-          guard let few, let sieve else {
-            for member in members { index[member, default: []].append(name) }
-            return
-          }
-          // A nested group's hash is 0, which the sieve holds: the other members are passed by
-          // their hashes alone.
-          for i in hashes.indices
-          where sieve.mayHold(hashes[i]) && (members[i].kind == .group || few.contains(members[i])) {
-            index[members[i], default: []].append(name)
-          }
-        }
+        for member in members { index[member, default: []].append(name) }
       }
     }
     for entry in index.indices { index.values[entry].sort() }
     return index
   }
-  /// Where ``groupsByMember`` is kept once made: a new one whenever members are added, so that a
-  /// copy of the model that changed nothing shares it.
+  /// Where ``groupsByMember`` and the members' hashes are kept once made: a new one whenever
+  /// members change, so that a copy of the model that changed none shares it.
   private var memberIndex = MemberIndex()
   /// The organisation-level roles bound to each principal, for the platform's per-account limit.
   private var organizationRoles: [PrincipalID: [String]] = [:]
@@ -173,7 +157,15 @@ public struct AccessModel: Sendable {
     boundScopes.contains(scope) || (try? checkScope(scope)) != nil
   }
 
-  /// Every scope that exists, outermost first and sorted within a level.
+  /// Every scope that exists, numbered in the order of ``allScopes``: made the first time it is
+  /// asked for after a tenant changed.
+  public var scopeNumbers: ScopeNumbers { scopeNumbering.numbers { allScopes } }
+  /// Where ``scopeNumbers`` is kept once made.
+  private var scopeNumbering = ScopeNumbering()
+
+  /// Every scope that exists: the organisation, then each tenant (in name order) followed by
+  /// its services, each followed by its folders in order, so that a scope comes after every
+  /// scope around it.
   public var allScopes: [Scope] {
     var result: [Scope] = [.organization]
     for name in tenantNames {
@@ -390,7 +382,7 @@ public struct AccessModel: Sendable {
       }
     }
     // One pass over every group's members for all of them.
-    let memberships = Self.groupsByMember(groups, of: Set(gone))
+    let memberships = groupsByMember(of: Set(gone))
     for principal in gone {
       if let group = memberships[principal]?.first {
         throw ModelError(.invalidValue, "\(principal) cannot go while it is a member of group '\(group)'")
@@ -425,7 +417,7 @@ public struct AccessModel: Sendable {
       throw unknownPrincipal(.group(group.name))
     }
     if group.source != .directory, catalog.rules.groupNesting == .directoryGroups,
-      let outer = Self.groupsByMember(groups, of: [.group(group.name)])[.group(group.name)]?.first
+      let outer = groupsByMember(of: [.group(group.name)])[.group(group.name)]?.first
     {
       throw ModelError(
         .platformRule,
@@ -930,11 +922,12 @@ public struct GroupMembers: RandomAccessCollection, Sendable {
   }
 }
 
-/// ``AccessModel/groupsByMember`` once made (a model's copies that changed nothing share it):
-/// made from the groups' members when first asked for, not kept as members are added, which
-/// took a third of relating 100,000 members to their groups.
+/// ``AccessModel/groupsByMember`` and ``MemberHashes`` once made (a model's copies that changed
+/// no members share them): made from the groups' members when first asked for, not kept as
+/// members are added, which took a third of relating 100,000 members to their groups.
 private final class MemberIndex: Sendable {
   private let made = Mutex<[PrincipalID: [String]]?>(nil)
+  private let madeHashes = Mutex<MemberHashes?>(nil)
 
   /// The groups each principal is listed in, in name order, made from `groups` the first time.
   func groups(of groups: [String: Group]) -> [PrincipalID: [String]] {
@@ -944,6 +937,54 @@ private final class MemberIndex: Sendable {
       made = index
       return index
     }
+  }
+
+  /// The members' hashes side by side, made from `groups` the first time.
+  func hashes(of groups: [String: Group]) -> MemberHashes {
+    madeHashes.withLock { made in
+      if let made { return made }
+      let hashes = MemberHashes(groups)
+      made = hashes
+      return hashes
+    }
+  }
+}
+
+/// Every group's members' ``NameSieve`` hashes side by side, a group's after another's: the
+/// groups of a few accounts are found by one pass over them, reading a member only where its
+/// hash may be one of theirs. (Read from each group's own list, each of 5,000 lists was a cache
+/// miss and a retain: most of finding the accounts' groups, which a plan that changes access
+/// does three to seven times, on both states' models.)
+private struct MemberHashes: Sendable {
+  private var hashes: [UInt32] = []
+  /// Where each group's hashes end, its name and its members (the group's own list, shared).
+  private var ends: [Int] = []
+  private var names: [String] = []
+  private var members: [[PrincipalID]] = []
+
+  init(_ groups: [String: Group]) {
+    hashes.reserveCapacity(groups.indices.reduce(0) { $0 + groups.values[$1].members.count })
+    for position in groups.indices where !groups.values[position].members.isEmpty {
+      hashes += groups.values[position].memberHashes
+      ends.append(hashes.count)
+      names.append(groups.keys[position])
+      members.append(groups.values[position].members)
+    }
+  }
+
+  /// The groups each of `few` is listed in, and every group nested in a group, in name order.
+  func groupsByMember(of few: Set<PrincipalID>) -> [PrincipalID: [String]] {
+    var index: [PrincipalID: [String]] = [:]
+    var run = 0
+    // A nested group's hash is 0, which the sieve holds: the other members are passed by their
+    // hashes alone.
+    NameSieve(few.map(\.name)).forEachHeld(in: hashes) { i in
+      while ends[run] <= i { run += 1 }
+      let member = members[run][i - (run == 0 ? 0 : ends[run - 1])]
+      if member.kind == .group || few.contains(member) { index[member, default: []].append(names[run]) }
+    }
+    for entry in index.indices { index.values[entry].sort() }
+    return index
   }
 }
 
@@ -959,8 +1000,10 @@ struct NameSieve {
   private var holdsAll = false
 
   init(_ names: [String]) {
+    // 64 bits a name or more: another name's hash is held once in 64 to 128 (with 16 bits, a
+    // member in 20 of a plan's 100,000 was read for nothing).
     var size = 64
-    while size < names.count * 16 { size *= 2 }
+    while size < names.count * 64 { size *= 2 }
     bits = Array(repeating: 0, count: size / 64)
     mask = size - 1
     for name in names {
@@ -973,9 +1016,17 @@ struct NameSieve {
     }
   }
 
-  /// False only when the name `hash` is of is none of the names.
-  func mayHold(_ hash: UInt32) -> Bool {
-    holdsAll || hash == 0 || bits[(Int(hash) & mask) >> 6] & (1 << UInt64(hash & 63)) != 0
+  /// Calls `body` with the place of each of `hashes` that may be of one of the names (every
+  /// place but those whose hash says the name is none of them), in order.
+  func forEachHeld(in hashes: [UInt32], _ body: (Int) -> Void) {
+    hashes.withUnsafeBufferPointer { hashes in
+      bits.withUnsafeBufferPointer { bits in
+        for i in hashes.indices {
+          let hash = hashes[i]
+          if holdsAll || hash == 0 || bits[(Int(hash) & mask) >> 6] & (1 << UInt64(hash & 63)) != 0 { body(i) }
+        }
+      }
+    }
   }
 
   /// A hash of an ASCII name's bytes, eight at a time, never 0; 0 for another name.

@@ -19,10 +19,10 @@ public struct Authorizer: Sendable {
   let words: Int
   private(set) var principalIndex: [PrincipalID: Int32] = [:]
   private(set) var principals: [PrincipalID] = []
-  private(set) var scopeIndex: [Scope: Int32] = [:]
-  /// The scopes by number: the model's every scope, outermost first.
-  private var scopes: [Scope] = []
-  private var scopeParent: [Int32] = []
+  /// The model's scopes by number (shared with the model and its copies that changed no tenant).
+  public let scopeNumbers: ScopeNumbers
+  /// `scopeNumbers.parent`, held here for the checks' walk up the scopes.
+  private let scopeParent: [Int32]
   /// Each principal's entries, by its number p: entries `runs[p]..<runs[p + 1]`, one for each
   /// scope it holds something at, that scope's number in `heldScopes`, in increasing order (a
   /// check finds its scope and the scopes above it among the few of one principal, side by side,
@@ -43,12 +43,8 @@ public struct Authorizer: Sendable {
     self.model = model
     let catalog = model.catalog
     words = max(1, (catalog.permissions.count + 63) / 64)
-    scopes = model.allScopes
-    scopeIndex.reserveCapacity(scopes.count)
-    for scope in scopes {
-      scopeIndex[scope] = Int32(scopeIndex.count)
-    }
-    scopeParent = scopes.map { scope in scope.parent.flatMap { scopeIndex[$0] } ?? -1 }
+    scopeNumbers = model.scopeNumbers
+    scopeParent = scopeNumbers.parent
 
     var accounts: [PrincipalID]
     if let chosen {
@@ -96,7 +92,7 @@ public struct Authorizer: Sendable {
       }
       granted.removeAll(keepingCapacity: true)
       for (role, scope) in held {
-        guard let roleBits = roleBits[role], let scopeNumber = scopeIndex[scope] else { continue }
+        guard let roleBits = roleBits[role], let scopeNumber = scopeNumbers.number(of: scope) else { continue }
         granted.append((scopeNumber, roleBits))
       }
       granted.sort { $0.scope < $1.scope }
@@ -143,7 +139,7 @@ public struct Authorizer: Sendable {
   }
 
   /// The compiled number of a scope, for repeated checks.
-  public func number(of scope: Scope) -> Int32? { scopeIndex[scope] }
+  public func number(of scope: Scope) -> Int32? { scopeNumbers.number(of: scope) }
 
   /// What a principal holds of a permission at a scope, by compiled numbers.
   @inline(__always)
@@ -187,8 +183,14 @@ public struct Authorizer: Sendable {
   /// access impact does (asked one by one, each question looked its principal, scope and
   /// permission up by text again).
   public func permissions(of principal: PrincipalID, at scope: Scope) -> [UInt64] {
+    permissions(of: number(of: principal), at: number(of: scope) ?? -1)
+  }
+
+  /// The same, by compiled numbers: all clear for no principal or scope -1.
+  public func permissions(of principal: Int32?, at scope: Int32) -> [UInt64] {
     var result = [UInt64](repeating: 0, count: words)
-    guard let p = number(of: principal), var s = number(of: scope) else { return result }
+    guard let p = principal, scope >= 0 else { return result }
+    var s = scope
     let (lower, upper) = (Int(runs[Int(p)]), Int(runs[Int(p) + 1]))
     while lower < upper, s >= 0 {
       if let entry = entry(of: s, in: lower, upper) {
@@ -200,12 +202,11 @@ public struct Authorizer: Sendable {
     return result
   }
 
-  /// The scopes where `principal` holds a role (bound there, or through a group), in the order
-  /// of ``AccessModel/allScopes``: elsewhere it holds only what it holds at a scope around.
-  /// None for a disabled user or a principal not compiled.
-  public func heldScopes(of principal: PrincipalID) -> [Scope] {
-    guard let p = number(of: principal) else { return [] }
-    return heldScopes[Int(runs[Int(p)])..<Int(runs[Int(p) + 1])].map { scopes[Int($0)] }
+  /// The numbers of the scopes where the principal numbered `principal` holds a role (bound
+  /// there, or through a group), in increasing order: elsewhere it holds only what it holds at a
+  /// scope around. None for a disabled user.
+  public func heldScopes(of principal: Int32) -> ArraySlice<Int32> {
+    heldScopes[Int(runs[Int(principal)])..<Int(runs[Int(principal) + 1])]
   }
 
   /// Whether `principal` may use `permission` at `scope`, on a resource owned by `owner`

@@ -69,9 +69,16 @@ public enum Impact {
       }
     }
     // Relations first, so that a new account's access is put down to its roles, not its creation.
-    let priority: [ObjectKind: Int] = [.binding: 0, .membership: 0, .organization: 1, .role: 2]
+    func priority(_ kind: ObjectKind) -> Int {
+      switch kind {
+      case .binding, .membership: 0
+      case .organization: 1
+      case .role: 2
+      default: 3
+      }
+    }
     let ordered = changes.enumerated().sorted {
-      (priority[$0.element.kind] ?? 3, $0.offset) < (priority[$1.element.kind] ?? 3, $1.offset)
+      (priority($0.element.kind), $0.offset) < (priority($1.element.kind), $1.offset)
     }.map(\.element)
     for change in ordered {
       let parts = change.keyParts
@@ -116,33 +123,41 @@ public enum Impact {
     guard let beforeAuthorizer = madeBefore else { return [] }
     let before = beforeAuthorizer.model
     let titles = TitleSets(after.catalog.permissions, numberedBefore: before.catalog)
+    let scopes = BothScopes(before: beforeAuthorizer.scopeNumbers, after: afterAuthorizer.scopeNumbers)
     // The accounts of each entry (an entry without its accounts), the titles as bitsets.
     var grouped: [EntryKey: [String]] = [:]
+    var numbers: [Int32] = []
+    var reported: [(scope: Int32, gained: [UInt64], lost: [UInt64])] = []
     for (principal, cause) in causes.sorted(by: { $0.key < $1.key }) {
+      let number = (before: beforeAuthorizer.number(of: principal), after: afterAuthorizer.number(of: principal))
       // The scopes to compare: the organisation and every scope a role is held at in either
-      // state (elsewhere each holds what it holds around), outermost first.
-      var scopes = Set<Scope>([.organization])
-      scopes.formUnion(beforeAuthorizer.heldScopes(of: principal))
-      scopes.formUnion(afterAuthorizer.heldScopes(of: principal))
-      var reported: [Scope: (gained: [UInt64], lost: [UInt64])] = [:]
-      for scope in scopes.sorted(by: { $0.level.depth < $1.level.depth || ($0.level == $1.level && $0 < $1) }) {
+      // state (elsewhere each holds what it holds around), by number, so outermost first.
+      numbers.removeAll(keepingCapacity: true)
+      numbers.append(0)
+      if let p = number.before { numbers += beforeAuthorizer.heldScopes(of: p).map { scopes.fromBefore[Int($0)] } }
+      if let p = number.after { numbers += afterAuthorizer.heldScopes(of: p) }
+      numbers.sort()
+      reported.removeAll(keepingCapacity: true)
+      for (i, scope) in numbers.enumerated() where i == 0 || numbers[i - 1] != scope {
         // What the account may use there, on its own account and what it owns, in each state
         // (nothing where it or the scope does not exist).
-        let was = titles.inAfterNumbers(beforeAuthorizer.permissions(of: principal, at: scope))
-        let now = afterAuthorizer.permissions(of: principal, at: scope)
+        let was = titles.inAfterNumbers(
+          beforeAuthorizer.permissions(of: number.before, at: scopes.inBefore[Int(scope)]))
+        let now = afterAuthorizer.permissions(of: number.after, at: scopes.inAfter(scope))
         var gained = titles.titles(of: zip(now, was).map { $0 & ~$1 })
         var lost = titles.titles(of: zip(was, now).map { $0 & ~$1 })
         // What an enclosing scope already reports is not repeated inside it.
-        for (outer, seen) in reported where outer.contains(scope) {
+        for outer in reported where scopes.encloses(outer.scope, scope) {
           for w in gained.indices {
-            gained[w] &= ~seen.gained[w]
-            lost[w] &= ~seen.lost[w]
+            gained[w] &= ~outer.gained[w]
+            lost[w] &= ~outer.lost[w]
           }
         }
         guard gained.contains(where: { $0 != 0 }) || lost.contains(where: { $0 != 0 }) else { continue }
-        reported[scope] = (gained, lost)
-        grouped[EntryKey(cause: cause, scope: scope.description, gained: gained, lost: lost), default: []].append(
-          principal.description)
+        reported.append((scope, gained, lost))
+        grouped[
+          EntryKey(cause: cause, scope: scopes.scopes[Int(scope)].description, gained: gained, lost: lost), default: []
+        ].append(principal.description)
       }
     }
     // By cause, then scope, then the permissions gained and lost.
@@ -156,6 +171,58 @@ public enum Impact {
         : $0.gained != $1.gained
           ? $0.gained.lexicographicallyPrecedes($1.gained) : $0.lost.lexicographicallyPrecedes($1.lost)
     }
+  }
+}
+
+/// The scopes of both states, numbered as the desired state's are (see ``ScopeNumbers``), with
+/// those only the current state has after them, each after the scopes around it: a scope the
+/// plan does not change is one number in both states' tables (the same table, when the current
+/// state's model is the desired one with the plan undone and no tenant changed).
+private struct BothScopes {
+  /// The scopes by number.
+  private(set) var scopes: [Scope]
+  private var parent: [Int32]
+  /// How many scopes the desired state has: the numbers below.
+  private let inDesired: Int
+  /// Each scope's number in the current state's table, by number; -1 where it has none.
+  private(set) var inBefore: [Int32]
+  /// The number of each of the current state's scopes, by its number in that state's table.
+  private(set) var fromBefore: [Int32]
+
+  init(before: ScopeNumbers, after: ScopeNumbers) {
+    (scopes, parent, inDesired) = (after.scopes, after.parent, after.scopes.count)
+    guard before !== after else {
+      inBefore = Array(0..<Int32(scopes.count))
+      fromBefore = inBefore
+      return
+    }
+    inBefore = Array(repeating: -1, count: scopes.count)
+    fromBefore = []
+    fromBefore.reserveCapacity(before.scopes.count)
+    for (old, scope) in before.scopes.enumerated() {
+      if let number = after.number(of: scope) {
+        inBefore[Int(number)] = Int32(old)
+        fromBefore.append(number)
+      } else {
+        // Its parent, numbered before it in the current state's table, is numbered already.
+        let oldParent = before.parent[old]
+        fromBefore.append(Int32(scopes.count))
+        scopes.append(scope)
+        parent.append(oldParent < 0 ? -1 : fromBefore[Int(oldParent)])
+        inBefore.append(Int32(old))
+      }
+    }
+  }
+
+  /// The scope's number in the desired state's table; -1 where it has none.
+  func inAfter(_ scope: Int32) -> Int32 { Int(scope) < inDesired ? scope : -1 }
+
+  /// Whether the scope numbered `outer` lies around the one numbered `inner` (not the same):
+  /// the scopes around a scope have smaller numbers.
+  func encloses(_ outer: Int32, _ inner: Int32) -> Bool {
+    var scope = parent[Int(inner)]
+    while scope > outer { scope = parent[Int(scope)] }
+    return scope == outer
   }
 }
 

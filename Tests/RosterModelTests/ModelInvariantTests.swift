@@ -169,10 +169,11 @@ struct ModelInvariantTests {
     try model.addMember(.group("Leads"), to: "Ops")
     try model.bind(Binding(principal: .group("Ops"), role: "runner", scope: Scope(tenant: "emea")))
     #expect(model.groupsByMember[ada] == ["Ops"])
+    #expect(model.groupsByMember(of: [ada]) == [ada: ["Ops"], .group("Leads"): ["Ops"]])
     try model.removeMember(.user("Ada@acme.example"), from: "Ops")
     #expect(model.groups["Ops"]?.members == [bob, .group("Leads")])
-    // The index of members made before is not kept, and the groups of a few are found after it
-    // (the members' hashes moved with them).
+    // The index of members and the side-by-side hashes made before are not kept, and the groups
+    // of a few are found after it (the members' hashes moved with them).
     #expect(model.groupsByMember[ada] == nil && model.groupsByMember[bob] == ["Ops"])
     #expect(model.groupsByMember(of: [bob]) == [bob: ["Ops"], .group("Leads"): ["Ops"]])
     #expect(!Authorizer(model).isAllowed(ada, "flows.run", at: Scope(tenant: "emea")))
@@ -182,8 +183,10 @@ struct ModelInvariantTests {
     expectRefused(.platformRule) { try model.addMember(.group("Ops"), to: "Leads") }
     try model.removeMember(.group("Leads"), from: "Ops")
     try model.addMember(.group("Ops"), to: "Leads")
+    #expect(model.groupsByMember(of: [ada]) == [.group("Ops"): ["Leads"]])
     try model.addMember(ada, to: "Ops")
     #expect(model.groupsByMember[ada] == ["Ops"] && model.groupsByMember[.group("Ops")] == ["Leads"])
+    #expect(model.groupsByMember(of: [ada]) == [ada: ["Ops"], .group("Ops"): ["Leads"]])
   }
 
   @Test("the groups of a few members are found however their names are written")

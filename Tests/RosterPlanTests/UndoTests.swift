@@ -216,7 +216,13 @@ struct UndoTests {
     let after = try AccessModel(snapshot: desired, catalog: model.catalog)
     let undone = try #require(after.undoing(changes))
     #expect(undone.tenants["new-tenant"] == nil && undone.tenants["old-tenant"] != nil)
-    #expect(!(try expectBuilt(undone, current: current, after: after, changes: changes)).isEmpty)
+    // The holder's access at the tenant only the current state has is lost, and at the one only
+    // the desired state has, gained (the scopes numbered apart from the desired state's).
+    let impact = try expectBuilt(undone, current: current, after: after, changes: changes)
+    let old = impact.filter { $0.scope == "tenant/old-tenant" }
+    let new = impact.filter { $0.scope == "tenant/new-tenant" }
+    #expect(!old.isEmpty && old.allSatisfy { $0.gained.isEmpty && !$0.lost.isEmpty }, "\(impact)")
+    #expect(!new.isEmpty && new.allSatisfy { !$0.gained.isEmpty && $0.lost.isEmpty }, "\(impact)")
   }
 
   @Test("a tenant is not taken away while bound inside, nor changed so that a binding inside it would be refused")
