@@ -397,7 +397,8 @@ public struct AccessModel: Sendable {
       case .operator: break
       }
     }
-    memberIndex = MemberIndex()
+    // No member changed (those taken away were in no group, and a group taken away had no
+    // members): the index and hashes made are kept, for the questions asked of the model next.
   }
 
   /// Puts `user`'s fields in place of those of the user with its email (compared without

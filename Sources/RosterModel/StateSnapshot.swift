@@ -65,6 +65,9 @@ public enum FieldValue: Sendable, Hashable, Codable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .string(let s):
+      // Most texts have nothing to escape and are written whole (a character at a time, the
+      // fields of a plan that adds 500 users took 9 million instructions).
+      if !s.hasByte(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return "\"" + s + "\"" }
       var out = "\""
       for character in s {
         if character == "\"" || character == "\\" { out.append("\\") }

@@ -178,6 +178,17 @@ struct StateSnapshotTests {
     #expect(Fields.names([:], after) == ["b", "c", "e"])
   }
 
+  @Test("a value reads in a plan as written: a text in quotes, its quotes and backslashes escaped")
+  func valuesAsRead() {
+    let texts: [(String, String)] = [
+      ("Ops", #""Ops""#), ("", #""""#), ("ünïcode ✓", #""ünïcode ✓""#), (#"say "hi""#, #""say \"hi\"""#),
+      (#"C:\temp"#, #""C:\\temp""#), (#"\""#, #""\\\"""#), ("tab\there", "\"tab\there\""),
+    ]
+    for (text, read) in texts { #expect(FieldValue.string(text).description == read) }
+    #expect(FieldValue.bool(false).description == "false" && FieldValue.number(3).description == "3")
+    #expect(FieldValue.number(-0.5).description == "-0.5" && FieldValue.list(["a", "b"]).description == "[a, b]")
+  }
+
   @Test("a snapshot keeps each kind apart; removing the last object of a kind leaves it equal to one without")
   func tables() {
     var snapshot = StateSnapshot()
