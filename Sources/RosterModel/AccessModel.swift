@@ -1,5 +1,4 @@
 import KeyBytes
-import Synchronization
 
 /// The whole access state of one organisation: its catalog, tenants, principals, custom roles,
 /// memberships and bindings.
@@ -10,7 +9,7 @@ public struct AccessModel: Sendable {
   public let catalog: PlatformCatalog
   public private(set) var organization: Organization
   public private(set) var tenants: [String: Tenant] = [:] {
-    didSet { scopeNumbering = ScopeNumbering() }
+    didSet { scopeNumbering = MadeOnce() }
   }
   public private(set) var users = UserTable()
   public private(set) var groups: [String: Group] = [:]
@@ -159,9 +158,9 @@ public struct AccessModel: Sendable {
 
   /// Every scope that exists, numbered in the order of ``allScopes``: made the first time it is
   /// asked for after a tenant changed.
-  public var scopeNumbers: ScopeNumbers { scopeNumbering.numbers { allScopes } }
+  public var scopeNumbers: ScopeNumbers { scopeNumbering.value { ScopeNumbers(allScopes) } }
   /// Where ``scopeNumbers`` is kept once made.
-  private var scopeNumbering = ScopeNumbering()
+  private var scopeNumbering = MadeOnce<ScopeNumbers>()
 
   /// Every scope that exists: the organisation, then each tenant (in name order) followed by
   /// its services, each followed by its folders in order, so that a scope comes after every
@@ -927,27 +926,17 @@ public struct GroupMembers: RandomAccessCollection, Sendable {
 /// no members share them): made from the groups' members when first asked for, not kept as
 /// members are added, which took a third of relating 100,000 members to their groups.
 private final class MemberIndex: Sendable {
-  private let made = Mutex<[PrincipalID: [String]]?>(nil)
-  private let madeHashes = Mutex<MemberHashes?>(nil)
+  private let index = MadeOnce<[PrincipalID: [String]]>()
+  private let hashes = MadeOnce<MemberHashes>()
 
   /// The groups each principal is listed in, in name order, made from `groups` the first time.
   func groups(of groups: [String: Group]) -> [PrincipalID: [String]] {
-    made.withLock { made in
-      if let made { return made }
-      let index = AccessModel.groupsByMember(groups)
-      made = index
-      return index
-    }
+    index.value { AccessModel.groupsByMember(groups) }
   }
 
   /// The members' hashes side by side, made from `groups` the first time.
   func hashes(of groups: [String: Group]) -> MemberHashes {
-    madeHashes.withLock { made in
-      if let made { return made }
-      let hashes = MemberHashes(groups)
-      made = hashes
-      return hashes
-    }
+    hashes.value { MemberHashes(groups) }
   }
 }
 

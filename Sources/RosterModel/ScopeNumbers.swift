@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Every scope of a model numbered in ``AccessModel/allScopes``'s order, so that a scope comes
 /// after every scope around it (the organisation is 0), with the number of the scope directly
 /// around each. Made once for a model and shared by its copies that changed no tenant: the
@@ -24,19 +22,4 @@ public final class ScopeNumbers: Sendable {
 
   /// The number of `scope`; nil for a scope the model does not have.
   public func number(of scope: Scope) -> Int32? { index[scope] }
-}
-
-/// Where a model keeps its ``ScopeNumbers`` once made: a new one whenever a tenant changes, so
-/// that a copy of the model that changed none shares it.
-final class ScopeNumbering: Sendable {
-  private let made = Mutex<ScopeNumbers?>(nil)
-
-  func numbers(_ scopes: () -> [Scope]) -> ScopeNumbers {
-    made.withLock { made in
-      if let made { return made }
-      let numbers = ScopeNumbers(scopes())
-      made = numbers
-      return numbers
-    }
-  }
 }
