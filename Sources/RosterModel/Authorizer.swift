@@ -188,14 +188,23 @@ public struct Authorizer: Sendable {
 
   /// The same, by compiled numbers: all clear for no principal or scope -1.
   public func permissions(of principal: Int32?, at scope: Int32) -> [UInt64] {
-    var result = [UInt64](repeating: 0, count: words)
-    guard let p = principal, scope >= 0 else { return result }
+    guard let principal else { return [UInt64](repeating: 0, count: words) }
+    let rights = rights(of: principal, at: scope)
+    return (0..<words).map { rights[$0] | rights[words + $0] | rights[2 * words + $0] }
+  }
+
+  /// What the principal numbered `principal` holds at the scope numbered `scope`, as the three
+  /// bitsets a check reads (unconditional, on what it owns, on its own account), each gathered
+  /// from the scope and those around it: where two scopes give the same, every check answers
+  /// alike (all clear for scope -1).
+  public func rights(of principal: Int32, at scope: Int32) -> [UInt64] {
+    var result = [UInt64](repeating: 0, count: 3 * words)
+    let (lower, upper) = (Int(runs[Int(principal)]), Int(runs[Int(principal) + 1]))
     var s = scope
-    let (lower, upper) = (Int(runs[Int(p)]), Int(runs[Int(p) + 1]))
     while lower < upper, s >= 0 {
       if let entry = entry(of: s, in: lower, upper) {
         let base = entry * 3 * words
-        for w in 0..<words { result[w] |= bits[base + w] | bits[base + words + w] | bits[base + 2 * words + w] }
+        for w in 0..<(3 * words) { result[w] |= bits[base + w] }
       }
       s = scopeParent[Int(s)]
     }

@@ -161,6 +161,40 @@ struct SafetyTests {
     #expect(!found.contains { $0.change?.contains("fay@") == true || $0.change?.contains("gus@") == true })
   }
 
+  @Test("RST104 delegation: a right held at a folder allows at that folder and inside it, and at no other")
+  func delegationByScope() throws {
+    var before = try exampleModel("automation-cloud")
+    let folder = { (path: String) in
+      Scope(tenant: "production", service: "orchestrator", folders: path.components(separatedBy: "/"))
+    }
+    let people = ["lena", "ann", "bea", "cal", "dan", "eli"].map { "\($0)@contoso.example" }
+    for email in people { try before.addUser(User(email: email)) }
+    try before.bind(Binding(principal: .user(people[0]), role: "folder-administrator", scope: folder("Finance")))
+    // Lena, a Folder Administrator of Finance, makes five people Automation Users: in Finance,
+    // in the folder inside it (twice), and in HR (twice, each refused on its own).
+    var after = before
+    for (email, path) in zip(people.dropFirst(), ["Finance", "Finance/Invoices", "HR", "Finance/Invoices", "HR"]) {
+      try after.bind(Binding(principal: .user(email), role: "automation-user", scope: folder(path)))
+    }
+    let refused = findings(before, after, actor: people[0]).filter { $0.rule == "RST104" }
+    #expect(
+      refused.compactMap(\.change).sorted()
+        == ["cal", "eli"].map {
+          "binding user:\($0)@contoso.example → automation-user at tenant/production/service/orchestrator/folder/HR"
+        }, "\(refused)")
+    #expect(refused.allSatisfy { $0.message.contains("at tenant/production/service/orchestrator/folder/HR") })
+    // Held in HR instead, the same right allows there, and in Finance and inside it no more.
+    var heldInHR = before
+    try heldInHR.unbind(Binding(principal: .user(people[0]), role: "folder-administrator", scope: folder("Finance")))
+    try heldInHR.bind(Binding(principal: .user(people[0]), role: "folder-administrator", scope: folder("HR")))
+    var afterHeldInHR = heldInHR
+    for (email, path) in zip(people.dropFirst(), ["HR", "Finance", "Finance/Invoices"]) {
+      try afterHeldInHR.bind(Binding(principal: .user(email), role: "automation-user", scope: folder(path)))
+    }
+    let outside = findings(heldInHR, afterHeldInHR, actor: people[0]).filter { $0.rule == "RST104" }
+    #expect(outside.count == 2 && outside.allSatisfy { $0.message.contains("folder/Finance") }, "\(outside)")
+  }
+
   @Test("RST104 delegation: defining or changing a custom role needs every permission it grants")
   func customRole() throws {
     let org = """
