@@ -78,8 +78,11 @@ public enum Differ {
           current.objects(kind), kind == .organization ? organization : desired(kind), keepUnmanaged: keepUnmanaged,
           unmanaged: unmanaged, renames: renames[kind] ?? [:], applied: applied))
     }
-    // Each kind's changes, its shares' put together.
+    // Each kind's changes, its shares' put together: the relation kinds' on every core at once
+    // (one after the other, what a plan that takes 500 users away deletes took 27 M
+    // instructions on one core).
     var kinds: [KindChanges] = []
+    var finishing: [(place: Int, kind: ObjectKind, scans: [RelationScan])] = []
     var scans: [RelationScan] = []
     for (job, outcome) in zip(jobs, done) {
       switch outcome {
@@ -87,13 +90,17 @@ public enum Differ {
       case .scan(let scan):
         scans.append(scan)
         guard job.part?.index == shares - 1 else { continue }
-        kinds.append(
-          finishRelations(
-            current.objects(job.kind), scans, keepUnmanaged: !fullyManaged.contains(job.kind.rawValue),
-            unmanaged: unmanaged, applied: applied))
+        finishing.append((kinds.count, job.kind, scans))
+        kinds.append(KindChanges())
         scans = []
       }
     }
+    let finished = finishing.parallelMap { relation in
+      finishRelations(
+        current.objects(relation.kind), relation.scans, keepUnmanaged: !fullyManaged.contains(relation.kind.rawValue),
+        unmanaged: unmanaged, applied: applied)
+    }
+    for (relation, changes) in zip(finishing, finished) { kinds[relation.place] = changes }
     let desiredCounts = kinds.map(\.desiredCount)
     // One list of its final size, each kind's changes let go once moved into it (a first plan
     // has 235,000).
