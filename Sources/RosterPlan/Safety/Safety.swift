@@ -287,11 +287,14 @@ public enum Safety {
       let parts = change.keyParts
       guard parts.count == 2, let member = PrincipalID(canonical: parts[1]) else { continue }
       let created = change.action == .create
-      let model = created ? after : before
       // In the order of roles and scopes, not of the bindings (which differs between a model
-      // built from the configuration and one built from the state).
-      let holdings = (model?.holdings(of: .group(parts[0]), memberOf: created ? memberOf.after : memberOf.before) ?? [])
-        .sorted { ($0.role, $0.scope) < ($1.role, $1.scope) }
+      // built from the configuration and one built from the state). Each state's model read where
+      // it is (`created ? after : before` copied one, all its tables retained, for each change).
+      let group = PrincipalID.group(parts[0])
+      let held =
+        created
+        ? after?.holdings(of: group, memberOf: memberOf.after) : before.holdings(of: group, memberOf: memberOf.before)
+      let holdings = (held ?? []).sorted { ($0.role, $0.scope) < ($1.role, $1.scope) }
       for holding in holdings {
         event(
           RoleEvent(
