@@ -79,8 +79,8 @@ public enum Differ {
           unmanaged: unmanaged, renames: renames[kind] ?? [:], applied: applied))
     }
     // Each kind's changes, its shares' put together: the relation kinds' on every core at once
-    // (one after the other, what a plan that takes 500 users away deletes took 27 M
-    // instructions on one core).
+    // (one after the other, in a plan that takes 500 users away, they took 27 M instructions on
+    // one core).
     var kinds: [KindChanges] = []
     var finishing: [(place: Int, kind: ObjectKind, scans: [RelationScan])] = []
     var scans: [RelationScan] = []
