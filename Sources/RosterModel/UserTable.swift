@@ -13,8 +13,8 @@ import KeyBytes
 /// puts back the users the plan takes away, after the others).
 public struct UserTable: Sendable, Equatable, CustomStringConvertible {
   private var keys = KeyIndex()
-  /// The user of each key's position (removed keys keep theirs), ``chunkSize`` a chunk; nil
-  /// where the key was removed.
+  /// The user at each key's position, ``chunkSize`` a chunk: a removed key keeps its position,
+  /// which holds nil.
   private var chunks: [[User?]] = []
   static let chunkSize = 1_024
 

@@ -180,24 +180,26 @@ public enum Impact {
 /// state's model is the desired one with the plan undone and no tenant changed).
 private struct BothScopes {
   /// The scopes by number.
-  private(set) var scopes: [Scope]
-  private var parent: [Int32]
+  let scopes: [Scope]
+  private let parent: [Int32]
   /// How many scopes the desired state has: the numbers below.
   private let inDesired: Int
   /// Each scope's number in the current state's table, by number; -1 where it has none.
-  private(set) var inBefore: [Int32]
+  let inBefore: [Int32]
   /// The number of each of the current state's scopes, by its number in that state's table.
-  private(set) var fromBefore: [Int32]
+  let fromBefore: [Int32]
 
   init(before: ScopeNumbers, after: ScopeNumbers) {
-    (scopes, parent, inDesired) = (after.scopes, after.parent, after.scopes.count)
+    inDesired = after.scopes.count
     guard before !== after else {
-      inBefore = Array(0..<Int32(scopes.count))
+      (scopes, parent) = (after.scopes, after.parent)
+      inBefore = Array(0..<Int32(inDesired))
       fromBefore = inBefore
       return
     }
-    inBefore = Array(repeating: -1, count: scopes.count)
-    fromBefore = []
+    var (scopes, parent) = (after.scopes, after.parent)
+    var inBefore = [Int32](repeating: -1, count: scopes.count)
+    var fromBefore: [Int32] = []
     fromBefore.reserveCapacity(before.scopes.count)
     for (old, scope) in before.scopes.enumerated() {
       if let number = after.number(of: scope) {
@@ -212,6 +214,7 @@ private struct BothScopes {
         inBefore.append(Int32(old))
       }
     }
+    (self.scopes, self.parent, self.inBefore, self.fromBefore) = (scopes, parent, inBefore, fromBefore)
   }
 
   /// The scope's number in the desired state's table; -1 where it has none.
