@@ -3,7 +3,11 @@
 /// intersected with the organisation's tier.
 ///
 /// Answers are plain; ``AccessModel/decide(_:)`` gives the same answer with its reasons.
-public struct Authorizer: Sendable {
+///
+/// A class, made once and never changed: a copy is one reference (as a struct, each copy
+/// retained the model's and the tables' two dozen parts; a plan's safety rules read the actor's
+/// table once for each role given or taken).
+public final class Authorizer: Sendable {
   /// What a principal holds of one permission at one scope.
   public enum Access: Sendable, Hashable {
     case denied
@@ -17,8 +21,8 @@ public struct Authorizer: Sendable {
   public let model: AccessModel
   /// 64-bit words per bitset.
   let words: Int
-  private(set) var principalIndex: [PrincipalID: Int32] = [:]
-  private(set) var principals: [PrincipalID] = []
+  let principalIndex: [PrincipalID: Int32]
+  let principals: [PrincipalID]
   /// The model's scopes by number (shared with the model and its copies that changed no tenant).
   public let scopeNumbers: ScopeNumbers
   /// `scopeNumbers.parent`, held here for the checks' walk up the scopes.
@@ -28,9 +32,9 @@ public struct Authorizer: Sendable {
   /// check finds its scope and the scopes above it among the few of one principal, side by side,
   /// where a table of all principals' entries was a cache miss for each). Entry i's three bitsets
   /// are `bits[3 * words * i ..< 3 * words * (i + 1)]`.
-  private var runs: [Int32] = [0]
-  private var heldScopes: [Int32] = []
-  private var bits: [UInt64] = []
+  private let runs: [Int32]
+  private let heldScopes: [Int32]
+  private let bits: [UInt64]
 
   /// Compiles the model. Linear in bindings, memberships and principals.
   ///
@@ -40,11 +44,9 @@ public struct Authorizer: Sendable {
   /// a change reaches took most of such a plan's time); their groups are found with
   /// ``AccessModel/groupsByMember(of:)``.
   public init(_ model: AccessModel, only chosen: Set<PrincipalID>? = nil) {
-    self.model = model
     let catalog = model.catalog
-    words = max(1, (catalog.permissions.count + 63) / 64)
-    scopeNumbers = model.scopeNumbers
-    scopeParent = scopeNumbers.parent
+    let words = max(1, (catalog.permissions.count + 63) / 64)
+    let scopeNumbers = model.scopeNumbers
 
     var accounts: [PrincipalID]
     if let chosen {
@@ -72,6 +74,11 @@ public struct Authorizer: Sendable {
       return list
     }
 
+    var principalIndex: [PrincipalID: Int32] = [:]
+    var principals: [PrincipalID] = []
+    var runs: [Int32] = [0]
+    var heldScopes: [Int32] = []
+    var bits: [UInt64] = []
     var granted: [(scope: Int32, bits: [UInt64])] = []
     for principal in accounts {
       principalIndex[principal] = Int32(principals.count)
@@ -106,6 +113,15 @@ public struct Authorizer: Sendable {
         for w in 0..<(3 * words) { bits[base + w] |= roleBits[w] }
       }
     }
+    self.model = model
+    self.words = words
+    self.scopeNumbers = scopeNumbers
+    scopeParent = scopeNumbers.parent
+    self.principalIndex = principalIndex
+    self.principals = principals
+    self.runs = runs
+    self.heldScopes = heldScopes
+    self.bits = bits
   }
 
   /// Each role's permissions as three bitsets (unconditional, own, self), with the tier's

@@ -559,20 +559,26 @@ public enum StateKey {
 
 extension PrincipalID {
   /// Reads the canonical form `user:EMAIL`, `group:NAME`, `robot:NAME`, `app:NAME`, `operator`.
+  /// Read as bytes: ':' is ASCII (found as a character, the colon took 1,800 instructions of a
+  /// principal's 2,900, and a changing plan reads one for each relation it changes, several times).
   public init?(canonical text: String) {
     if text == "operator" {
       self = .operator
       return
     }
-    guard let colon = text.firstIndex(of: ":") else { return nil }
-    let name = String(text[text.index(after: colon)...])
-    switch text[..<colon] {
-    case "user": self = .user(name)
-    case "group": self = .group(name)
-    case "robot": self = .robot(name)
-    case "app": self = .app(name)
-    default: return nil
+    var text = text
+    let read = text.withUTF8 { bytes -> PrincipalID? in
+      guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+      let kind = UnsafeBufferPointer(rebasing: bytes[..<colon])
+      let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[(colon + 1)...]), as: UTF8.self)
+      if kind.elementsEqual("user".utf8) { return .user(name) }
+      if kind.elementsEqual("group".utf8) { return .group(name) }
+      if kind.elementsEqual("robot".utf8) { return .robot(name) }
+      if kind.elementsEqual("app".utf8) { return .app(name) }
+      return nil
     }
+    guard let read else { return nil }
+    self = read
   }
 }
 

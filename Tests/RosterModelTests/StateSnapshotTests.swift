@@ -387,4 +387,16 @@ struct StateSnapshotTests {
     #expect(PrincipalID.group("Platform Admins").description == "group:Platform Admins")
     #expect(PrincipalID.operator.description == "operator")
   }
+
+  @Test("a principal's canonical text reads back as that principal; any other text is no principal")
+  func canonicalPrincipals() {
+    let principals: [PrincipalID] = [
+      .user("zoë@x.example"), .group("Platform Admins"), .group("a:b"), .group(""), .robot("ci"), .app("hub"),
+      .operator,
+    ]
+    for principal in principals { #expect(PrincipalID(canonical: principal.description) == principal) }
+    for text in ["", "ada@x.example", "users:ada@x.example", "User:ada@x.example", "use:x", "operators", ":x", "grou"] {
+      #expect(PrincipalID(canonical: text) == nil, "\(text)")
+    }
+  }
 }

@@ -131,6 +131,30 @@ struct SafetyTests {
     #expect(!findings(before, own, actor: "ada@northwind.example").contains { $0.rule == "RST103" })
   }
 
+  @Test("a membership adopted as it is gives and takes no role: no self-change, no delegation question")
+  func adoptedMembership() throws {
+    var state = try exampleModel("automation-cloud")
+    let finance = Scope(tenant: "production", service: "orchestrator", folders: ["Finance"])
+    let (lena, ann) = (PrincipalID.user("lena@contoso.example"), PrincipalID.user("ann@contoso.example"))
+    for user in [lena, ann] { try state.addUser(User(email: user.name)) }
+    try state.addGroup(Group(name: "Finance Admins"))
+    try state.bind(Binding(principal: .group("Finance Admins"), role: "folder-administrator", scope: finance))
+    try state.addMember(lena, to: "Finance Admins")
+    let key = StateKey.membership(group: "Finance Admins", member: lena)
+    let adopt = Change(action: .adopt, kind: .membership, key: key, fields: [])
+    for actor in [lena, ann] {
+      let found = Safety.check(
+        [adopt], current: state.snapshot, catalog: state.catalog, actor: actor.name, overrides: [])
+      #expect(!found.contains { $0.rule == "RST103" || $0.rule == "RST104" }, "\(found)")
+    }
+    // Taken away, the same membership is Lena's own role change, and beyond Ann's rights.
+    let removal = Change.relation(.delete, kind: .membership, key: key)
+    let own = Safety.check([removal], current: state.snapshot, catalog: state.catalog, actor: lena.name, overrides: [])
+    #expect(own.contains { $0.rule == "RST103" && $0.message.contains("revoke their own role") }, "\(own)")
+    let other = Safety.check([removal], current: state.snapshot, catalog: state.catalog, actor: ann.name, overrides: [])
+    #expect(other.contains { $0.rule == "RST104" }, "\(other)")
+  }
+
   @Test("RST104 delegation: a manager may not create a manager, and is told only what it lacks; it may create a user")
   func delegation() throws {
     let before = try model(hub())
