@@ -94,13 +94,15 @@ extension AccessModel {
           try model.replaceRole(Role(stateKey: key, fields: change.reverted(from: role.stateFields)))
         }
       }
-      for binding in bindings { try model.bind(binding) }
     } catch {
       return nil
     }
-    // Members many at a time (one by one, each looks through its group's list for a repeat).
-    guard !members.isEmpty else { return model }
-    let refused = model.relate(members: members, resolve: AccessModel.member(canonical:in:), bindings: [], found: false)
-    return refused.members.isEmpty ? model : nil
+    // Members many at a time (one by one, each looks through its group's list for a repeat),
+    // and the bindings beside them on the other core (bound one by one, a plan's 754 bindings
+    // taken away were a quarter of undoing it).
+    guard !members.isEmpty || !bindings.isEmpty else { return model }
+    let refused = model.relate(
+      members: members, resolve: AccessModel.member(canonical:in:), bindings: bindings, found: false)
+    return refused.members.isEmpty && refused.bindings.isEmpty ? model : nil
   }
 }

@@ -480,6 +480,26 @@ struct CanonicalJSONTests {
     #expect(other != created && other.fields[2].after == .string("tenant/t1"))
   }
 
+  @Test("a change's address names a relation by its parts, whatever they hold; a key without them as it is")
+  func addresses() {
+    let binding = StateKey.binding(principal: "user:zoë@x.example", role: "rôle", scope: "tenant/t1/folder/Ünï")
+    #expect(
+      Change.relation(.create, kind: .binding, key: binding).address
+        == "binding user:zoë@x.example → rôle at tenant/t1/folder/Ünï")
+    #expect(
+      Change.relation(.delete, kind: .membership, key: "Ops ☃\u{1F}group:Ünï").address
+        == "membership group:Ünï in group 'Ops ☃'")
+    #expect(Change.relation(.delete, kind: .membership, key: "\u{1F}").address == "membership  in group ''")
+    #expect(Change.relation(.create, kind: .binding, key: "\u{1F}\u{1F}").address == "binding  →  at ")
+    // Parts too few or too many: the key as it is.
+    #expect(Change.relation(.create, kind: .binding, key: "a\u{1F}b").address == "binding a\u{1F}b")
+    #expect(Change.relation(.delete, kind: .membership, key: "a\u{1F}b\u{1F}c").address == "membership a\u{1F}b\u{1F}c")
+    #expect(Change.relation(.delete, kind: .membership, key: "Ops").address == "membership Ops")
+    #expect(
+      Change(action: .rename, kind: .user, key: "b@x", fields: [], from: "a@x").address == "user b@x (renamed from a@x)"
+    )
+  }
+
   @Test("an object created or removed whole lists its fields from the object's: equal to them written out")
   func wholeChanges() throws {
     let fields: Fields = [
