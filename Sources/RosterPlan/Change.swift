@@ -177,10 +177,14 @@ public struct Change: Sendable, Hashable, Codable {
   private static func relationAddress(_ kind: ObjectKind, _ key: String) -> String? {
     var key = key
     return key.withUTF8 { bytes -> String? in
-      var ends: [Int] = []
-      for i in bytes.indices where bytes[i] == 0x1F { ends.append(i) }
-      ends.append(bytes.count)
-      guard kind == .membership ? ends.count == 2 : ends.count == 3 else { return nil }
+      // Where the parts end: at the separators (two at most are kept), the last at the end.
+      var (separators, first, second) = (0, 0, 0)
+      for i in bytes.indices where bytes[i] == 0x1F {
+        separators += 1
+        if separators == 1 { first = i } else if separators == 2 { second = i }
+      }
+      guard separators == (kind == .membership ? 1 : 2) else { return nil }
+      func end(_ part: Int) -> Int { part == 0 ? first : part == 1 && separators == 2 ? second : bytes.count }
       // The words added are fewer than 24 bytes.
       return String(unsafeUninitializedCapacity: bytes.count + 24) { out in
         var at = 0
@@ -189,7 +193,7 @@ public struct Change: Sendable, Hashable, Codable {
           at += piece.count
         }
         func put(_ words: StaticString) { words.withUTF8Buffer { put($0) } }
-        func put(part n: Int) { put(UnsafeBufferPointer(rebasing: bytes[(n == 0 ? 0 : ends[n - 1] + 1)..<ends[n]])) }
+        func put(part n: Int) { put(UnsafeBufferPointer(rebasing: bytes[(n == 0 ? 0 : end(n - 1) + 1)..<end(n)])) }
         if kind == .membership {
           put("membership ")
           put(part: 1)

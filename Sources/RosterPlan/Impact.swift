@@ -81,12 +81,12 @@ public enum Impact {
       (priority($0.element.kind), $0.offset) < (priority($1.element.kind), $1.offset)
     }.map(\.element)
     for change in ordered {
-      let parts = change.keyParts
       switch change.kind {
       case .binding, .membership:
         // A membership reaches its member (and a group's members), not the group's other
         // members, whose access it does not change.
-        if let principal = PrincipalID(canonical: parts[change.kind == .binding ? 0 : 1]) { reach(principal, change) }
+        let (parts, place) = (change.keyParts, change.kind == .binding ? 0 : 1)
+        if place < parts.count, let principal = PrincipalID(canonical: parts[place]) { reach(principal, change) }
       case .user:
         // A new name or directory id changes no one's access.
         if change.action == .update, change.fields.allSatisfy({ ["name", "directoryId"].contains($0.field) }) {
@@ -128,6 +128,8 @@ public enum Impact {
     var grouped: [EntryKey: [String]] = [:]
     var numbers: [Int32] = []
     var reported: [(scope: Int32, gained: [UInt64], lost: [UInt64])] = []
+    // Each scope's text, made when first reported.
+    var scopeTexts = [String?](repeating: nil, count: scopes.scopes.count)
     for (principal, cause) in causes.sorted(by: { $0.key < $1.key }) {
       let number = (before: beforeAuthorizer.number(of: principal), after: afterAuthorizer.number(of: principal))
       // The scopes to compare: the organisation and every scope a role is held at in either
@@ -155,9 +157,10 @@ public enum Impact {
         }
         guard gained.contains(where: { $0 != 0 }) || lost.contains(where: { $0 != 0 }) else { continue }
         reported.append((scope, gained, lost))
-        grouped[
-          EntryKey(cause: cause, scope: scopes.scopes[Int(scope)].description, gained: gained, lost: lost), default: []
-        ].append(principal.description)
+        let scopeText = scopeTexts[Int(scope)] ?? scopes.scopes[Int(scope)].description
+        scopeTexts[Int(scope)] = scopeText
+        grouped[EntryKey(cause: cause, scope: scopeText, gained: gained, lost: lost), default: []]
+          .append(principal.description)
       }
     }
     // By cause, then scope, then the permissions gained and lost.
