@@ -513,6 +513,16 @@ public enum StateKey {
     }
   }
 
+  /// A key's first part (the whole key when it has one part): the group of a membership, the
+  /// principal of a binding, with no other part made.
+  public static func firstPart(_ key: String) -> String {
+    var key = key
+    return key.withUTF8 { bytes in
+      String(
+        decoding: UnsafeBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: 0x1F) ?? bytes.count)]), as: UTF8.self)
+    }
+  }
+
   public static func membership(group: String, member: PrincipalID) -> String {
     var key = KeyWriter()
     writeMembership(group: group, member: member, into: &key)

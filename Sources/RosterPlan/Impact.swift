@@ -132,7 +132,6 @@ public enum Impact {
     let scopes = BothScopes(before: beforeAuthorizer.scopeNumbers, after: afterAuthorizer.scopeNumbers)
     // The accounts of each entry (an entry without its accounts), the titles as bitsets.
     var grouped: [EntryKey: [String]] = [:]
-    grouped.reserveCapacity(causes.count)
     var numbers: [Int32] = []
     var reported: [(scope: Int32, gained: [UInt64], lost: [UInt64])] = []
     // Each scope's text, made when first reported.

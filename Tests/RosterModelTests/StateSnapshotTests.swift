@@ -383,6 +383,7 @@ struct StateSnapshotTests {
     // A key's parts come back as they were joined, empty ones too.
     for parts in [[""], ["only"], ["zoë", "ü", "tenant/t1"], ["", "x"], ["x", ""], ["", ""], ["a b", "", "c"]] {
       #expect(StateKey.parts(parts.joined(separator: "\u{1F}")) == parts)
+      #expect(StateKey.firstPart(parts.joined(separator: "\u{1F}")) == parts[0])
     }
     #expect(PrincipalID.group("Platform Admins").description == "group:Platform Admins")
     #expect(PrincipalID.operator.description == "operator")
