@@ -1,3 +1,4 @@
+import Foundation
 import RosterModel
 
 /// What a plan does to people's access: for each group of accounts the same change affects the
@@ -170,16 +171,48 @@ public enum Impact {
       }
     }
     // By cause, then scope, then the permissions gained and lost.
+    // Each cause and scope compared once by `order` (as a tuple of strings, each up to four times:
+    // a tenth of a leavers' plan's impact, its 2,188 entries' causes alike for 40 bytes).
     return grouped.map { key, principals in
-      ImpactEntry(
-        principals: principals, scope: key.scope, gained: titles.list(key.gained), lost: titles.list(key.lost),
-        cause: key.cause)
-    }.sorted {
-      ($0.cause, $0.scope) != ($1.cause, $1.scope)
-        ? ($0.cause, $0.scope) < ($1.cause, $1.scope)
-        : $0.gained != $1.gained
-          ? $0.gained.lexicographicallyPrecedes($1.gained) : $0.lost.lexicographicallyPrecedes($1.lost)
+      (
+        ImpactEntry(
+          principals: principals, scope: key.scope, gained: titles.list(key.gained), lost: titles.list(key.lost),
+          cause: key.cause),
+        causeASCII: isASCII(key.cause), scopeASCII: isASCII(key.scope)
+      )
+    }.sorted { a, b in
+      let cause = order(a.0.cause, a.causeASCII, b.0.cause, b.causeASCII)
+      if cause != 0 { return cause < 0 }
+      let scope = order(a.0.scope, a.scopeASCII, b.0.scope, b.scopeASCII)
+      if scope != 0 { return scope < 0 }
+      return a.0.gained != b.0.gained
+        ? a.0.gained.lexicographicallyPrecedes(b.0.gained) : a.0.lost.lexicographicallyPrecedes(b.0.lost)
+    }.map(\.0)
+  }
+
+  static func isASCII(_ text: String) -> Bool {
+    text.utf8.withContiguousStorageIfAvailable { bytes in bytes.reduce(0) { $0 | $1 } < 0x80 }
+      ?? text.unicodeScalars.allSatisfy(\.isASCII)
+  }
+
+  /// -1, 0 or 1 as `a` comes before, with or after `b` in Swift's order of strings: by their
+  /// bytes when both are ASCII (`aASCII`, `bASCII`), which is the same order (an ASCII text is
+  /// its own normal form, and each of its bytes a scalar), else by Swift's comparison.
+  static func order(_ a: String, _ aASCII: Bool, _ b: String, _ bASCII: Bool) -> Int {
+    if aASCII && bASCII,
+      let byBytes = a.utf8.withContiguousStorageIfAvailable({ x in
+        b.utf8.withContiguousStorageIfAvailable { y -> Int in
+          let common = Swift.min(x.count, y.count)
+          var first: Int32 = 0
+          if common > 0, let x = x.baseAddress, let y = y.baseAddress { first = memcmp(x, y, common) }
+          if first != 0 { return first < 0 ? -1 : 1 }
+          return x.count == y.count ? 0 : x.count < y.count ? -1 : 1
+        }
+      }) ?? nil
+    {
+      return byBytes
     }
+    return a == b ? 0 : a < b ? -1 : 1
   }
 }
 

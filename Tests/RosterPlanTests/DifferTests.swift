@@ -1,8 +1,9 @@
 import Foundation
 import RosterConfig
 import RosterModel
-import RosterPlan
 import Testing
+
+@testable import RosterPlan
 
 private func model(_ users: String, tenants: String = "", org: String = "name: Northwind") throws -> AccessModel {
   let text = """
@@ -568,6 +569,24 @@ struct CanonicalJSONTests {
 
 @Suite("access impact")
 struct ImpactTests {
+  @Test("the impact's texts are ordered as Swift orders strings, by their bytes when both are ASCII")
+  func textOrder() {
+    var generator = SystemRandomNumberGenerator()
+    let pieces = [
+      "role 'a'", "role 'b'", "at tenant/", "t1", "t10", "T1", "é", "e\u{301}", "Ω", "z", "", " ", "~", "\u{7F}",
+    ]
+    let texts = (0..<400).map { _ in
+      (0..<Int.random(in: 0...4, using: &generator)).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined()
+    }
+    for a in texts.prefix(60) {
+      for b in texts {
+        let expected = a == b ? 0 : a < b ? -1 : 1
+        #expect(Impact.order(a, Impact.isASCII(a), b, Impact.isASCII(b)) == expected, "\(a) \(b)")
+      }
+    }
+    #expect(Impact.isASCII("tenant/t1 ~\u{7F}") && !Impact.isASCII("é"))
+  }
+
   @Test("who gains and loses what, where, through which change; only the accounts the change reaches")
   func impact() throws {
     let before = try model(

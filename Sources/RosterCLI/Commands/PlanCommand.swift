@@ -72,6 +72,7 @@ enum Planning {
       lineage: stored.lineage, serial: stored.serial, source: source.label, commit: commit, actor: actor,
       changes: changes, drift: drift, catalogSource: nil, findings: findings, overrides: overrides,
       impact: entries, sealed: sealed)
+    if lastStep { ProcessLifetime.keep(plan) }
     return (plan, result == nil ? nil : stored)
   }
 
