@@ -46,6 +46,14 @@ public enum Impact {
   public static func compute(changes: [Change], before lazyBefore: Lazy<AccessModel?>, after: AccessModel)
     -> [ImpactEntry]
   {
+    compute(changes: changes, before: lazyBefore, after: after, halvedFrom: 64)
+  }
+
+  /// The same; the accounts reached are compared in two halves at once when there are
+  /// `halvedFrom` or more (a parameter for the tests, which compare both ways).
+  static func compute(
+    changes: [Change], before lazyBefore: Lazy<AccessModel?>, after: AccessModel, halvedFrom: Int
+  ) -> [ImpactEntry] {
     // Both states' models, the current one made on first use.
     func models() -> [AccessModel] { [lazyBefore.value, after].compactMap { $0 } }
     // Which accounts each change reaches, in either state.
@@ -131,48 +139,62 @@ public enum Impact {
     let before = beforeAuthorizer.model
     let titles = TitleSets(after.catalog.permissions, numberedBefore: before.catalog)
     let scopes = BothScopes(before: beforeAuthorizer.scopeNumbers, after: afterAuthorizer.scopeNumbers)
-    // The accounts of each entry (an entry without its accounts), the titles as bitsets.
-    var grouped: [EntryKey: [String]] = [:]
-    var numbers: [Int32] = []
-    var reported: [(scope: Int32, gained: [UInt64], lost: [UInt64])] = []
-    // Each scope's text, made when first reported.
-    var scopeTexts = [String?](repeating: nil, count: scopes.scopes.count)
-    for (principal, cause) in causes.sorted(by: { $0.key < $1.key }) {
-      let number = (before: beforeAuthorizer.number(of: principal), after: afterAuthorizer.number(of: principal))
-      // The scopes to compare: the organisation and every scope a role is held at in either
-      // state (elsewhere each holds what it holds around), by number, so outermost first.
-      numbers.removeAll(keepingCapacity: true)
-      numbers.append(0)
-      if let p = number.before { numbers += beforeAuthorizer.heldScopes(of: p).map { scopes.fromBefore[Int($0)] } }
-      if let p = number.after { numbers += afterAuthorizer.heldScopes(of: p) }
-      numbers.sort()
-      reported.removeAll(keepingCapacity: true)
-      for (i, scope) in numbers.enumerated() where i == 0 || numbers[i - 1] != scope {
-        // What the account may use there, on its own account and what it owns, in each state
-        // (nothing where it or the scope does not exist).
-        let was = titles.inAfterNumbers(
-          beforeAuthorizer.permissions(of: number.before, at: scopes.inBefore[Int(scope)]))
-        let now = afterAuthorizer.permissions(of: number.after, at: scopes.inAfter(scope))
-        var gained = titles.titles(of: zip(now, was).map { $0 & ~$1 })
-        var lost = titles.titles(of: zip(was, now).map { $0 & ~$1 })
-        // What an enclosing scope already reports is not repeated inside it.
-        for outer in reported where scopes.encloses(outer.scope, scope) {
-          for w in gained.indices {
-            gained[w] &= ~outer.gained[w]
-            lost[w] &= ~outer.lost[w]
+    // The accounts of each entry (an entry without its accounts), the titles as bitsets, for a
+    // run of the accounts reached in order.
+    @Sendable func entries(_ accounts: ArraySlice<(key: PrincipalID, value: String)>) -> [EntryKey: [String]] {
+      var grouped: [EntryKey: [String]] = [:]
+      var numbers: [Int32] = []
+      var reported: [(scope: Int32, gained: [UInt64], lost: [UInt64])] = []
+      // Each scope's text, made when first reported.
+      var scopeTexts = [String?](repeating: nil, count: scopes.scopes.count)
+      for (principal, cause) in accounts {
+        let number = (before: beforeAuthorizer.number(of: principal), after: afterAuthorizer.number(of: principal))
+        // The scopes to compare: the organisation and every scope a role is held at in either
+        // state (elsewhere each holds what it holds around), by number, so outermost first.
+        numbers.removeAll(keepingCapacity: true)
+        numbers.append(0)
+        if let p = number.before { numbers += beforeAuthorizer.heldScopes(of: p).map { scopes.fromBefore[Int($0)] } }
+        if let p = number.after { numbers += afterAuthorizer.heldScopes(of: p) }
+        numbers.sort()
+        reported.removeAll(keepingCapacity: true)
+        for (i, scope) in numbers.enumerated() where i == 0 || numbers[i - 1] != scope {
+          // What the account may use there, on its own account and what it owns, in each state
+          // (nothing where it or the scope does not exist).
+          let was = titles.inAfterNumbers(
+            beforeAuthorizer.permissions(of: number.before, at: scopes.inBefore[Int(scope)]))
+          let now = afterAuthorizer.permissions(of: number.after, at: scopes.inAfter(scope))
+          var gained = titles.titles(of: zip(now, was).map { $0 & ~$1 })
+          var lost = titles.titles(of: zip(was, now).map { $0 & ~$1 })
+          // What an enclosing scope already reports is not repeated inside it.
+          for outer in reported where scopes.encloses(outer.scope, scope) {
+            for w in gained.indices {
+              gained[w] &= ~outer.gained[w]
+              lost[w] &= ~outer.lost[w]
+            }
           }
+          guard gained.contains(where: { $0 != 0 }) || lost.contains(where: { $0 != 0 }) else { continue }
+          reported.append((scope, gained, lost))
+          let scopeText = scopeTexts[Int(scope)] ?? scopes.scopes[Int(scope)].description
+          scopeTexts[Int(scope)] = scopeText
+          grouped[EntryKey(cause: cause, scope: scopeText, gained: gained, lost: lost), default: []]
+            .append(principal.description)
         }
-        guard gained.contains(where: { $0 != 0 }) || lost.contains(where: { $0 != 0 }) else { continue }
-        reported.append((scope, gained, lost))
-        let scopeText = scopeTexts[Int(scope)] ?? scopes.scopes[Int(scope)].description
-        scopeTexts[Int(scope)] = scopeText
-        grouped[EntryKey(cause: cause, scope: scopeText, gained: gained, lost: lost), default: []]
-          .append(principal.description)
       }
+      return grouped
     }
-    // By cause, then scope, then the permissions gained and lost.
-    // Each cause and scope compared once by `order` (as a tuple of strings, each up to four times:
-    // a tenth of a leavers' plan's impact, its 2,188 entries' causes alike for 40 bytes).
+    // The second half on a thread of its own: the safety rules beside this usually finish
+    // first, and their core is then free (a third of a leavers' plan's impact came after them).
+    let accounts = causes.sorted(by: { $0.key < $1.key })
+    let half = accounts.count / 2
+    let second = accounts.count < halvedFrom ? nil : InBackground { entries(accounts[half...]) }
+    var grouped = entries(second == nil ? accounts[...] : accounts[..<half])
+    if let second {
+      // An entry in both halves lists the first half's accounts first: all in order.
+      for (key, principals) in (try? second.result()) ?? [:] { grouped[key, default: []] += principals }
+    }
+    // By cause, then scope, then the permissions gained and lost: each cause and scope compared
+    // once, by `order` (as a tuple of strings, each up to four times: a tenth of a leavers'
+    // plan's impact, its 2,188 entries' causes alike for 40 bytes).
     return grouped.map { key, principals in
       (
         ImpactEntry(

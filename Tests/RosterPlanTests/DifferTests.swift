@@ -645,6 +645,30 @@ struct ImpactTests {
     return model
   }
 
+  @Test("the accounts reached, compared in two halves at once, give the entries compared in one run")
+  func halves() throws {
+    let permissions = [("p1", "One"), ("p2", "Two"), ("p3", "Three")]
+    let roles = ["r1": ["p1", "p2"], "r2": ["p3"]]
+    let emails = (0..<40).map { "u\($0 < 10 ? "0" : "")\($0)@x.example" }
+    let before = try organisation(
+      permissions, roles: roles,
+      bindings: emails.map { ($0, "r1", "organization") } + emails.prefix(10).map { ($0, "r2", "tenant/t1") })
+    let after = try organisation(
+      permissions, roles: roles,
+      bindings: emails.enumerated().map { ($1, $0 % 3 == 0 ? "r2" : "r1", $0 % 2 == 0 ? "organization" : "tenant/t1") })
+    let changes = Differ.diff(current: before.snapshot, desired: after.snapshot)
+    func entries(halvedFrom: Int) -> [ImpactEntry] {
+      Impact.compute(changes: changes, before: Lazy<AccessModel?>(value: before), after: after, halvedFrom: halvedFrom)
+    }
+    let whole = entries(halvedFrom: .max)
+    // Entries whose accounts come from both halves (u00-u19, u20-u39) among them.
+    #expect(
+      whole.count > 2
+        && whole.contains { $0.principals.contains { $0 < "user:u20" } && $0.principals.contains { $0 > "user:u20" } },
+      "\(whole)")
+    for from in [2, 3, 40] { #expect(entries(halvedFrom: from) == whole) }
+  }
+
   @Test(
     "permissions compared across catalogs that number them differently; titles two permissions share counted once, in order"
   )
