@@ -212,6 +212,7 @@ public enum Impact {
     }.map(\.0)
   }
 
+  /// Whether every byte of `text` is ASCII (what ``order(_:_:_:_:)`` is told of each text).
   static func isASCII(_ text: String) -> Bool {
     text.utf8.withContiguousStorageIfAvailable { bytes in bytes.reduce(0) { $0 | $1 } < 0x80 }
       ?? text.unicodeScalars.allSatisfy(\.isASCII)

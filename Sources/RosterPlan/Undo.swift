@@ -98,8 +98,8 @@ extension AccessModel {
       return nil
     }
     // Members many at a time (one by one, each looks through its group's list for a repeat),
-    // and the bindings beside them on the other core (bound one by one, a plan's 754 bindings
-    // taken away were a quarter of undoing it).
+    // and the bindings beside them, on the other core when one is free (a plan undoes inside its
+    // safety rules, which run beside the impact: there both sides run on one core in turn).
     guard !members.isEmpty || !bindings.isEmpty else { return model }
     let refused = model.relate(
       members: members, resolve: AccessModel.member(canonical:in:), bindings: bindings, found: false)
