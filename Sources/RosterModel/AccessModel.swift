@@ -810,9 +810,12 @@ public struct AccessModel: Sendable {
         var model = start
         var given: [Binding] = []
         swap(&given, &handoff.value)
-        // (Room made in a table the model shares with another copies its keys.)
+        // (Room made in a table the model shares with another copies its keys.) Room for as many
+        // more principals as can be bound here: the fewer of the bindings and the principals (a
+        // plan undone puts back a few hundred bindings, and room for every principal more had the
+        // table's 55,000 keys hashed again).
         guard !given.isEmpty else { return (model, Refusals()) }
-        model.bindingsByPrincipal.reserve(principals)
+        model.bindingsByPrincipal.reserve(Swift.min(principals, given.count))
         var roles = FoundRoles()
         // Each binding moved into the model (see `moveOut`).
         let refusals = Self.refusals(given.indices) { place throws(ModelError) in
