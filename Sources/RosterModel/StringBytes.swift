@@ -43,17 +43,27 @@ extension String {
     }
   }
 
+  /// The parts one after another, with nothing between them (a line of a plan's text made of
+  /// a dozen pieces: appended one by one, each piece cost a few hundred instructions).
+  public static func joining(_ parts: [String]) -> String {
+    joining(parts.count, length: parts.reduce(0) { $0 + $1.utf8.count }, separator: nil) { i, into in
+      var part = parts[i]
+      return part.withUTF8 { into.initialize(fromContentsOf: $0) }
+    }
+  }
+
   /// `count` parts of `length` bytes in all, each written by `write` (which returns how many
-  /// bytes it wrote), with the separator between them.
+  /// bytes it wrote), with the separator, if any, between them.
   private static func joining(
-    _ count: Int, length: Int, separator: Unicode.Scalar,
+    _ count: Int, length: Int, separator: Unicode.Scalar?,
     write: (Int, UnsafeMutableBufferPointer<UInt8>) -> Int
   ) -> String {
-    precondition(separator.isASCII, "the separator must be one byte")
-    return String(unsafeUninitializedCapacity: length + Swift.max(count - 1, 0)) { buffer in
+    precondition(separator?.isASCII ?? true, "the separator must be one byte")
+    let separators = separator == nil ? 0 : Swift.max(count - 1, 0)
+    return String(unsafeUninitializedCapacity: length + separators) { buffer in
       var at = 0
       for i in 0..<count {
-        if i > 0 {
+        if i > 0, let separator {
           buffer[at] = UInt8(separator.value)
           at += 1
         }

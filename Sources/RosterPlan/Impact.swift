@@ -213,10 +213,7 @@ public enum Impact {
   }
 
   /// Whether every byte of `text` is ASCII (what ``order(_:_:_:_:)`` is told of each text).
-  static func isASCII(_ text: String) -> Bool {
-    text.utf8.withContiguousStorageIfAvailable { bytes in bytes.reduce(0) { $0 | $1 } < 0x80 }
-      ?? text.unicodeScalars.allSatisfy(\.isASCII)
-  }
+  static func isASCII(_ text: String) -> Bool { !text.hasByte { $0 >= 0x80 } }
 
   /// -1, 0 or 1 as `a` comes before, with or after `b` in Swift's order of strings: by their
   /// bytes when both are ASCII (`aASCII`, `bASCII`), which is the same order (an ASCII text is

@@ -380,6 +380,9 @@ struct StateSnapshotTests {
     }
     #expect(String.joining("", "", separator: ":") == ":")
     #expect(String.joining(["only"], separator: "/") == "only")
+    // With nothing between them: the pieces' bytes one after another, whatever they hold.
+    #expect(String.joining(["  ", "zoë", "", " → ", "☃"]) == "  zoë → ☃")
+    #expect(String.joining([]).isEmpty && String.joining([""]).isEmpty)
     // A key's parts come back as they were joined, empty ones too.
     for parts in [[""], ["only"], ["zoë", "ü", "tenant/t1"], ["", "x"], ["x", ""], ["", ""], ["a b", "", "c"]] {
       #expect(StateKey.parts(parts.joined(separator: "\u{1F}")) == parts)

@@ -21,7 +21,7 @@ enum PlanText {
         if quoted { pieces += ["'", item, "'"] } else { pieces.append(item) }
       }
       if shown.count < items.count { pieces.append(" and \(items.count - shown.count) more") }
-      return joined(pieces)
+      return .joining(pieces)
     }
     var out = ["Access impact (who gains and loses what, and why):"]
     out.reserveCapacity(1 + plan.impact.count * 3)
@@ -30,7 +30,7 @@ enum PlanText {
       let gain = entry.gained.isEmpty ? "" : Style.green.apply("gain \(entry.gained.count)", colour)
       let lose = entry.lost.isEmpty ? "" : Style.red.apply("lose \(entry.lost.count)", colour)
       out.append(
-        joined([
+        String.joining([
           "  ", who, " ", gain, gain.isEmpty || lose.isEmpty ? "" : " and ", lose, " at ", entry.scope, ", through ",
           entry.cause,
         ]))
@@ -39,20 +39,6 @@ enum PlanText {
       if !entry.lost.isEmpty { out.append(list("      - ", entry.lost, 5, quoted: true)) }
     }
     return out + [""]
-  }
-
-  /// The pieces as one string, written from their bytes into a string of their length.
-  static func joined(_ pieces: [String]) -> String {
-    String(unsafeUninitializedCapacity: pieces.reduce(0) { $0 + $1.utf8.count }) { out in
-      var at = 0
-      for var piece in pieces {
-        piece.withUTF8 { bytes in
-          _ = UnsafeMutableBufferPointer(rebasing: out[at...]).initialize(fromContentsOf: bytes)
-          at += bytes.count
-        }
-      }
-      return at
-    }
   }
 
   static func symbol(_ action: Change.Action) -> String {
