@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: Roster at 50,000 users / 5,000 groups / 200 tenants (~100,000 bindings), against
 # the libyaml floor, in one run. Prints a table; docs/performance.md explains it.
-# usage: scripts/bench.sh [ROSTER] [USERS GROUPS TENANTS]   (BENCH_RUNS=N runs of each step, 9)
+# usage: scripts/bench.sh [ROSTER] [USERS GROUPS TENANTS]
+#   BENCH_RUNS=N runs of each step (9), BENCH_PLAN_RUNS=N rounds of the plans on SQLite (15)
 # With ROSTER_TEST_POSTGRES set (`make bench` runs this under scripts/with-postgres.sh), the state
 # is also copied into PostgreSQL after the first apply, and plan, apply and check run on both.
 set -euo pipefail
@@ -93,15 +94,19 @@ floor_run() {
 # pair NAME: after a measure of NAME that followed a floor_run, keeps that run's CPU and wall
 # time as ratios to that floor's (the machine's speed drifts by a third within a run on this
 # machine: the least of each side can come from different moments, a pair from one). The
-# median of a step's pairs is what its target is judged by.
-# pair NAME CPU WALL: the same against another run's CPU and wall time (`pair_with NAME` keeps
-# NAME's last run for it): the 1%-changed plan against the no-change plan run just before it.
+# median of a step's pairs is what its target is judged by; a 1%-changed plan's pairs are made
+# with the no-change plans around it (below).
 declare -A pairs_cpu pairs_wall
 pair() {
-  pairs_cpu[$1]+="$(awk "BEGIN { print ${cpu[$1]} / ${2:-$last_floor} }") "
-  pairs_wall[$1]+="$(awk "BEGIN { print ${wall[$1]} / ${3:-$last_floor} }") "
+  pairs_cpu[$1]+="$(awk "BEGIN { print ${cpu[$1]} / $last_floor }") "
+  pairs_wall[$1]+="$(awk "BEGIN { print ${wall[$1]} / $last_floor }") "
 }
+# pair_with NAME: keeps NAME's last run's CPU and wall time (before `keep`), to pair another with.
 pair_with() { paired_cpu=${cpu[$1]}; paired_wall=${wall[$1]}; }
+# plan_run NAME REF STORE: one plan of REF's config against STORE's state.
+plan_run() {
+  measure "$1" "$roster" plan --repo "$repo" --ref "$2" --path config --state "${at[$3]}" --detailed-exitcode
+}
 median() { tr ' ' '\n' <<< "$1" | grep . | sort -g | awk '{ a[NR] = $1 } END { printf "%.2f", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 src=(--repo "$repo" --ref HEAD --path config)
 
@@ -208,28 +213,35 @@ for f in sorted((config / 'groups').glob('*.yaml')):
 PY
 git_ commit -qam "1% of users gone"
 git_ checkout -q main
-# The plan with no changes (the commit before) and the 1%-changed plans run in turn, so that a
-# drift of the machine's speed through the run moves them alike.
+# The plans, in rounds: the no-change plan (the commit before) with a floor run just before it,
+# then each 1%-changed plan followed by the no-change plan again, the changed plans in another
+# order each round. Each changed plan is paired with the mean of the no-change plans just
+# before and just after it: a drift of the machine's speed across the three runs (about 1.5 s)
+# moves both sides of the pair alike, and none of the changed plans is always the furthest from
+# its no-change plan. On SQLite, whose ratios the targets are judged by, $plan_runs rounds
+# (BENCH_PLAN_RUNS, 15); on PostgreSQL $runs.
+plan_runs=${BENCH_PLAN_RUNS:-15}
+declare -A plan_ref=([one_percent]=main [roles]=roles [joiners]=joiners [leavers]=leavers)
+changed_plans=(one_percent roles joiners leavers)
 for store in "${stores[@]}"; do
-  for ((i = 0; i < runs; i++)); do
+  rounds=$runs; [ "$store" = sqlite ] && rounds=$plan_runs
+  for ((i = 0; i < rounds; i++)); do
     floor_run "plans_$store"
-    measure "plan_none_$store" "$roster" plan --repo "$repo" --ref HEAD~1 --path config --state "${at[$store]}" \
-      --detailed-exitcode
+    plan_run "plan_none_$store" main~1 "$store"
     pair "plan_none_$store"
     pair_with "plan_none_$store"
     keep "plan_none_$store"
-    measure "plan_one_percent_$store" "$roster" plan "${src[@]}" --state "${at[$store]}" --detailed-exitcode
-    pair "plan_one_percent_$store" "${paired_cpu}" "${paired_wall}"
-    keep "plan_one_percent_$store"
-    measure "plan_roles_$store" "$roster" plan --repo "$repo" --ref roles --path config --state "${at[$store]}" \
-      --detailed-exitcode
-    pair "plan_roles_$store" "${paired_cpu}" "${paired_wall}"
-    keep "plan_roles_$store"
-    for ref in joiners leavers; do
-      measure "plan_${ref}_$store" "$roster" plan --repo "$repo" --ref "$ref" --path config --state "${at[$store]}" \
-        --detailed-exitcode
-      pair "plan_${ref}_$store" "${paired_cpu}" "${paired_wall}"
-      keep "plan_${ref}_$store"
+    for ((k = 0; k < ${#changed_plans[@]}; k++)); do
+      name=plan_${changed_plans[(k + i) % ${#changed_plans[@]}]}
+      plan_run "${name}_$store" "${plan_ref[${name#plan_}]}" "$store"
+      changed_cpu=${cpu[${name}_$store]}; changed_wall=${wall[${name}_$store]}
+      keep "${name}_$store"
+      before_cpu=$paired_cpu; before_wall=$paired_wall
+      plan_run "plan_none_$store" main~1 "$store"
+      pair_with "plan_none_$store"
+      keep "plan_none_$store"
+      pairs_cpu[${name}_$store]+="$(awk "BEGIN { print $changed_cpu * 2 / ($before_cpu + $paired_cpu) }") "
+      pairs_wall[${name}_$store]+="$(awk "BEGIN { print $changed_wall * 2 / ($before_wall + $paired_wall) }") "
     done
   done
 done
@@ -288,14 +300,15 @@ printf '%-34s %10s %10s %12s  %s\n' "libyaml floor, beside the plans" "${floor[p
 # Ratios of wall time (what a person waits: Roster reads files on both cores) and of CPU time
 # (every core's, added up) to the floor, libyaml's CPU time on one core. A target is judged by
 # the median of its step's pairs: each run against the floor run just before it, or for a
-# 1%-changed plan the no-change plan run at the start of its round: one moment of the machine.
+# 1%-changed plan the mean of the no-change plans just before and after it: one moment of the
+# machine.
 # The least times of each side are given after: they come from different moments, and the
 # floor, shorter than the steps, fits more often into a quick moment of this machine (20 runs of
 # validate in a row gave 2.54x by their least times and 1.73x by the median of their pairs; a
 # plan of 0.4% more instructions than the no-change plan was 1.13x it by least times in one run).
 by_pairs() {
   printf 'wall %s×, cpu %s×, median of %s runs each against %s' \
-    "$(median "${pairs_wall[$1]}")" "$(median "${pairs_cpu[$1]}")" "$runs" "$2"
+    "$(median "${pairs_wall[$1]}")" "$(median "${pairs_cpu[$1]}")" "$(wc -w <<< "${pairs_wall[$1]}")" "$2"
 }
 # least NAME CPU WALL BESIDE: the ratios of NAME's least times to BESIDE's.
 least() {
@@ -309,7 +322,7 @@ row "plan, no changes" plan_none "≤ 3× floor: $(by_pairs plan_none_sqlite "th
 least plan_none "${floor[plans_sqlite]}" "${floor[plans_sqlite]}" "floor beside it"
 # changed_row NAME LABEL: a 1%-changed plan's row, against the no-change plan.
 changed_row() {
-  row "$2" "$1" "≤ 1.1× no-change plan: $(by_pairs "$1_sqlite" "the no-change plan of its round")"
+  row "$2" "$1" "≤ 1.1× no-change plan: $(by_pairs "$1_sqlite" "the no-change plans around it")"
   least "$1" "${cpu[plan_none]}" "${wall[plan_none]}" "no-change plan"
 }
 changed_row plan_one_percent "plan, 1% changed ($changed updates)"
