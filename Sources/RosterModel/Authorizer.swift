@@ -58,7 +58,7 @@ public final class Authorizer: Sendable {
       accounts += model.groups.keys.map { .group($0) }
       if catalog.platformOperator != nil { accounts.append(.operator) }
     }
-    accounts.sort()
+    accounts = accounts.sorted(byPrincipal: { $0 })
 
     let roleBits = Self.compileRoles(model, words: words)
     let byPrincipal = model.bindingsByPrincipal

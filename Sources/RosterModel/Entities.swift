@@ -258,8 +258,30 @@ public enum PrincipalID: Sendable, Hashable, Comparable, CustomStringConvertible
     self == .operator ? "operator" : .joining(kind.rawValue, name, separator: ":")
   }
 
+  /// By kind, then by name.
   public static func < (a: PrincipalID, b: PrincipalID) -> Bool {
-    (a.kind, a.name) < (b.kind, b.name)
+    let (kindA, kindB) = (a.kind, b.kind)
+    return kindA != kindB ? kindA < kindB : a.name < b.name
+  }
+}
+
+extension Sequence {
+  /// The elements in the order of their principals (``PrincipalID/<(_:_:)``), their names
+  /// compared by bytes when both are ASCII (``String/order(_:_:_:_:)``, the same order): Swift's
+  /// comparison took about a thousand instructions for two emails, and a plan sorts the few
+  /// hundred accounts it reaches three times.
+  public func sorted(byPrincipal principal: (Element) -> PrincipalID) -> [Element] {
+    let elements = Array(self)
+    let keys = elements.map { element in
+      let id = principal(element)
+      return (kind: id.kind, name: id.name, ascii: id.name.isASCII)
+    }
+    return keys.withUnsafeBufferPointer { keys in
+      keys.indices.sorted { i, j in
+        let (a, b) = (keys[i], keys[j])
+        return a.kind != b.kind ? a.kind < b.kind : String.order(a.name, a.ascii, b.name, b.ascii) < 0
+      }
+    }.map { elements[$0] }
   }
 }
 

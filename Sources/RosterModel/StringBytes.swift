@@ -1,3 +1,5 @@
+import Foundation
+
 /// Strings read and written as UTF-8 bytes, from their own storage.
 extension String {
   /// An email as users are keyed: lower-cased. Most are already, and are returned as they are
@@ -77,6 +79,33 @@ extension String {
   /// through its iterator costs about ten times as much per byte).
   @inlinable public func hasByte(where test: (UInt8) -> Bool) -> Bool {
     utf8.withContiguousStorageIfAvailable { $0.contains(where: test) } ?? utf8.contains(where: test)
+  }
+
+  /// Whether every UTF-8 byte is ASCII, read eight at a time from the string's own storage:
+  /// what ``order(_:_:_:_:)`` is told of each string.
+  public var isASCII: Bool {
+    utf8.withContiguousStorageIfAvailable { !$0.hasNonASCII } ?? !utf8.contains { $0 >= 0x80 }
+  }
+
+  /// -1, 0 or 1 as `a` comes before, with or after `b` in Swift's order of strings: by their
+  /// bytes when both are ASCII (`aASCII`, `bASCII`: ``isASCII``), which is the same order (an
+  /// ASCII text is its own normal form, and each of its bytes a scalar), else by Swift's
+  /// comparison (which took about a thousand instructions for two emails).
+  public static func order(_ a: String, _ aASCII: Bool, _ b: String, _ bASCII: Bool) -> Int {
+    if aASCII && bASCII,
+      let byBytes = a.utf8.withContiguousStorageIfAvailable({ x in
+        b.utf8.withContiguousStorageIfAvailable { y -> Int in
+          let common = Swift.min(x.count, y.count)
+          var first: Int32 = 0
+          if common > 0, let x = x.baseAddress, let y = y.baseAddress { first = memcmp(x, y, common) }
+          if first != 0 { return first < 0 ? -1 : 1 }
+          return x.count == y.count ? 0 : x.count < y.count ? -1 : 1
+        }
+      }) ?? nil
+    {
+      return byBytes
+    }
+    return a == b ? 0 : a < b ? -1 : 1
   }
 }
 

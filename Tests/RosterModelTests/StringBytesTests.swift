@@ -35,6 +35,27 @@ struct StringBytesTests {
     #expect("ZOË@EXAMPLE.COM".userKey == "zoë@example.com")
   }
 
+  @Test("principals sorted with their names compared as bytes are in Swift's order, canonically equal names as given")
+  func principalOrder() {
+    var generator = SystemRandomNumberGenerator()
+    let pieces = ["ada", "Ada", "b", "é", "e\u{301}", "Ω", "z", "", " ", "~", "\u{7F}", "user000123@x.example"]
+    let kinds: [(String) -> PrincipalID] = [{ .user($0) }, { .group($0) }, { .robot($0) }, { .app($0) }]
+    var principals = (0..<500).map { _ in
+      let name = (0..<Int.random(in: 0...3, using: &generator)).map { _ in
+        pieces.randomElement(using: &generator) ?? ""
+      }.joined()
+      return (kinds.randomElement(using: &generator) ?? { .user($0) })(name)
+    }
+    principals.append(.operator)
+    principals.shuffle(using: &generator)
+    let expected = principals.sorted()
+    // The same principals, in the same places where Swift's order finds them equal (a stable
+    // sort each): compared by their texts, which tell canonically equal names apart.
+    #expect(principals.sorted(byPrincipal: { $0 }).map(\.description) == expected.map(\.description))
+    #expect(principals.map { ($0, 1) }.sorted(byPrincipal: \.0).map(\.0.description) == expected.map(\.description))
+    #expect(!"ascii then é".isASCII && "tenant/t1 ~\u{7F}".isASCII && "".isASCII)
+  }
+
   @Test("bytes that JSON escapes are found wherever they are")
   func escapes() {
     let test: (UInt8) -> Bool = { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }

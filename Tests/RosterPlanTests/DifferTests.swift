@@ -581,10 +581,10 @@ struct ImpactTests {
     for a in texts.prefix(60) {
       for b in texts {
         let expected = a == b ? 0 : a < b ? -1 : 1
-        #expect(Impact.order(a, Impact.isASCII(a), b, Impact.isASCII(b)) == expected, "\(a) \(b)")
+        #expect(String.order(a, a.isASCII, b, b.isASCII) == expected, "\(a) \(b)")
       }
     }
-    #expect(Impact.isASCII("tenant/t1 ~\u{7F}") && !Impact.isASCII("é"))
+    #expect("tenant/t1 ~\u{7F}".isASCII && !"é".isASCII && !"ascii then é".isASCII)
   }
 
   @Test("who gains and loses what, where, through which change; only the accounts the change reaches")
