@@ -645,8 +645,8 @@ struct ImpactTests {
     return model
   }
 
-  @Test("the accounts reached, compared in two halves at once, give the entries compared in one run")
-  func halves() throws {
+  @Test("the accounts reached, compared in parts on two threads at once, give the entries compared in one run")
+  func parts() throws {
     let permissions = [("p1", "One"), ("p2", "Two"), ("p3", "Three")]
     let roles = ["r1": ["p1", "p2"], "r2": ["p3"]]
     let emails = (0..<40).map { "u\($0 < 10 ? "0" : "")\($0)@x.example" }
@@ -657,16 +657,19 @@ struct ImpactTests {
       permissions, roles: roles,
       bindings: emails.enumerated().map { ($1, $0 % 3 == 0 ? "r2" : "r1", $0 % 2 == 0 ? "organization" : "tenant/t1") })
     let changes = Differ.diff(current: before.snapshot, desired: after.snapshot)
-    func entries(halvedFrom: Int) -> [ImpactEntry] {
-      Impact.compute(changes: changes, before: Lazy<AccessModel?>(value: before), after: after, halvedFrom: halvedFrom)
+    func entries(partsFrom: Int, partSize: Int = 16) -> [ImpactEntry] {
+      Impact.compute(
+        changes: changes, before: Lazy<AccessModel?>(value: before), after: after, partsFrom: partsFrom,
+        partSize: partSize)
     }
-    let whole = entries(halvedFrom: .max)
-    // Entries whose accounts come from both halves (u00-u19, u20-u39) among them.
+    let whole = entries(partsFrom: .max)
+    // Entries whose accounts come from several parts (u00-u15, u16-u31, u32-u39) among them.
     #expect(
       whole.count > 2
         && whole.contains { $0.principals.contains { $0 < "user:u20" } && $0.principals.contains { $0 > "user:u20" } },
       "\(whole)")
-    for from in [2, 3, 40] { #expect(entries(halvedFrom: from) == whole) }
+    for from in [2, 3, 40] { #expect(entries(partsFrom: from) == whole) }
+    for size in [1, 7, 39, 40] { #expect(entries(partsFrom: 2, partSize: size) == whole) }
   }
 
   @Test(

@@ -74,10 +74,11 @@ struct ApplyCommand: ParsableCommand {
             + "Make a new plan with `roster plan -out FILE`.")
       }
     } else {
-      (plan, planned) = try Planning.plan(
+      let made = try Planning.plan(
         source: source, store: store, actor: resolveActor(actor), overrides: overrides.list,
-        impact: impact)
-      PlanText.print(plan, impact: impact)
+        impact: impact, textColour: Console.colours(standardError: false))
+      (plan, planned) = (made.plan, made.checkedOn)
+      PlanText.print(plan, impact: impact, changeLines: made.changeLines)
       if plan.changes.isEmpty { return }
       if !plan.blocking.isEmpty { throw Applying.refusal(plan.blocking) }
       if !autoApprove {

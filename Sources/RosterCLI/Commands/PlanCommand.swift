@@ -13,10 +13,13 @@ enum Planning {
   /// - Parameter lastStep: the command ends after this plan: what it built is left for the
   ///   process's end to reclaim rather than freed object by object.
   /// - Parameter sealed: the plan's digest is made (see ``Plan``): false for a plan only shown.
+  /// - Parameter textColour: the plan will be shown as text, coloured or not: its changes' lines
+  ///   are written beside the access impact, once the safety rules are done (returned as
+  ///   `changeLines`; nil for more than ``linesAhead`` changes).
   static func plan(
     source: ConfigOptions, store: any StateStore, actor: String, overrides: [String], impact: ImpactMode = .summary,
-    lastStep: Bool = false, sealed: Bool = true
-  ) throws -> (plan: Plan, checkedOn: StoredState?) {
+    lastStep: Bool = false, sealed: Bool = true, textColour: Bool? = nil
+  ) throws -> (plan: Plan, checkedOn: StoredState?, changeLines: [String]?) {
     // The state is read on another thread while the configuration is loaded: building the
     // desired model takes one core, and reading the state the other.
     let reading = InBackground { try load(store) }
@@ -59,12 +62,19 @@ enum Planning {
         changes, state: stored.current, catalog: catalog, after: stored.catalogSource == nil ? result : nil)
     }
     // The safety rules and the access impact on two cores at once: both only read, and the
-    // current state's model they may share is made by the first to ask.
-    let (findings, entries) = concurrently(
+    // current state's model they may share is made by the first to ask. The rules usually end
+    // first (in a plan that takes 500 users away, after 21 of the impact's 37 ms): their core
+    // then writes the changes' lines of a plan shown as text.
+    let ((findings, changeLines), entries) = concurrently(
       {
-        Safety.check(
-          changes, current: stored.current, catalog: catalog, actor: actor, overrides: Set(overrides), model: before,
-          result: result) + guardrails(loaded.accessTests, changes: changes, desired: desired)
+        let findings =
+          Safety.check(
+            changes, current: stored.current, catalog: catalog, actor: actor, overrides: Set(overrides),
+            model: before, result: result) + guardrails(loaded.accessTests, changes: changes, desired: desired)
+        let lines = textColour.flatMap { colour in
+          changes.count <= linesAhead ? PlanText.changeLines(changes, colour: colour) : nil
+        }
+        return (findings, lines)
       },
       { impact == .none || changes.isEmpty ? [] : Impact.compute(changes: changes, before: before, after: desired) })
     if lastStep { ProcessLifetime.keep(desired, loaded, stored, before, result as Any) }
@@ -73,8 +83,12 @@ enum Planning {
       changes: changes, drift: drift, catalogSource: nil, findings: findings, overrides: overrides,
       impact: entries, sealed: sealed)
     if lastStep { ProcessLifetime.keep(plan) }
-    return (plan, result == nil ? nil : stored)
+    return (plan, result == nil ? nil : stored, changeLines)
   }
+
+  /// The most changes whose lines are written ahead (and held): a first plan's 235,000 are
+  /// written as they are printed.
+  static let linesAhead = 20_000
 
   /// The AccessTest documents' guardrails (mustNotGrant) that the state a plan leads to breaks.
   static func guardrails(_ tests: [AccessTestDocument], changes: [Change], desired: AccessModel) -> [SafetyFinding] {
@@ -178,15 +192,15 @@ struct PlanCommand: ParsableCommand {
 
   func run() throws {
     let store = try stateOptions.openExisting()
+    let colour = format == .text ? Console.colours(standardError: false) : nil
     // Shown only, as text or Markdown, the plan needs no digest.
-    let plan = try Planning.plan(
+    let (plan, _, changeLines) = try Planning.plan(
       source: source, store: store, actor: resolveActor(actor), overrides: overrides.list,
-      impact: impact, lastStep: true, sealed: out != nil || format == .json
-    ).plan
+      impact: impact, lastStep: true, sealed: out != nil || format == .json, textColour: colour)
     if !plan.blocking.isEmpty {
       if format == .json { Console.outPieces(plan.writeFile) }
       if format == .text {
-        PlanText.print(plan, impact: impact)
+        PlanText.print(plan, impact: impact, changeLines: changeLines)
       }
       if format == .markdown { Console.out(PlanText.markdown(plan, mode: impact)) }
       throw CLIError(
@@ -196,7 +210,7 @@ struct PlanCommand: ParsableCommand {
     if let out { try Self.save(plan, to: out) }
     switch format {
     case .text:
-      PlanText.print(plan, impact: impact)
+      PlanText.print(plan, impact: impact, changeLines: changeLines)
     case .markdown: Console.out(PlanText.markdown(plan, mode: impact))
     case .json: Console.outPieces(plan.writeFile)
     }

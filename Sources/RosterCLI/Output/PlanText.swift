@@ -90,15 +90,27 @@ enum PlanText {
     return lines.joined(separator: "\n")
   }
 
-  /// Prints the plan as text on standard output, a line at a time.
-  static func print(_ plan: Plan, impact: ImpactMode) {
+  /// Prints the plan as text on standard output, a line at a time; `changeLines`, its changes'
+  /// lines when written already (``changeLines(_:colour:)``, in standard output's colours).
+  static func print(_ plan: Plan, impact: ImpactMode, changeLines: [String]? = nil) {
     let colour = Console.colours(standardError: false)
-    Console.outLines { write(plan, colour: colour, impact: impact, to: $0) }
+    Console.outLines { write(plan, colour: colour, impact: impact, changeLines: changeLines, to: $0) }
+  }
+
+  /// The lines of the changes, in order.
+  static func changeLines(_ changes: [Change], colour: Bool) -> [String] {
+    var out: [String] = []
+    out.reserveCapacity(changes.count)
+    for change in changes { out += lines(change, colour: colour) }
+    return out
   }
 
   /// The same text a line at a time, to be printed as it is made: a plan of 235,000 changes is
   /// never held whole as text.
-  static func write(_ plan: Plan, colour: Bool, impact: ImpactMode = .summary, to emit: (String) -> Void) {
+  static func write(
+    _ plan: Plan, colour: Bool, impact: ImpactMode = .summary, changeLines: [String]? = nil,
+    to emit: (String) -> Void
+  ) {
     emit(header(plan))
     emit("")
     if !plan.drift.isEmpty {
@@ -115,7 +127,11 @@ enum PlanText {
     emit("Roster will make these changes, in this order:")
     // The access impact's lines are made on another core while the changes' are written.
     let impactText = plan.impact.isEmpty ? nil : InBackground { impactLines(plan, colour: colour, mode: impact) }
-    for change in plan.changes { lines(change, colour: colour).forEach(emit) }
+    if let changeLines {
+      changeLines.forEach(emit)
+    } else {
+      for change in plan.changes { lines(change, colour: colour).forEach(emit) }
+    }
     emit("")
     ((try? impactText?.result()) ?? []).forEach(emit)
     if !plan.findings.isEmpty {
