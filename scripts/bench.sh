@@ -2,7 +2,7 @@
 # `make bench`: Roster at 50,000 users / 5,000 groups / 200 tenants (~100,000 bindings), against
 # the libyaml floor, in one run. Prints a table; docs/performance.md explains it.
 # usage: scripts/bench.sh [ROSTER] [USERS GROUPS TENANTS]
-#   BENCH_RUNS=N runs of each step (9), BENCH_PLAN_RUNS=N rounds of the plans on SQLite (15)
+#   BENCH_RUNS=N runs of each step (9), BENCH_PLAN_RUNS=N rounds of the plans on SQLite (25)
 # With ROSTER_TEST_POSTGRES set (`make bench` runs this under scripts/with-postgres.sh), the state
 # is also copied into PostgreSQL after the first apply, and plan, apply and check run on both.
 set -euo pipefail
@@ -219,8 +219,8 @@ git_ checkout -q main
 # before and just after it: a drift of the machine's speed across the three runs (about 1.5 s)
 # moves both sides of the pair alike, and none of the changed plans is always the furthest from
 # its no-change plan. On SQLite, whose ratios the targets are judged by, $plan_runs rounds
-# (BENCH_PLAN_RUNS, 15); on PostgreSQL $runs.
-plan_runs=${BENCH_PLAN_RUNS:-15}
+# (BENCH_PLAN_RUNS, 25); on PostgreSQL $runs.
+plan_runs=${BENCH_PLAN_RUNS:-25}
 # The control is the no-change plan again, paired as the changed plans are: what the method
 # gives for two plans of the same work (1.00x when it favours neither side).
 declare -A plan_ref=([one_percent]=main [roles]=roles [joiners]=joiners [leavers]=leavers [control]=main~1)

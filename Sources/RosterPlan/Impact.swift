@@ -188,9 +188,10 @@ public enum Impact {
     // of a leavers' plan's impact came after them; in two fixed halves, the other thread's
     // often began only then and this one's half was left to run alone).
     let accounts = causes.sorted(byPrincipal: \.key)
-    // At most 16 parts, each part's entries held until all are done (a first plan's 50,000
-    // accounts in parts of 32 held 1,563 tables at once: 35 MB more at its peak).
-    let size = max(partSize, (accounts.count + 15) / 16)
+    // At most 8 parts, each part's entries held until all are done (a first plan's 50,000
+    // accounts in parts of 32 held 1,563 tables at once: 35 MB more at its peak; in 8, 0-9 MB
+    // more than in two halves, within the peak's own spread).
+    let size = max(partSize, (accounts.count + 7) / 8)
     let parts =
       accounts.count < partsFrom
       ? [entries(accounts[...])]
