@@ -189,8 +189,8 @@ public enum Impact {
     // often began only then and this one's half was left to run alone).
     let accounts = causes.sorted(byPrincipal: \.key)
     // At most 8 parts, each part's entries held until all are done (a first plan's 50,000
-    // accounts in parts of 32 held 1,563 tables at once: 35 MB more at its peak; in 8, 0-9 MB
-    // more than in two halves, within the peak's own spread).
+    // accounts in parts of 32 held 1,563 tables at once, 35 MB more at its peak; in 8 parts it
+    // peaks at 275-276 MB, in two halves at 266-272 MB).
     let size = max(partSize, (accounts.count + 7) / 8)
     let parts =
       accounts.count < partsFrom
