@@ -26,7 +26,7 @@ public final class InBackground<Value: Sendable>: @unchecked Sendable {
 /// `work` for each of `count` parts, numbered from 0, on this thread and another at once, each
 /// taking the next part not yet taken: neither waits for the other to start or to catch up (the
 /// other gets a core only when one is free). The results in the parts' order.
-public func inTurns<Value: Sendable>(_ count: Int, _ work: @escaping @Sendable (Int) -> Value) -> [Value] {
+func inTurns<Value: Sendable>(_ count: Int, _ work: @escaping @Sendable (Int) -> Value) -> [Value] {
   let turns = Turns<Value>(count)
   @Sendable func take() {
     while let part = turns.next() { turns.put(work(part), at: part) }
