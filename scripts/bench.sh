@@ -240,8 +240,9 @@ for store in "${stores[@]}"; do
       keep "${name}_$store"
       before_cpu=$paired_cpu; before_wall=$paired_wall
       # Kept apart from the rounds' first runs, whose least time the least times' ratios use: as
-      # many runs as each changed plan has (the least of six times as many is that of the
-      # quickest moments of a longer time: 1.14-1.33x where the pairs gave 1.01-1.06x).
+      # many runs as each changed plan has (the least of five times as many, that of the quickest
+      # moments of a longer time, put the changed plans at 1.14-1.33x where the pairs gave
+      # 1.01-1.06x).
       plan_run "plan_between_$store" main~1 "$store"
       pair_with "plan_between_$store"
       keep "plan_between_$store"
