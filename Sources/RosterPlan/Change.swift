@@ -165,6 +165,15 @@ public struct Change: Sendable, Hashable, Codable {
   /// for other kinds.
   public var keyParts: [String] { StateKey.parts(key) }
 
+  /// The binding a binding's key names (`principal␟role␟scope`); nil when the key has not those
+  /// parts, or its principal or scope cannot be read. (Read by the undo and the safety rules.)
+  public var binding: Binding? {
+    let parts = keyParts
+    guard parts.count == 3, let principal = PrincipalID(canonical: parts[0]), let scope = try? Scope(parsing: parts[2])
+    else { return nil }
+    return Binding(principal: principal, role: parts[1], scope: scope)
+  }
+
   /// `user ada@acme.example`; relations read as `binding user:ada → administrator at organization`.
   public var address: String {
     if kind == .membership || kind == .binding, let address = Self.relationAddress(kind, key) { return address }

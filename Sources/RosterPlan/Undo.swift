@@ -42,19 +42,17 @@ extension AccessModel {
     var bindings: [Binding] = []
     do throws(ModelError) {
       for change in changes where relation(change) {
-        let parts = change.keyParts
         switch (change.kind, change.action) {
         case (.membership, .create):
+          let parts = change.keyParts
           guard parts.count == 2, let member = PrincipalID(canonical: parts[1]) else { return nil }
           try model.removeMember(member, from: parts[0])
         case (.membership, _):
+          let parts = change.keyParts
           guard parts.count == 2 else { return nil }
           members.append(parts[1], group: parts[0])
         default:
-          guard parts.count == 3, let principal = PrincipalID(canonical: parts[0]),
-            let scope = try? Scope(parsing: parts[2])
-          else { return nil }
-          let binding = Binding(principal: principal, role: parts[1], scope: scope)
+          guard let binding = change.binding else { return nil }
           if change.action == .create { try model.unbind(binding) } else { bindings.append(binding) }
         }
       }

@@ -244,16 +244,9 @@ public enum Safety {
     // times, a tenth of its safety rules). The bindings taken away are read first and kept, to
     // pair with those given; the bindings given and the memberships are read as they are handed
     // on (a first plan gives 100,000 of each: held, they were 30 MB of its peak).
-    func binding(_ change: Change) -> (principal: PrincipalID, role: String, scope: Scope)? {
-      let parts = change.keyParts
-      guard parts.count == 3, let principal = PrincipalID(canonical: parts[0]),
-        let scope = try? Scope(parsing: parts[2])
-      else { return nil }
-      return (principal, parts[1], scope)
-    }
     var deleted: [(change: Int, principal: PrincipalID, role: String, scope: Scope)] = []
     for (index, change) in changes.enumerated() where change.kind == .binding && change.action == .delete {
-      if let (principal, role, scope) = binding(change) { deleted.append((index, principal, role, scope)) }
+      if let old = change.binding { deleted.append((index, old.principal, old.role, old.scope)) }
     }
     struct Place: Hashable {
       var principal: PrincipalID
@@ -264,7 +257,8 @@ public enum Safety {
     var paired = Set<Int>()
     let createdUsers = Set(changes.filter { $0.kind == .user && $0.action == .create }.map(\.key))
     for (index, change) in changes.enumerated() where change.kind == .binding && change.action == .create {
-      guard let (principal, role, scope) = binding(change) else { continue }
+      guard let given = change.binding else { continue }
+      let (principal, role, scope) = (given.principal, given.role, given.scope)
       if removed == nil {
         removed = [:]
         for (place, old) in deleted.enumerated() {
